@@ -1,0 +1,60 @@
+# rekobot — the two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+LOCALES := locales
+POT    := $(LOCALES)/messages.pot
+
+.PHONY: run test lint typecheck pytest migrate demo-data extract update-catalogs compile-catalogs catalogs bench clean
+
+# The venv is (re)built whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/rekobot migrate
+	$(BIN)/rekobot run
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+migrate: $(STAMP)
+	$(BIN)/rekobot migrate
+
+demo-data: $(STAMP)
+	$(BIN)/rekobot demo-data
+
+# --- message catalogs -------------------------------------------------------
+# extract: code -> messages.pot; update-catalogs: code -> pot -> every <lang>/messages.po;
+# compile-catalogs: checks that every .po compiles (the bot itself reads .po directly).
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output \
+		--add-comments=Translators: -k N_ --project=rekobot -o $(POT) .
+
+# Also fills the English catalog: English is the source language.
+update-catalogs: $(STAMP)
+	$(BIN)/python -m rekobot.catalogs update
+
+compile-catalogs: $(STAMP)
+	for po in $(LOCALES)/*/LC_MESSAGES/messages.po; do $(BIN)/pybabel compile -i $$po -o /dev/null --statistics; done
+
+catalogs: update-catalogs compile-catalogs
+	$(BIN)/python -m rekobot.catalogs check
+
+bench: $(STAMP)
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

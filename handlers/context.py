@@ -1,0 +1,47 @@
+"""Typed context for every handler: the services live in ``bot_data``, not behind string keys."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from telegram.ext import CallbackContext, ExtBot
+
+from rekobot.models import User
+from rekobot.services.registry import Services
+
+
+class BotData:
+    """What every handler shares: the services (set when the application is built)."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        """The services of this bot."""
+        if self._services is None:
+            raise RuntimeError("services are not attached to the application")
+        return self._services
+
+    @services.setter
+    def services(self, value: Services) -> None:
+        self._services = value
+
+
+Ctx = CallbackContext[ExtBot[None], dict[str, Any], dict[Any, Any], BotData]
+
+_current_user: ContextVar[User | None] = ContextVar("rekobot_user", default=None)
+
+
+def set_current_user(user: User | None) -> None:
+    """Remember who sent the update being handled."""
+    _current_user.set(user)
+
+
+def current_user() -> User:
+    """Return who sent the update being handled (set by the middleware in group -1)."""
+    user = _current_user.get()
+    if user is None:
+        raise RuntimeError("no user for this update")
+    return user

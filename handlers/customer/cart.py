@@ -1,0 +1,265 @@
+"""`/cart`: review and change the cart, then check out with one confirmation."""
+
+from __future__ import annotations
+
+import dataclasses
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InputFile, Update
+from telegram.ext import Application, CommandHandler
+
+from handlers.callbacks import Callback
+from handlers.context import Ctx, current_user
+from handlers.customer.shop import OpenCart, ShowPickup, expired_notice
+from handlers.replies import button, on_button, refuse, show
+from handlers.text import esc, shorten
+from rekobot.calendar import pickup_event
+from rekobot.errors import Refusal
+from rekobot.i18n import _, money
+from rekobot.models import Cart, Order, Ring
+from rekobot.render import (
+    deadline_text,
+    join_blocks,
+    order_body,
+    pickup_block,
+    pickup_when,
+    quantity_line,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class StepLine(Callback, prefix="cln"):
+    """One more (1) or one fewer (-1) of a cart line."""
+
+    offer_id: int
+    delta: int
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoveLine(Callback, prefix="crm"):
+    """Take a line out of the cart."""
+
+    offer_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ClearCart(Callback, prefix="cempty"):
+    """Remove every line."""
+
+    pickup_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Checkout(Callback, prefix="cchk"):
+    """Ask for the one confirmation; the version pins what was shown."""
+
+    pickup_id: int
+    version: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Confirm(Callback, prefix="cconf"):
+    """Place the order exactly as shown (idempotent by cart version)."""
+
+    pickup_id: int
+    version: int
+
+
+def cart_text(ring: Ring, cart: Cart) -> str:
+    """The cart, producer by producer, with subtotals and the total."""
+    head = pickup_block(ring, cart.pickup)
+    if cart.editing_order_number is not None:
+        head += "\n\n✏️ " + _(
+            "You are changing order #{number}. Check out to save the changes."
+        ).format(number=cart.editing_order_number)
+    if cart.is_empty:
+        return join_blocks([head, _("Your cart is empty.")])
+    blocks = [head]
+    for group in cart.groups:
+        lines = [f"<b>{esc(group.producer_name)}</b>"]
+        lines += [
+            quantity_line(
+                line.quantity,
+                line.offer.product.name,
+                line.offer.product.unit,
+                line.amount,
+                cart.currency,
+            )
+            for line in group.lines
+        ]
+        lines.append(_("Subtotal: {amount}").format(amount=money(group.subtotal, cart.currency)))
+        blocks.append("\n".join(lines))
+    blocks.append(
+        "<b>" + _("Total: {amount}").format(amount=money(cart.total, cart.currency)) + "</b>"
+    )
+    return join_blocks(blocks)
+
+
+def cart_rows(cart: Cart) -> list[list[InlineKeyboardButton]]:
+    """A row per line (−, +, remove), then check out, empty and keep shopping."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for line in cart.lines:
+        name = shorten(line.offer.product.name, 24)
+        rows.append(
+            [
+                button(f"➖ {line.quantity} × {name}", StepLine(line.offer.id, -1)),
+                button("➕", StepLine(line.offer.id, 1)),
+                button("🗑", RemoveLine(line.offer.id)),
+            ]
+        )
+    if not cart.is_empty:
+        rows.append([button(_("✅ Check out"), Checkout(cart.pickup.id, cart.version))])
+        rows.append([button(_("🗑 Empty the cart"), ClearCart(cart.pickup.id))])
+    rows.append([button(_("🛍 Keep shopping"), ShowPickup(cart.pickup.id))])
+    return rows
+
+
+async def show_cart(update: Update, context: Ctx, pickup_id: int) -> None:
+    """Render the cart of one pickup."""
+    services = context.bot_data.services
+    user = current_user()
+    ring, _pickup = await services.shop.pickup(user.id, pickup_id)
+    cart = await services.carts.view(user.id, pickup_id)
+    await show(update, context, cart_text(ring, cart), cart_rows(cart))
+
+
+async def cart_command(update: Update, context: Ctx) -> None:
+    """Show the cart (or ask which one, when carts wait for several pickups)."""
+    services = context.bot_data.services
+    user = current_user()
+    try:
+        await expired_notice(update, context)
+        sizes = {k: v for k, v in (await services.carts.cart_sizes(user.id)).items() if v}
+        if len(sizes) == 1:
+            await show_cart(update, context, next(iter(sizes)))
+            return
+        ring, pickups = await services.shop.open_pickups(user.id)
+    except Refusal as refusal:
+        await refuse(update, context, refusal)
+        return
+    waiting = [p for p in pickups if p.id in sizes]
+    if not waiting:
+        await show(update, context, _("Your cart is empty. Tap /shop to see what is on offer."))
+        return
+    rows = [[button(shorten(pickup_when(p, ring.timezone), 60), OpenCart(p.id))] for p in waiting]
+    await show(update, context, _("You have carts for several pickups. Which one?"), rows)
+
+
+@on_button(OpenCart)
+async def on_open_cart(update: Update, context: Ctx, data: OpenCart) -> None:
+    """Open the cart from a button."""
+    await show_cart(update, context, data.pickup_id)
+
+
+@on_button(StepLine)
+async def on_step_line(update: Update, context: Ctx, data: StepLine) -> None:
+    """Change a line by one and show the cart again."""
+    if data.delta not in (1, -1):
+        raise Refusal()
+    change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, data.delta)
+    await show_cart(update, context, change.offer.pickup_id)
+
+
+@on_button(RemoveLine)
+async def on_remove_line(update: Update, context: Ctx, data: RemoveLine) -> None:
+    """Remove a line and show the cart again."""
+    change = await context.bot_data.services.carts.set_quantity(current_user().id, data.offer_id, 0)
+    await show_cart(update, context, change.offer.pickup_id)
+
+
+@on_button(ClearCart)
+async def on_empty(update: Update, context: Ctx, data: ClearCart) -> None:
+    """Empty the cart."""
+    await context.bot_data.services.carts.empty(current_user().id, data.pickup_id)
+    await show_cart(update, context, data.pickup_id)
+
+
+@on_button(Checkout)
+async def on_checkout(update: Update, context: Ctx, data: Checkout) -> None:
+    """Show what will be ordered and ask for the one confirmation."""
+    services = context.bot_data.services
+    user = current_user()
+    ring, _pickup = await services.shop.pickup(user.id, data.pickup_id)
+    cart = await services.carts.view(user.id, data.pickup_id)
+    if cart.is_empty:
+        await show_cart(update, context, data.pickup_id)
+        return
+    text = join_blocks(
+        [
+            cart_text(ring, cart),
+            _(
+                "Place this order? You pay each producer directly, as shown in the "
+                "confirmation. You can change or cancel it until the deadline."
+            ),
+        ]
+    )
+    rows = [
+        [button(_("✅ Yes, place the order"), Confirm(data.pickup_id, cart.version))],
+        [button(_("⬅ Back to the cart"), OpenCart(data.pickup_id))],
+    ]
+    await show(update, context, text, rows)
+
+
+def confirmation_text(ring: Ring, order: Order, changed: bool) -> str:
+    """Order number, lines and payment per producer, total, place and time."""
+    title = (
+        _("✅ <b>Order #{number} is updated</b>")
+        if changed
+        else _("✅ <b>Order #{number} is placed</b>")
+    ).format(number=order.number)
+    return join_blocks(
+        [
+            title,
+            pickup_block(ring, order.pickup, with_deadline=False),
+            order_body(order),
+            _(
+                "Say your order number, #{number}, at the pickup. You can change or cancel "
+                "the order in /orders until {deadline}."
+            ).format(number=order.number, deadline=deadline_text(order.pickup, ring.timezone)),
+        ]
+    )
+
+
+@on_button(Confirm)
+async def on_confirm(update: Update, context: Ctx, data: Confirm) -> None:
+    """Place the order, then send the confirmation, the map pin and the calendar file."""
+    services = context.bot_data.services
+    user = current_user()
+    result = await services.ordering.checkout(user.id, data.pickup_id, data.version)
+    order = result.order
+    query = update.callback_query
+    assert query is not None
+    if result.kind is None:
+        await query.answer(
+            _("Order #{number} is already placed.").format(number=order.number), show_alert=False
+        )
+        return
+    ring, _pickup = await services.shop.pickup(user.id, order.pickup.id)
+    await show(update, context, confirmation_text(ring, order, result.kind == "changed"))
+    chat = update.effective_chat
+    assert chat is not None
+    location = order.pickup.location
+    if location.has_pin:
+        assert location.latitude is not None and location.longitude is not None
+        await context.bot.send_venue(
+            chat.id,
+            latitude=location.latitude,
+            longitude=location.longitude,
+            title=shorten(location.name, 100),
+            address=shorten(location.address or location.name, 100),
+        )
+    ics = pickup_event(ring, order.pickup, order_number=order.number, now=services.clock())
+    local_start = order.pickup.starts_at.astimezone(ZoneInfo(ring.timezone))
+    filename = f"reko-{local_start.date().isoformat()}.ics"
+    await context.bot.send_document(
+        chat.id,
+        InputFile(ics, filename=filename),
+        caption=_("Add the pickup to your calendar."),
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add these handlers."""
+    application.add_handler(CommandHandler("cart", cart_command))
+    for handler in (on_open_cart, on_step_line, on_remove_line, on_empty, on_checkout, on_confirm):
+        application.add_handler(handler)

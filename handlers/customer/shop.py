@@ -1,0 +1,441 @@
+"""`/shop`: the open pickup, browsing by producer or category, and a product's card."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+
+from telegram import InlineKeyboardButton, InputMediaPhoto, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.callbacks import Callback
+from handlers.context import Ctx, current_user
+from handlers.replies import button, keyboard, on_button, refuse, show, stale_button
+from handlers.text import CAPTION_LIMIT, esc, shorten
+from rekobot.errors import Refusal
+from rekobot.i18n import _, day, money
+from rekobot.models import Pickup, Ring
+from rekobot.parsing import parse_quantity
+from rekobot.render import offer_line, pickup_block, pickup_when, stock_text
+from rekobot.services.shop import OTHER_CATEGORY, OfferCard, Shelf
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 10
+BY_PRODUCER = "p"
+BY_CATEGORY = "c"
+TYPING_QUANTITY = 1
+QUANTITY_OFFER = "quantity_offer"
+
+
+@dataclasses.dataclass(frozen=True)
+class ShowPickup(Callback, prefix="cpk"):
+    """The pickup screen."""
+
+    pickup_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Browse(Callback, prefix="cbr"):
+    """The list of producers (p) or categories (c) at a pickup."""
+
+    pickup_id: int
+    by: str
+    page: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ShelfPage(Callback, prefix="cls"):
+    """One producer's or category's products."""
+
+    pickup_id: int
+    by: str
+    shelf_id: int
+    page: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ShowOffer(Callback, prefix="cof"):
+    """A product's card."""
+
+    offer_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class StepOffer(Callback, prefix="cadd"):
+    """Add (1) or take away (-1) one unit from the card."""
+
+    offer_id: int
+    delta: int
+
+
+@dataclasses.dataclass(frozen=True)
+class TypeQuantity(Callback, prefix="cqty"):
+    """Ask the customer to type a quantity."""
+
+    offer_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenCart(Callback, prefix="ccart"):
+    """The cart for a pickup (defined here so the shop can link to it)."""
+
+    pickup_id: int
+
+
+def cart_button(pickup_id: int, units: int) -> InlineKeyboardButton:
+    """The cart button, with how many units it holds."""
+    label = _("🛒 Cart ({n})").format(n=units) if units else _("🛒 Cart")
+    return button(label, OpenCart(pickup_id))
+
+
+def pickup_rows(pickup: Pickup, units: int) -> list[list[InlineKeyboardButton]]:
+    """Browse buttons and the cart."""
+    return [
+        [
+            button(_("🧑‍🌾 By producer"), Browse(pickup.id, BY_PRODUCER, 0)),
+            button(_("🏷 By category"), Browse(pickup.id, BY_CATEGORY, 0)),
+        ],
+        [cart_button(pickup.id, units)],
+    ]
+
+
+def pickup_choice_label(ring: Ring, pickup: Pickup) -> str:
+    """A short button label for a pickup: date and place."""
+    return shorten(f"{day(pickup.starts_at, ring.timezone)} · {pickup.location.name}", 60)
+
+
+async def expired_notice(update: Update, context: Ctx) -> None:
+    """Explain carts that were cleared because their pickup closed."""
+    services = context.bot_data.services
+    expired = await services.carts.expire_closed(current_user().id)
+    for cart in expired:
+        await show(
+            update,
+            context,
+            _(
+                "Your cart for the pickup on {when} was emptied: the order deadline has "
+                "passed, so nothing from it was ordered."
+            ).format(when=pickup_when(cart.pickup, cart.ring_timezone)),
+            new_message=True,
+        )
+
+
+async def shop(update: Update, context: Ctx) -> None:
+    """Show the next open pickup(s) of the customer's ring."""
+    services = context.bot_data.services
+    user = current_user()
+    try:
+        await expired_notice(update, context)
+        ring, pickups = await services.shop.open_pickups(user.id)
+    except Refusal as refusal:
+        await refuse(update, context, refusal)
+        return
+    if not pickups:
+        await show(
+            update,
+            context,
+            _("{ring} has no pickup open for orders right now. Check back soon!").format(
+                ring=esc(ring.name)
+            ),
+        )
+        return
+    if len(pickups) == 1:
+        await show_pickup_screen(update, context, ring, pickups[0])
+        return
+    rows = [[button(pickup_choice_label(ring, p), ShowPickup(p.id))] for p in pickups]
+    await show(
+        update,
+        context,
+        _("<b>{ring}</b>: which pickup do you want to order for?").format(ring=esc(ring.name)),
+        rows,
+    )
+
+
+async def show_pickup_screen(update: Update, context: Ctx, ring: Ring, pickup: Pickup) -> None:
+    """Where, when, deadline, and how to browse."""
+    units = (await context.bot_data.services.carts.cart_sizes(current_user().id)).get(pickup.id, 0)
+    text = pickup_block(ring, pickup) + "\n\n" + _("What would you like to see?")
+    await show(update, context, text, pickup_rows(pickup, units))
+
+
+@on_button(ShowPickup)
+async def on_show_pickup(update: Update, context: Ctx, data: ShowPickup) -> None:
+    """Open one pickup."""
+    ring, pickup = await context.bot_data.services.shop.pickup(current_user().id, data.pickup_id)
+    await show_pickup_screen(update, context, ring, pickup)
+
+
+def shelf_label(shelf: Shelf, by: str) -> str:
+    """A producer's or category's button label with its product count."""
+    name = shelf.name if (by == BY_PRODUCER or shelf.id != OTHER_CATEGORY) else _("Other")
+    return f"{shorten(name, 48)} ({shelf.count})"
+
+
+def page_nav(make: Callable[[int], Callback], page: int, pages: int) -> list[InlineKeyboardButton]:
+    """◀ n/m ▶ buttons; ``make(page)`` builds the payload."""
+    if pages <= 1:
+        return []
+    row = []
+    if page > 0:
+        row.append(button("◀", make(page - 1)))
+    row.append(button(f"{page + 1}/{pages}", make(page)))
+    if page < pages - 1:
+        row.append(button("▶", make(page + 1)))
+    return row
+
+
+def page_count(total: int) -> int:
+    """How many pages ``total`` items fill."""
+    return max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+
+
+@on_button(Browse)
+async def on_browse(update: Update, context: Ctx, data: Browse) -> None:
+    """List producers or categories with products on offer."""
+    services = context.bot_data.services
+    user = current_user()
+    if data.by == BY_PRODUCER:
+        shelves = await services.shop.producers(user.id, data.pickup_id)
+        title = _("Choose a producer:")
+    elif data.by == BY_CATEGORY:
+        shelves = await services.shop.categories(user.id, data.pickup_id)
+        title = _("Choose a category:")
+    else:
+        raise Refusal()
+    if not shelves:
+        title = _("Nothing is on offer for this pickup yet.")
+    pages = page_count(len(shelves))
+    page = min(max(data.page, 0), pages - 1)
+    chunk = shelves[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows = [
+        [button(shelf_label(s, data.by), ShelfPage(data.pickup_id, data.by, s.id, 0))]
+        for s in chunk
+    ]
+    rows.append(page_nav(lambda n: Browse(data.pickup_id, data.by, n), page, pages))
+    rows.append([button(_("⬅ Back"), ShowPickup(data.pickup_id))])
+    await show(update, context, title, rows)
+
+
+@on_button(ShelfPage)
+async def on_shelf(update: Update, context: Ctx, data: ShelfPage) -> None:
+    """List one producer's or category's products, a page at a time."""
+    services = context.bot_data.services
+    user = current_user()
+    ring, _pickup = await services.shop.pickup(user.id, data.pickup_id)
+    if data.by == BY_PRODUCER:
+        offers = await services.shop.offers(user.id, data.pickup_id, producer_id=data.shelf_id)
+        heading = esc(offers[0].producer_name) if offers else ""
+    elif data.by == BY_CATEGORY:
+        offers = await services.shop.offers(user.id, data.pickup_id, category_id=data.shelf_id)
+        heading = esc(offers[0].product.category) if offers else ""
+        if data.shelf_id == OTHER_CATEGORY:
+            heading = _("Other")
+    else:
+        raise Refusal()
+    if not offers:
+        await show(
+            update,
+            context,
+            _("Nothing here any more."),
+            [[button(_("⬅ Back"), Browse(data.pickup_id, data.by, 0))]],
+        )
+        return
+    pages = page_count(len(offers))
+    page = min(max(data.page, 0), pages - 1)
+    chunk = offers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    lines = [f"<b>{heading}</b>"]
+    rows: list[list[InlineKeyboardButton]] = []
+    for offer in chunk:
+        by_line = f" — {esc(offer.producer_name)}" if data.by == BY_CATEGORY else ""
+        lines.append(f"{offer_line(offer, ring.currency)}{by_line}")
+        label = f"{shorten(offer.product.name, 40)} · {money(offer.price, ring.currency)}"
+        if offer.sold_out:
+            label = "⛔ " + label
+        rows.append([button(label, ShowOffer(offer.id))])
+    rows.append(
+        page_nav(lambda n: ShelfPage(data.pickup_id, data.by, data.shelf_id, n), page, pages)
+    )
+    units = (await services.carts.cart_sizes(user.id)).get(data.pickup_id, 0)
+    rows.append(
+        [
+            button(_("⬅ Back"), Browse(data.pickup_id, data.by, 0)),
+            cart_button(data.pickup_id, units),
+        ]
+    )
+    await show(update, context, "\n".join(lines), rows)
+
+
+def card_text(card: OfferCard) -> str:
+    """Everything about one product on offer."""
+    offer = card.offer
+    product = offer.product
+    lines = [
+        f"<b>{esc(product.name)}</b> — {esc(offer.producer_name)}",
+        f"{esc(product.unit)} · {money(offer.price, card.ring.currency)}",
+    ]
+    if product.description:
+        lines.append(esc(product.description))
+    lines.append(stock_text(offer).capitalize())
+    if offer.max_per_customer is not None:
+        lines.append(_("At most {n} per customer.").format(n=offer.max_per_customer))
+    if card.in_cart:
+        lines.append("🛒 " + _("In your cart: {n}").format(n=card.in_cart))
+    return "\n".join(lines)
+
+
+def card_rows(card: OfferCard, units_in_cart: int) -> list[list[InlineKeyboardButton]]:
+    """−/+ buttons, typing a quantity, back and cart."""
+    offer = card.offer
+    rows: list[list[InlineKeyboardButton]] = []
+    step_row = []
+    if card.in_cart:
+        step_row.append(button("➖", StepOffer(offer.id, -1)))
+    if not offer.sold_out:
+        step_row.append(button(_("➕ Add"), StepOffer(offer.id, 1)))
+    rows.append(step_row)
+    if not offer.sold_out:
+        rows.append([button(_("✏️ Type a quantity"), TypeQuantity(offer.id))])
+    rows.append(
+        [
+            button(
+                _("⬅ Back"), ShelfPage(card.pickup.id, BY_PRODUCER, offer.product.producer_id, 0)
+            ),
+            cart_button(card.pickup.id, units_in_cart),
+        ]
+    )
+    return rows
+
+
+async def show_card(
+    update: Update, context: Ctx, offer_id: int, *, new_message: bool = False
+) -> None:
+    """Show a product's card; with a photo it is a photo message with a caption."""
+    services = context.bot_data.services
+    user = current_user()
+    card = await services.shop.card(user.id, offer_id)
+    units = (await services.carts.cart_sizes(user.id)).get(card.pickup.id, 0)
+    text = card_text(card)
+    rows = card_rows(card, units)
+    photo = card.offer.product.photo_file_id
+    if photo is None:
+        await show(update, context, text, rows, new_message=new_message)
+        return
+    caption = text if len(text) <= CAPTION_LIMIT else shorten(text, CAPTION_LIMIT)
+    query = update.callback_query
+    message = query.message if query else None
+    if not new_message and isinstance(message, Message) and message.photo:
+        try:
+            await message.edit_media(
+                InputMediaPhoto(photo, caption=caption), reply_markup=keyboard(rows)
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            log.info("could not edit the photo card: %s", exc)
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_photo(chat.id, photo, caption=caption, reply_markup=keyboard(rows))
+
+
+@on_button(ShowOffer)
+async def on_show_offer(update: Update, context: Ctx, data: ShowOffer) -> None:
+    """Open a product's card."""
+    await show_card(update, context, data.offer_id)
+
+
+@on_button(StepOffer)
+async def on_step_offer(update: Update, context: Ctx, data: StepOffer) -> None:
+    """Add or take away one unit, then show the card again."""
+    if data.delta not in (1, -1):
+        raise Refusal()
+    change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, data.delta)
+    assert update.callback_query is not None
+    await update.callback_query.answer(
+        _("In your cart: {n}").format(n=change.quantity) if change.quantity else _("Removed")
+    )
+    await show_card(update, context, data.offer_id)
+
+
+async def ask_quantity(update: Update, context: Ctx) -> int:
+    """Ask for the quantity to put in the cart."""
+    query = update.callback_query
+    assert query is not None
+    data = TypeQuantity.unpack(query.data)
+    if data is None:
+        await stale_button(update, context)
+        return ConversationHandler.END
+    try:
+        card = await context.bot_data.services.shop.card(current_user().id, data.offer_id)
+    except Refusal as refusal:
+        await refuse(update, context, refusal)
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[QUANTITY_OFFER] = data.offer_id
+    await query.answer()
+    await show(
+        update,
+        context,
+        _("How many of <b>{product}</b> ({unit}) do you want? Send a number, or /cancel.").format(
+            product=esc(card.offer.product.name), unit=esc(card.offer.product.unit)
+        ),
+        new_message=True,
+    )
+    return TYPING_QUANTITY
+
+
+async def receive_quantity(update: Update, context: Ctx) -> int:
+    """Put the typed quantity in the cart, or say what was wrong and ask again."""
+    assert context.user_data is not None and update.message is not None
+    offer_id = context.user_data.get(QUANTITY_OFFER)
+    if not isinstance(offer_id, int):
+        return ConversationHandler.END
+    try:
+        quantity = parse_quantity(update.message.text or "")
+        await context.bot_data.services.carts.set_quantity(current_user().id, offer_id, quantity)
+    except Refusal as refusal:
+        await show(update, context, refusal.message() + "\n" + _("Send a number, or /cancel."))
+        return TYPING_QUANTITY
+    context.user_data.pop(QUANTITY_OFFER, None)
+    await show_card(update, context, offer_id, new_message=True)
+    return ConversationHandler.END
+
+
+async def cancel_quantity(update: Update, context: Ctx) -> int:
+    """Leave the quantity question; the cart is as it was."""
+    assert context.user_data is not None
+    context.user_data.pop(QUANTITY_OFFER, None)
+    await show(update, context, _("OK, your cart is unchanged."))
+    return ConversationHandler.END
+
+
+def quantity_conversation() -> ConversationHandler[Ctx]:
+    """Typing a quantity: survives a restart through the persistence."""
+    return ConversationHandler(
+        entry_points=[CallbackQueryHandler(ask_quantity, pattern=TypeQuantity.matches)],
+        states={
+            TYPING_QUANTITY: [MessageHandler(filters.TEXT & ~filters.COMMAND, receive_quantity)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel_quantity)],
+        name="customer_quantity",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add these handlers."""
+    application.add_handler(quantity_conversation())
+    application.add_handler(CommandHandler("shop", shop))
+    for handler in (on_show_pickup, on_browse, on_shelf, on_show_offer, on_step_offer):
+        application.add_handler(handler)

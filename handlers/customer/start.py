@@ -1,0 +1,159 @@
+"""Joining a ring (`/start <slug>`), switching rings, `/help`, `/language` and `/cancel`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from telegram import InlineKeyboardButton, Update
+from telegram.ext import Application, CommandHandler
+
+from handlers.callbacks import Callback
+from handlers.context import Ctx, current_user
+from handlers.replies import button, on_button, refuse, show
+from handlers.text import esc
+from rekobot.errors import NoRing, Refusal, UnknownRing
+from rekobot.i18n import LANGUAGE_NAMES, _, available_locales, set_locale
+from rekobot.models import Ring
+
+
+@dataclasses.dataclass(frozen=True)
+class PickRing(Callback, prefix="cring"):
+    """Join or switch to a ring from a list."""
+
+    ring_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PickLanguage(Callback, prefix="clang"):
+    """Choose the language the bot speaks."""
+
+    code: str
+
+
+def greeting(ring: Ring, new_member: bool) -> str:
+    """Say in three short lines what REKO is and what to do next."""
+    first = (
+        _("Welcome to <b>{ring}</b>!") if new_member else _("You are shopping in <b>{ring}</b>.")
+    ).format(ring=esc(ring.name))
+    return "\n".join(
+        [
+            first,
+            _(
+                "REKO: you order local food straight from the producers, pay them directly, "
+                "and collect it at the pickup."
+            ),
+            _("Tap /shop to see what the next pickup offers."),
+        ]
+    )
+
+
+def ring_buttons(rings: list[Ring]) -> list[list[InlineKeyboardButton]]:
+    """One button per ring."""
+    return [[button(ring.name, PickRing(ring.id))] for ring in rings]
+
+
+async def start(update: Update, context: Ctx) -> None:
+    """Join the ring named in the deep link, or help the user pick one."""
+    user = current_user()
+    members = context.bot_data.services.members
+    slug = context.args[0] if context.args else ""
+    try:
+        if slug:
+            joined = await members.join(user.id, slug)
+            await show(update, context, greeting(joined.ring, joined.new_member))
+            return
+        mine = await members.memberships(user.id)
+        if mine:
+            ring = await members.current_ring(user.id)
+            await show(update, context, greeting(ring, False), _switch_rows(len(mine)))
+            return
+        rings = await members.rings()
+        if len(rings) == 1:
+            joined = await members.join_by_id(user.id, rings[0].id)
+            await show(update, context, greeting(joined.ring, joined.new_member))
+            return
+    except UnknownRing as refusal:
+        rings = await members.rings()
+        text = refusal.message()
+        if rings:
+            text += "\n" + _("Pick your ring:")
+        await show(update, context, text, ring_buttons(rings))
+        return
+    except Refusal as refusal:
+        await refuse(update, context, refusal)
+        return
+    if not rings:
+        await show(update, context, _("There are no REKO rings here yet. Ask your ring's admin."))
+        return
+    await show(update, context, _("Welcome! Pick your REKO ring:"), ring_buttons(rings))
+
+
+def _switch_rows(count: int) -> list[list[InlineKeyboardButton]]:
+    if count < 2:
+        return []
+    return [[button(_("Switch ring"), PickRing(0))]]
+
+
+@on_button(PickRing)
+async def pick_ring(update: Update, context: Ctx, data: PickRing) -> None:
+    """Join or switch to the ring that was tapped (0 lists the user's rings)."""
+    user = current_user()
+    members = context.bot_data.services.members
+    if data.ring_id == 0:
+        mine = [m.ring for m in await members.memberships(user.id) if not m.blocked]
+        if not mine:
+            raise NoRing()
+        await show(update, context, _("Pick your ring:"), ring_buttons(mine))
+        return
+    joined = await members.join_by_id(user.id, data.ring_id)
+    await show(update, context, greeting(joined.ring, joined.new_member))
+
+
+async def help_command(update: Update, context: Ctx) -> None:
+    """Explain the bot in a few lines."""
+    text = "\n".join(
+        [
+            _("<b>How REKO works here</b>"),
+            _("1. /shop shows the next pickup: where, when, and the order deadline."),
+            _("2. Add products to your cart, then check out in /cart."),
+            _("3. You get an order number and how to pay each producer."),
+            _("4. Until the deadline you can change or cancel it in /orders."),
+            _("5. Bring your order number to the pickup; you pay the producers directly."),
+            "",
+            _("/language changes the language. /start switches your REKO ring."),
+        ]
+    )
+    await show(update, context, text)
+
+
+def language_rows() -> list[list[InlineKeyboardButton]]:
+    """One button per shipped language, two a row."""
+    buttons = [button(LANGUAGE_NAMES[code], PickLanguage(code)) for code in available_locales()]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+async def language(update: Update, context: Ctx) -> None:
+    """Offer the languages."""
+    await show(update, context, _("Choose your language:"), language_rows())
+
+
+@on_button(PickLanguage)
+async def pick_language(update: Update, context: Ctx, data: PickLanguage) -> None:
+    """Switch to the chosen language and confirm in it."""
+    await context.bot_data.services.members.set_locale(current_user().id, data.code)
+    set_locale(data.code)
+    await show(update, context, _("Language set to English. /shop to order."))
+
+
+async def cancel(update: Update, context: Ctx) -> None:
+    """Say there is nothing to cancel (conversations handle /cancel themselves)."""
+    await show(update, context, _("Nothing to cancel. /shop to order, /help for help."))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add these handlers."""
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("language", language))
+    application.add_handler(pick_ring)
+    application.add_handler(pick_language)

@@ -1,0 +1,130 @@
+"""How handlers answer: edit the message a button was on, or send a new one; refuse kindly."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler
+
+from handlers.callbacks import Callback
+from handlers.context import Ctx
+from handlers.text import MESSAGE_LIMIT, split_message
+from rekobot.errors import Refusal
+from rekobot.i18n import _
+
+log = logging.getLogger(__name__)
+
+C = TypeVar("C", bound=Callback)
+ButtonRow = Sequence[InlineKeyboardButton]
+
+
+def button(text: str, data: Callback) -> InlineKeyboardButton:
+    """A button carrying a typed payload."""
+    return InlineKeyboardButton(text, callback_data=data.pack())
+
+
+def keyboard(rows: Sequence[ButtonRow]) -> InlineKeyboardMarkup | None:
+    """An inline keyboard, or None when there are no buttons."""
+    kept = [list(row) for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+async def show(
+    update: Update,
+    context: Ctx,
+    text: str,
+    rows: Sequence[ButtonRow] = (),
+    *,
+    new_message: bool = False,
+) -> Message | None:
+    """Show a screen: edit the pressed message in place, or send a new message.
+
+    Text longer than one message is sent as several; the buttons go on the last part.
+    """
+    markup = keyboard(rows)
+    query = update.callback_query
+    parts = split_message(text, MESSAGE_LIMIT)
+    if query is not None and not new_message and len(parts) == 1:
+        message = query.message
+        if isinstance(message, Message) and message.text is not None:
+            try:
+                edited = await query.edit_message_text(
+                    parts[0], reply_markup=markup, disable_web_page_preview=True
+                )
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return message
+                log.info("could not edit message, sending a new one: %s", exc)
+            else:
+                return edited if isinstance(edited, Message) else message
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    sent: Message | None = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await context.bot.send_message(
+            chat.id, part, reply_markup=markup if last else None, disable_web_page_preview=True
+        )
+    return sent
+
+
+async def refuse(update: Update, context: Ctx, refusal: Refusal) -> None:
+    """Tell the user why the rules said no, without touching their screen."""
+    text = refusal.message()
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:200], show_alert=True)
+        return
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, text)
+
+
+async def stale_button(update: Update, context: Ctx) -> None:
+    """Answer a press whose data we cannot read: an old or forged button."""
+    query = update.callback_query
+    if query is None:
+        return
+    user = update.effective_user
+    log.warning("unreadable callback data %r from user %s", query.data, user.id if user else None)
+    await query.answer(
+        _("This button is out of date. Please open the menu again, e.g. with /shop."),
+        show_alert=True,
+    )
+
+
+def on_button(
+    cls: type[C],
+) -> Callable[[Callable[[Update, Ctx, C], Awaitable[object]]], CallbackQueryHandler[Ctx, object]]:
+    """Make a CallbackQueryHandler for one button type; refusals become polite answers."""
+
+    def wrap(
+        func: Callable[[Update, Ctx, C], Awaitable[object]],
+    ) -> CallbackQueryHandler[Ctx, object]:
+        @functools.wraps(func)
+        async def handle(update: Update, context: Ctx) -> object:
+            query = update.callback_query
+            assert query is not None
+            data = cls.unpack(query.data)
+            if data is None:
+                await stale_button(update, context)
+                return None
+            try:
+                result = await func(update, context, data)
+            except Refusal as refusal:
+                log.info("refused %s for user %s: %s", query.data, query.from_user.id, refusal)
+                await refuse(update, context, refusal)
+                return None
+            with contextlib.suppress(BadRequest):  # the handler may have answered already
+                await query.answer()
+            return result
+
+        return CallbackQueryHandler(handle, pattern=cls.matches)
+
+    return wrap

@@ -1,0 +1,1 @@
+"""rekobot: a Telegram bot that takes a REKO ring's ordering off Facebook."""

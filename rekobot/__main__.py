@@ -1,0 +1,7 @@
+"""Allow ``python -m rekobot``."""
+
+import sys
+
+from rekobot.cli import main
+
+sys.exit(main())

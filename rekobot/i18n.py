@@ -1,0 +1,150 @@
+"""Translations and locale-aware formatting.
+
+Every text a user sees goes through :func:`gettext` / :func:`ngettext` in the locale of the
+update being handled, which lives in a ContextVar. Catalogs are read from the ``.po`` files in
+``locales/`` when first needed, so running and testing need no compile step.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+FALLBACK_LOCALE = "nb"
+
+#: Every language rekobot speaks, in the order /language lists them.
+SHIPPED_LOCALES: tuple[str, ...] = ("nb", "nn", "en", "sv", "fi", "da")
+
+#: Each language named in itself, for the /language buttons.
+LANGUAGE_NAMES: dict[str, str] = {
+    "nb": "Norsk bokmål",
+    "nn": "Norsk nynorsk",
+    "en": "English",
+    "sv": "Svenska",
+    "fi": "Suomi",
+    "da": "Dansk",
+}
+
+_current: ContextVar[str] = ContextVar("rekobot_locale", default=FALLBACK_LOCALE)
+
+
+def available_locales() -> tuple[str, ...]:
+    """Return the shipped locales that have a catalog on disk (English always counts)."""
+    return tuple(
+        code
+        for code in SHIPPED_LOCALES
+        if code == "en" or (LOCALES_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po").exists()
+    )
+
+
+@functools.cache
+def translations(locale: str) -> NullTranslations:
+    """Load the catalog of one locale from its .po file (fuzzy entries are left out)."""
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def get_locale() -> str:
+    """Return the locale of the update being handled."""
+    return _current.get()
+
+
+def set_locale(locale: str) -> None:
+    """Make ``locale`` the language of the rest of this update."""
+    _current.set(locale)
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    """Render in ``locale`` inside the block, e.g. for a message to another user."""
+    token = _current.set(locale)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    """Translate ``message`` into the current locale."""
+    return translations(_current.get()).ugettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message whose form depends on the number ``n``."""
+    return translations(_current.get()).ungettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark ``message`` for extraction; translate it later with :func:`gettext`."""
+    return message
+
+
+def guess_locale(language_code: str | None, default: str) -> str:
+    """Map Telegram's ``language_code`` (e.g. ``nb``, ``no``, ``sv-SE``) to a shipped locale."""
+    if not language_code:
+        return default
+    code = language_code.lower().replace("_", "-").split("-")[0]
+    if code in {"no", "nb"}:
+        code = "nb"
+    return code if code in available_locales() else default
+
+
+def money(minor_units: int, currency: str, locale: str | None = None) -> str:
+    """Format an amount of minor units (øre, cent) as money in the current locale."""
+    digits = get_currency_precision(currency)
+    value = Decimal(minor_units).scaleb(-digits)
+    return format_currency(value, currency, locale=locale or _current.get())
+
+
+def number(value: int | Decimal, locale: str | None = None) -> str:
+    """Format a plain number in the current locale."""
+    return format_decimal(value, locale=locale or _current.get())
+
+
+def day(moment: datetime, timezone: str, locale: str | None = None) -> str:
+    """Format the date of ``moment`` in the ring's zone, e.g. "fredag 4. desember 2026"."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return format_date(local.date(), format="full", locale=locale or _current.get())
+
+
+def clock_time(moment: datetime, timezone: str, locale: str | None = None) -> str:
+    """Format the time of day of ``moment`` in the ring's zone, e.g. "16:30"."""
+    return format_time(
+        moment, format="short", tzinfo=ZoneInfo(timezone), locale=locale or _current.get()
+    )
+
+
+def when(moment: datetime, timezone: str, locale: str | None = None) -> str:
+    """Format a date and time together, e.g. "fredag 4. desember 2026 16:30"."""
+    return f"{day(moment, timezone, locale)} {clock_time(moment, timezone, locale)}"
+
+
+def decimal_separator(locale: str | None = None) -> str:
+    """Return the locale's decimal mark, for the CSV digest."""
+    return str(Locale.parse(locale or _current.get()).number_symbols["latn"]["decimal"])

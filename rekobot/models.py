@@ -1,0 +1,272 @@
+"""Domain models: what services return and handlers render. Money is integer minor units."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+
+class Model(BaseModel):
+    """Immutable base for every domain model."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class User(Model):
+    """A Telegram user as rekobot knows them."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    locale: str | None = None
+    current_ring_id: int | None = None
+    reminders_enabled: bool = True
+    announcements_enabled: bool = True
+    unreachable: bool = False
+
+    @property
+    def display_name(self) -> str:
+        """The name to show producers and admins (not escaped)."""
+        full = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return full or (f"@{self.username}" if self.username else str(self.id))
+
+
+class Ring(Model):
+    """A REKO ring: its deep-link slug, zone, language and money."""
+
+    id: int
+    slug: str
+    name: str
+    description: str = ""
+    timezone: str
+    locale: str
+    currency: str
+    deadline_hours: int = 36
+    evening_reminder_time: time = time(19, 0)
+
+
+class Membership(Model):
+    """A user's place in a ring."""
+
+    ring: Ring
+    is_admin: bool = False
+    blocked: bool = False
+
+
+class Location(Model):
+    """A pickup place."""
+
+    id: int
+    ring_id: int
+    name: str
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    directions: str = ""
+    photo_file_id: str | None = None
+
+    @property
+    def has_pin(self) -> bool:
+        """Whether a map pin can be sent."""
+        return self.latitude is not None and self.longitude is not None
+
+
+class PickupStatus(StrEnum):
+    """Where a pickup is in its life."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class Pickup(Model):
+    """One handover (utlevering) at a place, with its order deadline."""
+
+    id: int
+    ring_id: int
+    location: Location
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    deadline: AwareDatetime
+    status: PickupStatus = PickupStatus.SCHEDULED
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether orders may still be placed, changed or cancelled."""
+        return self.status is PickupStatus.SCHEDULED and now < self.deadline
+
+
+class Producer(Model):
+    """A farm or small food business and how customers pay it."""
+
+    id: int
+    owner_user_id: int
+    name: str
+    description: str = ""
+    payment_info: str = ""
+    contact: str = ""
+    notes_enabled: bool = True
+
+
+class Product(Model):
+    """A producer's product, independent of any pickup."""
+
+    id: int
+    producer_id: int
+    name: str
+    description: str = ""
+    unit: str
+    price: int
+    category: str = ""
+    photo_file_id: str | None = None
+    hidden: bool = False
+
+
+class Offer(Model):
+    """A product on sale at one pickup, with its stock."""
+
+    id: int
+    pickup_id: int
+    product: Product
+    producer_name: str
+    price: int
+    quantity_total: int | None
+    quantity_reserved: int = 0
+    max_per_customer: int | None = None
+    withdrawn: bool = False
+
+    @property
+    def available(self) -> int | None:
+        """Units left, or None when unlimited."""
+        if self.quantity_total is None:
+            return None
+        return max(self.quantity_total - self.quantity_reserved, 0)
+
+    @property
+    def sold_out(self) -> bool:
+        """Whether nothing is left."""
+        return self.available == 0
+
+
+class CartLine(Model):
+    """An offer in a cart, with the quantity wanted."""
+
+    offer: Offer
+    quantity: int
+
+    @property
+    def amount(self) -> int:
+        """What the line costs at today's offer price."""
+        return self.offer.price * self.quantity
+
+
+class ProducerGroup(Model):
+    """Lines of one producer, with the subtotal and how to pay them."""
+
+    producer_id: int
+    producer_name: str
+    payment_info: str
+    lines: tuple[CartLine, ...]
+
+    @property
+    def subtotal(self) -> int:
+        """The sum of the lines."""
+        return sum(line.amount for line in self.lines)
+
+
+class Cart(Model):
+    """A customer's basket for one pickup."""
+
+    user_id: int
+    pickup: Pickup
+    currency: str
+    groups: tuple[ProducerGroup, ...]
+    version: int
+    editing_order_number: int | None = None
+
+    @property
+    def total(self) -> int:
+        """The sum of all producers' subtotals."""
+        return sum(group.subtotal for group in self.groups)
+
+    @property
+    def lines(self) -> list[CartLine]:
+        """Every line, producer by producer."""
+        return [line for group in self.groups for line in group.lines]
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether there is nothing to check out."""
+        return not self.groups
+
+
+class OrderStatus(StrEnum):
+    """Whether an order stands."""
+
+    PLACED = "placed"
+    CANCELLED = "cancelled"
+
+
+class HandoverStatus(StrEnum):
+    """What happened to a producer's part of an order at the pickup."""
+
+    COLLECTED = "collected"
+    NO_SHOW = "no_show"
+
+
+class OrderLine(Model):
+    """A quantity of one offer, at the price when it was ordered."""
+
+    offer_id: int
+    product_name: str
+    unit: str
+    producer_id: int
+    quantity: int
+    unit_price: int
+
+    @property
+    def amount(self) -> int:
+        """What the line costs."""
+        return self.unit_price * self.quantity
+
+
+class OrderPart(Model):
+    """The lines of an order that one producer hands over, and how to pay them."""
+
+    producer_id: int
+    producer_name: str
+    payment_info: str
+    lines: tuple[OrderLine, ...]
+    handover: HandoverStatus | None = None
+
+    @property
+    def subtotal(self) -> int:
+        """What to pay this producer."""
+        return sum(line.amount for line in self.lines)
+
+
+class Order(Model):
+    """One customer's order for one pickup."""
+
+    id: int
+    number: int
+    user_id: int
+    pickup: Pickup
+    ring_name: str
+    currency: str
+    status: OrderStatus
+    parts: tuple[OrderPart, ...]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+    @property
+    def total(self) -> int:
+        """What the whole order costs."""
+        return sum(part.subtotal for part in self.parts)
+
+    def can_change(self, now: datetime) -> bool:
+        """Whether the customer may still change or cancel it."""
+        return self.status is OrderStatus.PLACED and self.pickup.is_open(now)

@@ -1,0 +1,108 @@
+"""PTB persistence in the bot's own SQLite file, so a restart keeps conversations and drafts.
+
+Only JSON-able user data and conversation states are kept; carts and orders live in their own
+tables. Bot data and chat data are not persisted: the database is the source of truth.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from storage import bot_state
+from storage.database import Database
+
+USER_DATA = "user_data"
+CONVERSATION = "conversation:"
+
+
+class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
+    """Conversation states and user data in the ``bot_state`` table."""
+
+    def __init__(self, db: Database, *, update_interval: float = 1.0) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self.db = db
+        self._conversations: dict[str, ConversationDict] = {}
+
+    async def _ready(self) -> None:
+        if not self.db.is_connected:
+            await self.db.connect()
+
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        """Load every user's data."""
+        await self._ready()
+        stored = await bot_state.load_kind(self.db, USER_DATA)
+        return {int(key): value for key, value in stored.items()}
+
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        """Chat data is not persisted."""
+        return {}
+
+    async def get_bot_data(self) -> Any:
+        """Bot data is not persisted."""
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        """Arbitrary callback data is not used."""
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        """Load the states of one conversation handler."""
+        await self._ready()
+        stored = await bot_state.load_kind(self.db, CONVERSATION + name)
+        states: ConversationDict = {tuple(json.loads(key)): value for key, value in stored.items()}
+        self._conversations[name] = dict(states)
+        return states
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        """Store one conversation's new state (None ends it)."""
+        known = self._conversations.setdefault(name, {})
+        if known.get(key) == new_state and (new_state is not None or key not in known):
+            return
+        if new_state is None:
+            known.pop(key, None)
+        else:
+            known[key] = new_state
+        await bot_state.save(self.db, CONVERSATION + name, json.dumps(list(key)), new_state)
+
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        """Store one user's data."""
+        await bot_state.save(self.db, USER_DATA, str(user_id), data or None)
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        """Chat data is not persisted."""
+
+    async def update_bot_data(self, data: Any) -> None:
+        """Bot data is not persisted."""
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        """Arbitrary callback data is not used."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Chat data is not persisted."""
+
+    async def drop_user_data(self, user_id: int) -> None:
+        """Forget one user's data."""
+        await bot_state.save(self.db, USER_DATA, str(user_id), None)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
+        """The in-memory copy is authoritative while running."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+        """Chat data is not persisted."""
+
+    async def refresh_bot_data(self, bot_data: Any) -> None:
+        """Bot data is not persisted."""
+
+    async def flush(self) -> None:
+        """Every write is already committed."""

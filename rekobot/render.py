@@ -1,0 +1,126 @@
+"""Texts shared by chat screens and unprompted messages: pickups, order lines, totals.
+
+Output is Telegram HTML; everything users or producers typed is escaped here. Both the
+handlers (screens) and the services (messages queued in the outbox) render with these, so a
+customer sees an order the same way in the confirmation, in /orders and in a reminder.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from rekobot.i18n import _, clock_time, day, money, ngettext
+from rekobot.models import HandoverStatus, Offer, Order, OrderPart, OrderStatus, Pickup, Ring
+
+
+def esc(text: str | None) -> str:
+    """Escape user-supplied text for Telegram's HTML parse mode."""
+    return html.escape(text or "", quote=False)
+
+
+def pickup_when(pickup: Pickup, timezone: str) -> str:
+    """E.g. "torsdag 3. desember 2026, 17:00–18:00"."""
+    return _("{day}, {start}–{end}").format(
+        day=day(pickup.starts_at, timezone),
+        start=clock_time(pickup.starts_at, timezone),
+        end=clock_time(pickup.ends_at, timezone),
+    )
+
+
+def deadline_text(pickup: Pickup, timezone: str) -> str:
+    """E.g. "onsdag 2. desember 2026 kl. 05:00"."""
+    return _("{day} at {time}").format(
+        day=day(pickup.deadline, timezone), time=clock_time(pickup.deadline, timezone)
+    )
+
+
+def place_text(pickup: Pickup) -> str:
+    """The place's name and address, escaped."""
+    location = pickup.location
+    if location.address:
+        return f"{esc(location.name)}, {esc(location.address)}"
+    return esc(location.name)
+
+
+def pickup_block(ring: Ring, pickup: Pickup, *, with_deadline: bool = True) -> str:
+    """Where, when and until when to order, one fact a line."""
+    lines = [
+        f"<b>{esc(ring.name)}</b>",
+        "📍 " + place_text(pickup),
+        "🗓 " + pickup_when(pickup, ring.timezone),
+    ]
+    if with_deadline:
+        lines.append(
+            "⏰ " + _("Order by {deadline}").format(deadline=deadline_text(pickup, ring.timezone))
+        )
+    return "\n".join(lines)
+
+
+def stock_text(offer: Offer) -> str:
+    """How many are left, in words."""
+    available = offer.available
+    if available is None:
+        return _("plenty left")
+    if available == 0:
+        return _("sold out")
+    return ngettext("{n} left", "{n} left", available).format(n=available)
+
+
+def offer_line(offer: Offer, currency: str) -> str:
+    """One product in a list: name, unit, price and what is left."""
+    product = offer.product
+    price = money(offer.price, currency)
+    return f"• {esc(product.name)}, {esc(product.unit)} — {price} — {stock_text(offer)}"
+
+
+def quantity_line(quantity: int, name: str, unit: str, amount: int, currency: str) -> str:
+    """E.g. "• 2 × Poteter (2 kg) — 120,00 kr"."""
+    return f"• {quantity} × {esc(name)} ({esc(unit)}) — {money(amount, currency)}"
+
+
+def handover_text(status: HandoverStatus | None) -> str:
+    """The producer's mark at the pickup, in words ("" when there is none)."""
+    if status is HandoverStatus.COLLECTED:
+        return _("collected")
+    if status is HandoverStatus.NO_SHOW:
+        return _("not collected")
+    return ""
+
+
+def order_part_block(part: OrderPart, currency: str, *, with_payment: bool = True) -> str:
+    """A producer's lines of an order, the subtotal, and how to pay them."""
+    title = f"<b>{esc(part.producer_name)}</b>"
+    status = handover_text(part.handover)
+    if status:
+        title += f" — {status}"
+    lines = [title]
+    lines += [
+        quantity_line(line.quantity, line.product_name, line.unit, line.amount, currency)
+        for line in part.lines
+    ]
+    lines.append(_("Subtotal: {amount}").format(amount=money(part.subtotal, currency)))
+    if with_payment and part.payment_info:
+        lines.append("💳 " + _("Pay: {how}").format(how=esc(part.payment_info)))
+    return "\n".join(lines)
+
+
+def order_body(order: Order, *, with_payment: bool = True) -> str:
+    """Every producer's part and the total."""
+    blocks = [order_part_block(p, order.currency, with_payment=with_payment) for p in order.parts]
+    blocks.append(
+        "<b>" + _("Total: {amount}").format(amount=money(order.total, order.currency)) + "</b>"
+    )
+    return "\n\n".join(blocks)
+
+
+def order_status_text(order: Order) -> str:
+    """Placed or cancelled, in words."""
+    if order.status is OrderStatus.CANCELLED:
+        return _("cancelled")
+    return _("placed")
+
+
+def join_blocks(blocks: Iterable[str]) -> str:
+    """Join non-empty blocks with a blank line."""
+    return "\n\n".join(block for block in blocks if block)

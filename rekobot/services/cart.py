@@ -1,0 +1,206 @@
+"""The cart: a customer's basket for one pickup, spanning producers, kept in the database.
+
+When the customer already has an order for the pickup, the cart starts as a copy of it, so
+checking out always means "this is my order now".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from rekobot.clock import Clock, utcnow
+from rekobot.errors import NotFound, OfferWithdrawn, OutOfStock, OverCustomerLimit
+from rekobot.models import Cart, CartLine, Offer, Pickup, ProducerGroup
+from rekobot.parsing import MAX_QUANTITY
+from rekobot.services.shop import Shop
+from storage import carts as cart_store
+from storage import offers as offer_store
+from storage import orders as order_store
+from storage import pickups as pickup_store
+from storage import rings as ring_store
+from storage.database import Database, Transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """The offer a change touched and its quantity in the cart afterwards."""
+
+    offer: Offer
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ExpiredCart:
+    """A cart that was cleared because its pickup stopped taking orders."""
+
+    pickup: Pickup
+    ring_timezone: str
+
+
+class Carts:
+    """Adding, changing and reviewing what a customer is about to order."""
+
+    def __init__(self, db: Database, shop: Shop, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.shop = shop
+        self.clock = clock
+
+    async def add(self, user_id: int, offer_id: int, delta: int) -> LineChange:
+        """Add (or with a negative delta, take away) units of an offer."""
+        async with self.db.transaction() as tx:
+            offer, pickup = await self._offer(tx, user_id, offer_id)
+            await self._ensure_cart(tx, user_id, pickup.id)
+            current = (await cart_store.cart_quantities(tx, user_id, pickup.id)).get(offer.id, 0)
+            return await self._set(tx, user_id, offer, pickup, current + delta)
+
+    async def set_quantity(self, user_id: int, offer_id: int, quantity: int) -> LineChange:
+        """Set the quantity of an offer in the cart; zero removes the line."""
+        async with self.db.transaction() as tx:
+            offer, pickup = await self._offer(tx, user_id, offer_id)
+            await self._ensure_cart(tx, user_id, pickup.id)
+            return await self._set(tx, user_id, offer, pickup, quantity)
+
+    async def empty(self, user_id: int, pickup_id: int) -> None:
+        """Remove every line of the cart (a placed order stays as it is)."""
+        async with self.db.transaction() as tx:
+            await self.shop.open_pickup(tx, user_id, pickup_id)
+            await cart_store.delete_cart(tx, user_id, pickup_id)
+
+    async def view(self, user_id: int, pickup_id: int) -> Cart:
+        """Return the cart, grouped by producer; lines withdrawn meanwhile are dropped."""
+        async with self.db.transaction() as tx:
+            ring, pickup = await self.shop.open_pickup(tx, user_id, pickup_id)
+            version, order_id = await cart_store.cart_header(tx, user_id, pickup_id)
+            quantities = await cart_store.cart_quantities(tx, user_id, pickup_id)
+            lines: list[CartLine] = []
+            for offer_id, quantity in quantities.items():
+                offer = await offer_store.get_offer(tx, offer_id)
+                if offer is None or offer.withdrawn:
+                    await cart_store.set_item(tx, user_id, pickup_id, offer_id, 0, self.clock())
+                    continue
+                lines.append(CartLine(offer=offer, quantity=quantity))
+            payments = await _payment_infos(tx, {line.offer.product.producer_id for line in lines})
+            editing = None
+            if order_id is not None:
+                editing = await tx.scalar(
+                    "SELECT number FROM orders WHERE id = ? AND status = 'placed'", (order_id,)
+                )
+        groups: dict[int, list[CartLine]] = {}
+        for line in lines:
+            groups.setdefault(line.offer.product.producer_id, []).append(line)
+        return Cart(
+            user_id=user_id,
+            pickup=pickup,
+            currency=ring.currency,
+            version=version,
+            editing_order_number=editing,
+            groups=tuple(
+                ProducerGroup(
+                    producer_id=producer_id,
+                    producer_name=group[0].offer.producer_name,
+                    payment_info=payments.get(producer_id, ""),
+                    lines=tuple(group),
+                )
+                for producer_id, group in sorted(
+                    groups.items(), key=lambda item: item[1][0].offer.producer_name.lower()
+                )
+            ),
+        )
+
+    async def expire_closed(self, user_id: int) -> list[ExpiredCart]:
+        """Clear carts whose pickup closed or was cancelled; return them to explain why."""
+        async with self.db.transaction() as tx:
+            expired = []
+            for pickup_id in await cart_store.carts_of_closed_pickups(tx, user_id, self.clock()):
+                pickup = await pickup_store.get_pickup(tx, pickup_id)
+                ring = await ring_store.get_ring(tx, pickup.ring_id) if pickup else None
+                await cart_store.delete_cart(tx, user_id, pickup_id)
+                if pickup is not None and ring is not None:
+                    expired.append(ExpiredCart(pickup=pickup, ring_timezone=ring.timezone))
+            return expired
+
+    async def cart_sizes(self, user_id: int) -> dict[int, int]:
+        """Return {pickup_id: units in the cart}."""
+        async with self.db.read() as tx:
+            return await cart_store.cart_counts(tx, user_id)
+
+    async def edit_order(self, user_id: int, order_id: int) -> Pickup:
+        """Load a placed order back into the cart so the customer can change it."""
+        async with self.db.transaction() as tx:
+            order = await order_store.load_order(tx, order_id)
+            if order is None or order.user_id != user_id:
+                log.warning("user %s tried to edit order %s that is not theirs", user_id, order_id)
+                raise NotFound()
+            await self.shop.open_pickup(tx, user_id, order.pickup.id)
+            if order.status != "placed":
+                raise NotFound()
+            await self._prefill(tx, user_id, order.pickup.id, order_id)
+            return order.pickup
+
+    async def _offer(self, tx: Transaction, user_id: int, offer_id: int) -> tuple[Offer, Pickup]:
+        offer = await offer_store.get_offer(tx, offer_id)
+        if offer is None:
+            log.warning("user %s sent unknown offer %s", user_id, offer_id)
+            raise NotFound()
+        _ring, pickup = await self.shop.open_pickup(tx, user_id, offer.pickup_id)
+        if offer.withdrawn:
+            raise OfferWithdrawn()
+        return offer, pickup
+
+    async def _ensure_cart(self, tx: Transaction, user_id: int, pickup_id: int) -> None:
+        """Start a cart; when an order exists for the pickup, start from its lines."""
+        version, _ = await cart_store.cart_header(tx, user_id, pickup_id)
+        if version:
+            return
+        order_id = await order_store.placed_order_id(tx, user_id, pickup_id)
+        if order_id is not None:
+            await self._prefill(tx, user_id, pickup_id, order_id)
+
+    async def _prefill(self, tx: Transaction, user_id: int, pickup_id: int, order_id: int) -> None:
+        now = self.clock()
+        await cart_store.delete_cart(tx, user_id, pickup_id)
+        await cart_store.touch_cart(tx, user_id, pickup_id, now, order_id=order_id)
+        lines = await order_store.line_quantities(tx, order_id)
+        for offer_id, (quantity, _price) in lines.items():
+            await cart_store.set_item(tx, user_id, pickup_id, offer_id, quantity, now)
+
+    async def _set(
+        self, tx: Transaction, user_id: int, offer: Offer, pickup: Pickup, quantity: int
+    ) -> LineChange:
+        quantity = max(quantity, 0)
+        if quantity > 0:
+            check_quantity(offer, quantity, await _held_by_order(tx, user_id, pickup.id, offer.id))
+        await cart_store.touch_cart(tx, user_id, pickup.id, self.clock())
+        await cart_store.set_item(tx, user_id, pickup.id, offer.id, quantity, self.clock())
+        return LineChange(offer=offer, quantity=quantity)
+
+
+def check_quantity(offer: Offer, quantity: int, already_held: int) -> None:
+    """Refuse more than the producer allows one customer, or more than is left."""
+    if offer.max_per_customer is not None and quantity > offer.max_per_customer:
+        raise OverCustomerLimit(offer.product.name, offer.max_per_customer)
+    if quantity > MAX_QUANTITY:
+        raise OutOfStock(offer.product.name, MAX_QUANTITY)
+    if offer.available is not None and quantity > offer.available + already_held:
+        raise OutOfStock(offer.product.name, offer.available + already_held)
+
+
+async def _held_by_order(tx: Transaction, user_id: int, pickup_id: int, offer_id: int) -> int:
+    """Units of the offer the customer's standing order already reserves."""
+    order_id = await order_store.placed_order_id(tx, user_id, pickup_id)
+    if order_id is None:
+        return 0
+    return (await order_store.line_quantities(tx, order_id)).get(offer_id, (0, 0))[0]
+
+
+async def _payment_infos(tx: Transaction, producer_ids: set[int]) -> dict[int, str]:
+    if not producer_ids:
+        return {}
+    marks = ",".join("?" * len(producer_ids))
+    rows = await tx.fetchall(
+        f"SELECT id, payment_info FROM producers WHERE id IN ({marks})", tuple(producer_ids)
+    )
+    return {row["id"]: row["payment_info"] for row in rows}

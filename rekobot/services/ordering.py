@@ -1,0 +1,170 @@
+"""Checkout, changes and cancellation: where stock is reserved and prices are frozen.
+
+Checkout is idempotent: the confirm button carries the cart version, and the order it
+produced is remembered under that key, so a double tap or a repeated update gives one order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from rekobot.clock import Clock, utcnow
+from rekobot.errors import (
+    CartChanged,
+    DeadlinePassed,
+    EmptyCart,
+    NotFound,
+    OfferWithdrawn,
+    OutOfStock,
+)
+from rekobot.models import Order, OrderStatus
+from rekobot.services.cart import check_quantity
+from rekobot.services.events import OrderEvent, OrderEventKind, OrderListener
+from rekobot.services.members import Members
+from rekobot.services.shop import Shop
+from storage import carts as cart_store
+from storage import offers as offer_store
+from storage import orders as order_store
+from storage.database import Database, Transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    """The order as it now stands, and whether this call placed, changed or only repeated it."""
+
+    order: Order
+    kind: OrderEventKind | None  # None: a repeated tap; nothing changed
+
+
+class Ordering:
+    """Placing, changing and cancelling orders."""
+
+    def __init__(
+        self, db: Database, shop: Shop, members: Members, *, clock: Clock = utcnow
+    ) -> None:
+        self.db = db
+        self.shop = shop
+        self.members = members
+        self.clock = clock
+        self.listeners: list[OrderListener] = []
+
+    async def checkout(self, user_id: int, pickup_id: int, version: int) -> CheckoutResult:
+        """Turn the cart the customer confirmed into their order for the pickup."""
+        key = f"{user_id}:{pickup_id}:{version}"
+        async with self.db.transaction() as tx:
+            done = await order_store.checkout_order(tx, key)
+            if done is not None:
+                order = await order_store.load_order(tx, done)
+                assert order is not None
+                return CheckoutResult(order=order, kind=None)
+            await self.shop.open_pickup(tx, user_id, pickup_id)
+            current_version, _ = await cart_store.cart_header(tx, user_id, pickup_id)
+            if current_version != version:
+                raise CartChanged()
+            wanted = await cart_store.cart_quantities(tx, user_id, pickup_id)
+            if not wanted:
+                raise EmptyCart()
+            now = self.clock()
+            order_id = await order_store.placed_order_id(tx, user_id, pickup_id)
+            before = await order_store.load_order(tx, order_id) if order_id else None
+            had = await order_store.line_quantities(tx, order_id) if order_id else {}
+            if order_id is None:
+                order_id = await order_store.insert_order(
+                    tx, pickup_id=pickup_id, user_id=user_id, now=now
+                )
+            for offer_id in sorted(set(wanted) | set(had)):
+                new_quantity = wanted.get(offer_id, 0)
+                old_quantity, old_price = had.get(offer_id, (0, 0))
+                await self._apply_line(
+                    tx, order_id, pickup_id, offer_id, new_quantity, old_quantity, old_price
+                )
+            await order_store.touch_order(tx, order_id, now)
+            await cart_store.delete_cart(tx, user_id, pickup_id)
+            await order_store.record_checkout(tx, key, order_id, now)
+            order = await order_store.load_order(tx, order_id)
+            assert order is not None
+            kind = OrderEventKind.CHANGED if before else OrderEventKind.PLACED
+            await self._emit(tx, OrderEvent(kind=kind, order=order, before=before))
+        log.info("order %s (#%s) %s by user %s", order.id, order.number, kind, user_id)
+        return CheckoutResult(order=order, kind=kind)
+
+    async def _apply_line(
+        self,
+        tx: Transaction,
+        order_id: int,
+        pickup_id: int,
+        offer_id: int,
+        new_quantity: int,
+        old_quantity: int,
+        old_price: int,
+    ) -> None:
+        """Reserve or release the difference and write the line at the right price."""
+        offer = await offer_store.get_offer(tx, offer_id)
+        if offer is None or offer.pickup_id != pickup_id:
+            raise NotFound()
+        delta = new_quantity - old_quantity
+        if delta == 0:
+            return
+        if new_quantity > 0:
+            if offer.withdrawn:
+                raise OfferWithdrawn()
+            check_quantity(offer, new_quantity, old_quantity)
+        if delta > 0 and not await offer_store.reserve(tx, offer_id, delta):
+            raise OutOfStock(offer.product.name, (offer.available or 0) + old_quantity)
+        if delta < 0:
+            await offer_store.release(tx, offer_id, -delta)
+        # A line whose quantity changes is priced as of now; an untouched one keeps its price.
+        price = offer.price if delta else old_price
+        await order_store.set_line(tx, order_id, offer_id, new_quantity, price)
+
+    async def cancel(self, user_id: int, order_id: int) -> Order:
+        """Cancel the customer's own order before the deadline and give the stock back."""
+        async with self.db.transaction() as tx:
+            before = await self._own_order(tx, user_id, order_id)
+            if before.status is OrderStatus.CANCELLED:
+                return before
+            if not before.pickup.is_open(self.clock()):
+                raise DeadlinePassed(before.pickup.deadline)
+            for offer_id, (quantity, _price) in (
+                await order_store.line_quantities(tx, order_id)
+            ).items():
+                await offer_store.release(tx, offer_id, quantity)
+            await order_store.mark_cancelled(tx, order_id, self.clock())
+            await cart_store.delete_cart(tx, user_id, before.pickup.id)
+            order = await order_store.load_order(tx, order_id)
+            assert order is not None
+            await self._emit(
+                tx, OrderEvent(kind=OrderEventKind.CANCELLED, order=order, before=before)
+            )
+        log.info("order %s cancelled by user %s", order_id, user_id)
+        return order
+
+    async def order(self, user_id: int, order_id: int) -> Order:
+        """Return one of the customer's own orders."""
+        async with self.db.read() as tx:
+            return await self._own_order(tx, user_id, order_id)
+
+    async def orders(self, user_id: int) -> list[Order]:
+        """Return the customer's orders in their current ring, newest pickup first."""
+        ring = await self.members.current_ring(user_id)
+        async with self.db.read() as tx:
+            orders = []
+            for order_id in await order_store.order_ids_for_user(tx, user_id, ring.id):
+                order = await order_store.load_order(tx, order_id)
+                if order is not None:
+                    orders.append(order)
+            return orders
+
+    async def _own_order(self, tx: Transaction, user_id: int, order_id: int) -> Order:
+        order = await order_store.load_order(tx, order_id)
+        if order is None or order.user_id != user_id:
+            log.warning("user %s asked for order %s that is not theirs", user_id, order_id)
+            raise NotFound()
+        return order
+
+    async def _emit(self, tx: Transaction, event: OrderEvent) -> None:
+        for listener in self.listeners:
+            await listener(tx, event)

@@ -1,0 +1,92 @@
+"""The outbox: everything the bot sends unprompted is first written here, one row per recipient.
+
+Rows are written inside the transaction that decided to send them (an order, a digest being
+due, a broadcast), so nothing is lost and nothing is queued twice (``dedupe_key``). A sender
+drains the rows under Telegram's limits; see ``handlers/outbox.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from rekobot.clock import to_db
+from storage.database import Transaction
+
+
+class OutMessage(BaseModel):
+    """One Telegram message of a delivery, already rendered in the recipient's language.
+
+    Exactly one of text, photo, venue or document is the message's body.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str | None = None
+    photo_file_id: str | None = None
+    caption: str | None = None
+    venue_latitude: float | None = None
+    venue_longitude: float | None = None
+    venue_title: str | None = None
+    venue_address: str | None = None
+    document_name: str | None = None
+    document_b64: str | None = None
+    buttons: list[list[tuple[str, str]]] | None = None  # rows of (text, callback_data)
+
+    @classmethod
+    def document(cls, filename: str, content: bytes, caption: str | None = None) -> OutMessage:
+        """A file to attach, e.g. the digest CSV or a calendar entry."""
+        return cls(
+            document_name=filename,
+            document_b64=base64.b64encode(content).decode("ascii"),
+            caption=caption,
+        )
+
+    @property
+    def document_bytes(self) -> bytes:
+        """The attached file's content."""
+        return base64.b64decode(self.document_b64 or "")
+
+
+def dump_messages(messages: list[OutMessage]) -> str:
+    """Serialise a delivery's messages for the ``payload`` column."""
+    return json.dumps([m.model_dump(exclude_none=True) for m in messages], ensure_ascii=False)
+
+
+def load_messages(payload: str) -> list[OutMessage]:
+    """Read a delivery's messages back."""
+    return [OutMessage.model_validate(item) for item in json.loads(payload)]
+
+
+async def enqueue(
+    tx: Transaction,
+    *,
+    chat_id: int,
+    kind: str,
+    messages: list[OutMessage],
+    now: datetime,
+    dedupe_key: str | None = None,
+    broadcast_id: int | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue messages for one recipient; return False when ``dedupe_key`` was queued before."""
+    changed = await tx.execute(
+        """
+        INSERT OR IGNORE INTO deliveries
+            (chat_id, kind, payload, dedupe_key, broadcast_id, not_before, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """,
+        (
+            chat_id,
+            kind,
+            dump_messages(messages),
+            dedupe_key,
+            broadcast_id,
+            to_db(not_before or now),
+            to_db(now),
+        ),
+    )
+    return changed == 1

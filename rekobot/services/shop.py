@@ -1,0 +1,144 @@
+"""What a customer can see: the open pickups of their ring and what is on offer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rekobot.clock import Clock, utcnow
+from rekobot.errors import DeadlinePassed, NotFound, OfferWithdrawn, PickupCancelled
+from rekobot.models import Offer, Pickup, PickupStatus, Ring
+from rekobot.services.members import Members
+from storage import carts as cart_store
+from storage import offers as offer_store
+from storage import pickups as pickup_store
+from storage import rings as ring_store
+from storage.database import Database, Transaction
+
+OTHER_CATEGORY = 0
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """A producer or a category at a pickup, with how many products it has on offer."""
+
+    id: int
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class OfferCard:
+    """One product on offer, as the customer sees it, with what they already hold."""
+
+    offer: Offer
+    ring: Ring
+    pickup: Pickup
+    in_cart: int
+
+
+class Shop:
+    """Browsing a pickup's offers, by producer or by category."""
+
+    def __init__(self, db: Database, members: Members, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.members = members
+        self.clock = clock
+
+    async def open_pickups(self, user_id: int) -> tuple[Ring, list[Pickup]]:
+        """Return the user's ring and its pickups that still take orders."""
+        ring = await self.members.current_ring(user_id)
+        async with self.db.read() as tx:
+            return ring, await pickup_store.open_pickups(tx, ring.id, self.clock())
+
+    async def pickup(self, user_id: int, pickup_id: int) -> tuple[Ring, Pickup]:
+        """Return an open pickup of one of the user's rings; refuse stale or foreign ids."""
+        async with self.db.read() as tx:
+            return await self.open_pickup(tx, user_id, pickup_id)
+
+    async def open_pickup(
+        self, tx: Transaction, user_id: int, pickup_id: int
+    ) -> tuple[Ring, Pickup]:
+        """Check, inside a transaction, that the pickup is the user's and still open."""
+        pickup = await pickup_store.get_pickup(tx, pickup_id)
+        if pickup is None:
+            raise NotFound()
+        ring = await ring_store.get_ring(tx, pickup.ring_id)
+        member = await _membership(tx, user_id, pickup.ring_id)
+        if ring is None or member is None:
+            raise NotFound()
+        if pickup.status is PickupStatus.CANCELLED:
+            raise PickupCancelled()
+        if not pickup.is_open(self.clock()):
+            raise DeadlinePassed(pickup.deadline)
+        return ring, pickup
+
+    async def producers(self, user_id: int, pickup_id: int) -> list[Shelf]:
+        """Return the producers with something on offer, by name."""
+        async with self.db.read() as tx:
+            await self.open_pickup(tx, user_id, pickup_id)
+            offers = await offer_store.offers_for_pickup(tx, pickup_id)
+        shelves: dict[int, Shelf] = {}
+        for offer in offers:
+            pid = offer.product.producer_id
+            old = shelves.get(pid)
+            shelves[pid] = Shelf(pid, offer.producer_name, (old.count if old else 0) + 1)
+        return list(shelves.values())
+
+    async def categories(self, user_id: int, pickup_id: int) -> list[Shelf]:
+        """Return the ring's categories that have offers, plus "other" (id 0) for the rest."""
+        async with self.db.read() as tx:
+            ring, _pickup = await self.open_pickup(tx, user_id, pickup_id)
+            listed = await ring_store.categories(tx, ring.id)
+            offers = await offer_store.offers_for_pickup(tx, pickup_id)
+        ids = {name: cid for cid, name in listed}
+        counts: dict[int, int] = {}
+        for offer in offers:
+            cid = ids.get(offer.product.category, OTHER_CATEGORY)
+            counts[cid] = counts.get(cid, 0) + 1
+        shelves = [Shelf(cid, name, counts[cid]) for cid, name in listed if cid in counts]
+        if OTHER_CATEGORY in counts:
+            shelves.append(Shelf(OTHER_CATEGORY, "", counts[OTHER_CATEGORY]))
+        return shelves
+
+    async def offers(
+        self,
+        user_id: int,
+        pickup_id: int,
+        *,
+        producer_id: int | None = None,
+        category_id: int | None = None,
+    ) -> list[Offer]:
+        """Return a producer's or a category's offers at an open pickup."""
+        async with self.db.read() as tx:
+            ring, _pickup = await self.open_pickup(tx, user_id, pickup_id)
+            if category_id is None:
+                return await offer_store.offers_for_pickup(tx, pickup_id, producer_id=producer_id)
+            listed = dict(await ring_store.categories(tx, ring.id))
+            if category_id != OTHER_CATEGORY and category_id not in listed:
+                raise NotFound()
+            offers = await offer_store.offers_for_pickup(tx, pickup_id)
+        names = set(listed.values())
+        if category_id == OTHER_CATEGORY:
+            return [o for o in offers if o.product.category not in names]
+        return [o for o in offers if o.product.category == listed[category_id]]
+
+    async def card(self, user_id: int, offer_id: int) -> OfferCard:
+        """Return one offer with its pickup and the quantity the user has in the cart."""
+        async with self.db.read() as tx:
+            offer = await offer_store.get_offer(tx, offer_id)
+            if offer is None:
+                raise NotFound()
+            if offer.withdrawn:
+                raise OfferWithdrawn()
+            ring, pickup = await self.open_pickup(tx, user_id, offer.pickup_id)
+            in_cart = (await cart_store.cart_quantities(tx, user_id, pickup.id)).get(offer_id, 0)
+        return OfferCard(offer=offer, ring=ring, pickup=pickup, in_cart=in_cart)
+
+
+async def _membership(tx: Transaction, user_id: int, ring_id: int) -> bool | None:
+    row = await tx.fetchone(
+        "SELECT blocked_at FROM memberships WHERE user_id = ? AND ring_id = ?", (user_id, ring_id)
+    )
+    if row is None or row["blocked_at"] is not None:
+        return None
+    return True

@@ -1,0 +1,89 @@
+"""Settings, read from the environment and `.env` with the prefix ``REKOBOT_``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# What @BotFather hands out: "<bot id>:<35 url-safe characters>".
+TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+PLACEHOLDER_TOKENS = {"", "changeme", "your-token-here", "123456:abc"}
+
+SUPPORTED_LOCALES = ("nb", "en", "sv", "fi", "da", "nn")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REKOBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    token: SecretStr = SecretStr("")
+    database: Path = Path("rekobot.sqlite3")
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str = ""
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    default_locale: str = "nb"
+    timezone: str = "Europe/Oslo"
+    log_level: str = "INFO"
+    # Outbox: messages per second overall, kept below Telegram's ~30/s.
+    outbox_rate: float = Field(default=25.0, gt=0, le=30)
+    # How often the sweep looks for due digests, reminders and deliveries (seconds).
+    sweep_interval: float = Field(default=20.0, gt=0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept ``1,2 3`` as well as a list."""
+        if isinstance(value, str):
+            return frozenset(int(part) for part in re.split(r"[,\s]+", value.strip()) if part)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @property
+    def api_file_base_url(self) -> str:
+        """Where files are fetched from: derived from the API address unless set."""
+        if self.api_file_url:
+            return self.api_file_url
+        return self.api_base_url.removesuffix("/bot") + "/file/bot"
+
+    def token_problem(self) -> str | None:
+        """Say what is wrong with the token, or None when it looks like a real one."""
+        raw = self.token.get_secret_value().strip()
+        if raw.lower() in PLACEHOLDER_TOKENS:
+            return "missing"
+        if not TOKEN_PATTERN.match(raw) or "your" in raw.lower() or "xxxx" in raw.lower():
+            return "placeholder"
+        return None
+
+
+TOKEN_HELP = (
+    "rekobot needs a Telegram bot token ({problem}). Open Telegram, talk to @BotFather, "
+    "send /newbot and follow the steps; it answers with a token such as "
+    "123456789:AAH... . Put it in a file named .env next to the Makefile as "
+    "REKOBOT_TOKEN=<your token> (see .env.example), or export REKOBOT_TOKEN in your shell, "
+    "then run the bot again."
+)

@@ -1,0 +1,37 @@
+"""Key-value rows behind PTB's persistence: conversation states and per-user data as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storage.database import Database
+
+
+async def load_kind(db: Database, kind: str) -> dict[str, Any]:
+    """Return every stored key of one kind, decoded."""
+    rows = await db.fetchall("SELECT key, data FROM bot_state WHERE kind = ?", (kind,))
+    return {row["key"]: json.loads(row["data"]) for row in rows}
+
+
+async def load_kinds_like(db: Database, prefix: str) -> dict[str, dict[str, Any]]:
+    """Return {kind: {key: value}} for every kind that starts with ``prefix``."""
+    rows = await db.fetchall(
+        "SELECT kind, key, data FROM bot_state WHERE kind LIKE ? || '%'", (prefix,)
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        found.setdefault(row["kind"], {})[row["key"]] = json.loads(row["data"])
+    return found
+
+
+async def save(db: Database, kind: str, key: str, value: Any) -> None:
+    """Store one value; None deletes it."""
+    if value is None:
+        await db.execute("DELETE FROM bot_state WHERE kind = ? AND key = ?", (kind, key))
+        return
+    await db.execute(
+        "INSERT INTO bot_state (kind, key, data) VALUES (?, ?, ?) "
+        "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+        (kind, key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))),
+    )

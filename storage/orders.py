@@ -1,0 +1,190 @@
+"""Orders and their lines; the price of a line is frozen when it is ordered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from rekobot.clock import from_db, to_db
+from rekobot.models import (
+    HandoverStatus,
+    Order,
+    OrderLine,
+    OrderPart,
+    OrderStatus,
+    Pickup,
+)
+from storage.database import Transaction
+from storage.pickups import get_pickup
+
+
+async def next_order_number(tx: Transaction, pickup_id: int) -> int:
+    """Return the next short number for an order at this pickup."""
+    value = await tx.scalar(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM orders WHERE pickup_id = ?", (pickup_id,)
+    )
+    return int(value)
+
+
+async def insert_order(
+    tx: Transaction, *, pickup_id: int, user_id: int, now: datetime
+) -> int:
+    """Create a placed order with the next number and return its id."""
+    number = await next_order_number(tx, pickup_id)
+    return await tx.insert(
+        "INSERT INTO orders (pickup_id, user_id, number, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (pickup_id, user_id, number, to_db(now), to_db(now)),
+    )
+
+
+async def placed_order_id(tx: Transaction, user_id: int, pickup_id: int) -> int | None:
+    """Return the id of the customer's standing order for a pickup, if any."""
+    value = await tx.scalar(
+        "SELECT id FROM orders WHERE user_id = ? AND pickup_id = ? AND status = 'placed'",
+        (user_id, pickup_id),
+    )
+    return None if value is None else int(value)
+
+
+async def line_quantities(tx: Transaction, order_id: int) -> dict[int, tuple[int, int]]:
+    """Return {offer_id: (quantity, unit_price)} of an order."""
+    rows = await tx.fetchall(
+        "SELECT offer_id, quantity, unit_price FROM order_lines WHERE order_id = ?", (order_id,)
+    )
+    return {row["offer_id"]: (row["quantity"], row["unit_price"]) for row in rows}
+
+
+async def set_line(
+    tx: Transaction, order_id: int, offer_id: int, quantity: int, unit_price: int
+) -> None:
+    """Set an order line; zero removes it."""
+    if quantity <= 0:
+        await tx.execute(
+            "DELETE FROM order_lines WHERE order_id = ? AND offer_id = ?", (order_id, offer_id)
+        )
+        return
+    await tx.execute(
+        """
+        INSERT INTO order_lines (order_id, offer_id, quantity, unit_price) VALUES (?, ?, ?, ?)
+        ON CONFLICT (order_id, offer_id) DO UPDATE SET
+            quantity = excluded.quantity, unit_price = excluded.unit_price
+        """,
+        (order_id, offer_id, quantity, unit_price),
+    )
+
+
+async def touch_order(tx: Transaction, order_id: int, now: datetime) -> None:
+    """Record that an order changed."""
+    await tx.execute("UPDATE orders SET updated_at = ? WHERE id = ?", (to_db(now), order_id))
+
+
+async def mark_cancelled(tx: Transaction, order_id: int, now: datetime) -> None:
+    """Cancel an order (its stock is released by the caller)."""
+    await tx.execute(
+        "UPDATE orders SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE id = ?",
+        (to_db(now), to_db(now), order_id),
+    )
+
+
+async def checkout_order(tx: Transaction, key: str) -> int | None:
+    """Return the order an earlier checkout with this key produced."""
+    value = await tx.scalar("SELECT order_id FROM checkouts WHERE key = ?", (key,))
+    return None if value is None else int(value)
+
+
+async def record_checkout(tx: Transaction, key: str, order_id: int, now: datetime) -> None:
+    """Remember which order a checkout key produced."""
+    await tx.execute(
+        "INSERT INTO checkouts (key, order_id, created_at) VALUES (?, ?, ?)",
+        (key, order_id, to_db(now)),
+    )
+
+
+async def load_order(tx: Transaction, order_id: int) -> Order | None:
+    """Return an order with its pickup and its lines grouped by producer."""
+    row = await tx.fetchone(
+        """
+        SELECT o.*, r.name AS ring_name, r.currency FROM orders o
+        JOIN pickups p ON p.id = o.pickup_id JOIN rings r ON r.id = p.ring_id
+        WHERE o.id = ?
+        """,
+        (order_id,),
+    )
+    if row is None:
+        return None
+    pickup = await get_pickup(tx, row["pickup_id"])
+    assert pickup is not None
+    return await _build_order(tx, row, pickup)
+
+
+async def _build_order(tx: Transaction, order_row: aiosqlite.Row, pickup: Pickup) -> Order:
+    order_id = order_row["id"]
+    line_rows = await tx.fetchall(
+        """
+        SELECT l.offer_id, l.quantity, l.unit_price, pr.name AS product_name, pr.unit,
+               pd.id AS producer_id, pd.name AS producer_name, pd.payment_info,
+               h.status AS handover
+        FROM order_lines l
+        JOIN offers o ON o.id = l.offer_id
+        JOIN products pr ON pr.id = o.product_id
+        JOIN producers pd ON pd.id = pr.producer_id
+        LEFT JOIN handovers h ON h.order_id = l.order_id AND h.producer_id = pd.id
+        WHERE l.order_id = ?
+        ORDER BY pd.name COLLATE NOCASE, pr.name COLLATE NOCASE
+        """,
+        (order_id,),
+    )
+    parts: dict[int, list[OrderLine]] = {}
+    heads: dict[int, tuple[str, str, HandoverStatus | None]] = {}
+    for line in line_rows:
+        parts.setdefault(line["producer_id"], []).append(
+            OrderLine(
+                offer_id=line["offer_id"],
+                product_name=line["product_name"],
+                unit=line["unit"],
+                producer_id=line["producer_id"],
+                quantity=line["quantity"],
+                unit_price=line["unit_price"],
+            )
+        )
+        heads[line["producer_id"]] = (
+            line["producer_name"],
+            line["payment_info"],
+            HandoverStatus(line["handover"]) if line["handover"] else None,
+        )
+    return Order(
+        id=order_id,
+        number=order_row["number"],
+        user_id=order_row["user_id"],
+        pickup=pickup,
+        ring_name=order_row["ring_name"],
+        currency=order_row["currency"],
+        status=OrderStatus(order_row["status"]),
+        parts=tuple(
+            OrderPart(
+                producer_id=producer_id,
+                producer_name=heads[producer_id][0],
+                payment_info=heads[producer_id][1],
+                lines=tuple(lines),
+                handover=heads[producer_id][2],
+            )
+            for producer_id, lines in parts.items()
+        ),
+        created_at=from_db(order_row["created_at"]),
+        updated_at=from_db(order_row["updated_at"]),
+    )
+
+
+async def order_ids_for_user(tx: Transaction, user_id: int, ring_id: int) -> list[int]:
+    """Return the user's orders in a ring, newest pickup first."""
+    rows = await tx.fetchall(
+        """
+        SELECT o.id FROM orders o JOIN pickups p ON p.id = o.pickup_id
+        WHERE o.user_id = ? AND p.ring_id = ?
+        ORDER BY p.starts_at DESC, o.id DESC LIMIT 50
+        """,
+        (user_id, ring_id),
+    )
+    return [row["id"] for row in rows]
