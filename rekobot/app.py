@@ -56,6 +56,18 @@ class RekoApplication(
         await super().initialize()
         await publish_commands(self.bot, self.services.settings.default_locale)
 
+    async def process_update(self, update: object) -> None:
+        """Handle one update, then write its conversation state and user data at once.
+
+        PTB would otherwise persist them on a timer; writing through means a process killed
+        right after answering still remembers the half-finished conversation.
+        """
+        try:
+            await super().process_update(update)
+        finally:
+            if self.persistence is not None:
+                await self.update_persistence()
+
     async def shutdown(self) -> None:
         """Stop PTB (flushing persistence), then close the database."""
         await super().shutdown()
@@ -81,7 +93,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .context_types(ContextTypes(context=Ctx, bot_data=BotData))
+        .context_types(ContextTypes(bot_data=BotData))
         .persistence(SqlitePersistence(services.db))
     )
     if rate_limit:

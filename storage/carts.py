@@ -66,8 +66,24 @@ async def set_item(
     )
 
 
+async def clear_cart(tx: Transaction, user_id: int, pickup_id: int) -> None:
+    """Remove a cart's lines but keep counting its versions.
+
+    Versions must never repeat for a (customer, pickup): a checkout key is made of one, and a
+    repeated key would look like a double tap of an earlier checkout.
+    """
+    await tx.execute(
+        "DELETE FROM cart_items WHERE user_id = ? AND pickup_id = ?", (user_id, pickup_id)
+    )
+    await tx.execute(
+        "UPDATE carts SET order_id = NULL, version = version + 1 "
+        "WHERE user_id = ? AND pickup_id = ?",
+        (user_id, pickup_id),
+    )
+
+
 async def delete_cart(tx: Transaction, user_id: int, pickup_id: int) -> None:
-    """Remove a cart and its lines."""
+    """Remove a cart and its lines (only once its pickup no longer takes orders)."""
     await tx.execute(
         "DELETE FROM carts WHERE user_id = ? AND pickup_id = ?", (user_id, pickup_id)
     )

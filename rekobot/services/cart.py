@@ -67,7 +67,7 @@ class Carts:
         """Remove every line of the cart (a placed order stays as it is)."""
         async with self.db.transaction() as tx:
             await self.shop.open_pickup(tx, user_id, pickup_id)
-            await cart_store.delete_cart(tx, user_id, pickup_id)
+            await cart_store.clear_cart(tx, user_id, pickup_id)
 
     async def view(self, user_id: int, pickup_id: int) -> Cart:
         """Return the cart, grouped by producer; lines withdrawn meanwhile are dropped."""
@@ -152,8 +152,7 @@ class Carts:
 
     async def _ensure_cart(self, tx: Transaction, user_id: int, pickup_id: int) -> None:
         """Start a cart; when an order exists for the pickup, start from its lines."""
-        version, _ = await cart_store.cart_header(tx, user_id, pickup_id)
-        if version:
+        if await cart_store.cart_quantities(tx, user_id, pickup_id):
             return
         order_id = await order_store.placed_order_id(tx, user_id, pickup_id)
         if order_id is not None:
@@ -161,7 +160,7 @@ class Carts:
 
     async def _prefill(self, tx: Transaction, user_id: int, pickup_id: int, order_id: int) -> None:
         now = self.clock()
-        await cart_store.delete_cart(tx, user_id, pickup_id)
+        await cart_store.clear_cart(tx, user_id, pickup_id)
         await cart_store.touch_cart(tx, user_id, pickup_id, now, order_id=order_id)
         lines = await order_store.line_quantities(tx, order_id)
         for offer_id, (quantity, _price) in lines.items():

@@ -82,7 +82,7 @@ class Ordering:
                     tx, order_id, pickup_id, offer_id, new_quantity, old_quantity, old_price
                 )
             await order_store.touch_order(tx, order_id, now)
-            await cart_store.delete_cart(tx, user_id, pickup_id)
+            await cart_store.clear_cart(tx, user_id, pickup_id)
             await order_store.record_checkout(tx, key, order_id, now)
             order = await order_store.load_order(tx, order_id)
             assert order is not None
@@ -133,7 +133,7 @@ class Ordering:
             ).items():
                 await offer_store.release(tx, offer_id, quantity)
             await order_store.mark_cancelled(tx, order_id, self.clock())
-            await cart_store.delete_cart(tx, user_id, before.pickup.id)
+            await cart_store.clear_cart(tx, user_id, before.pickup.id)
             order = await order_store.load_order(tx, order_id)
             assert order is not None
             await self._emit(

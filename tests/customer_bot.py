@@ -1,0 +1,41 @@
+"""A customer-facing bot under test: the real Application over a world, faked only at HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from rekobot.app import build_application
+from rekobot.settings import Settings
+from tests.conftest import MovableClock
+from tests.telegram_fake import BotDriver, RecordingRequest, TgUser, UpdateFactory
+
+KARI = TgUser(1001, "Kari", "Nordmann", "kari", language_code="nb")
+EMMA = TgUser(1002, "Emma", None, "emma", language_code="en")
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, clock: MovableClock, request: RecordingRequest | None = None
+) -> AsyncIterator[BotDriver]:
+    """Start the bot on the settings' database and drive it; shut it down afterwards."""
+    request = request or RecordingRequest(clock=clock)
+    application = build_application(settings, request=request, clock=clock, rate_limit=False)
+    factory = UpdateFactory(request, clock=clock)
+    async with BotDriver(application, request, factory) as driver:
+        yield driver
+
+
+def plain(text: str) -> str:
+    """Fold Babel's no-break spaces into plain ones so assertions read naturally."""
+    return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+def last(bot: BotDriver, user: TgUser) -> str:
+    """The last text the bot showed this user."""
+    return plain(bot.last_text(user))
+
+
+def texts(bot: BotDriver, user: TgUser) -> list[str]:
+    """Every text the bot showed this user."""
+    return [plain(text) for text in bot.texts(user)]
