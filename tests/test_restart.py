@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from rekobot.app import build_application
 from rekobot.settings import Settings
 from tests.conftest import MovableClock, World
-from rekobot.app import build_application
 from tests.customer_bot import KARI, last, running_bot
 from tests.telegram_fake import BotDriver, RecordingRequest, UpdateFactory
 

@@ -34,7 +34,8 @@ async def test_an_old_database_is_upgraded_and_keeps_its_data(tmp_path: Path) ->
         conn.execute("PRAGMA user_version = 1")
         conn.execute(
             "INSERT INTO rings (slug, name, timezone, locale, currency, created_at) "
-            "VALUES ('gammel', 'REKO Gammel', 'Europe/Oslo', 'nb', 'NOK', '2025-01-01T00:00:00+00:00')"
+            "VALUES ('gammel', 'REKO Gammel', 'Europe/Oslo', 'nb', 'NOK', "
+            "'2025-01-01T00:00:00+00:00')"
         )
     db = await Database(path).connect()
     try:
