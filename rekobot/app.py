@@ -22,9 +22,9 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from handlers import customer
-from handlers.customer import start
 from handlers.commands import publish_commands
 from handlers.context import BotData, Ctx
+from handlers.customer import start
 from handlers.errors import on_error
 from handlers.middleware import remember_user
 from handlers.replies import stale_button
