@@ -57,7 +57,7 @@ async def press(driver: BotDriver, user: TgUser, label: str, into: list[float]) 
 
 async def rekobot_run(folder: Path, customers: int) -> dict[str, list[float]]:
     """Drive `customers` shoppers through the real bot; return timings by kind of update."""
-    settings = Settings(_env_file=None, token=TOKEN, database=folder / "bench.sqlite3")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, token=TOKEN, database=folder / "bench.sqlite3")
     db = await Database(settings.database).connect()
     await seed(db)
     await db.close()

@@ -51,7 +51,7 @@ def clock() -> MovableClock:
 def settings(tmp_path: Path) -> Settings:
     """Settings on a fresh database file, ignoring any .env on the machine."""
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         token=TOKEN,
         database=tmp_path / "rekobot.sqlite3",
         admin_ids=frozenset({ADMIN_ID}),
