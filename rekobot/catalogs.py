@@ -134,10 +134,10 @@ def _strings(message: Message) -> list[str]:
     return [message.string or ""]
 
 
-def problems(locale: str, template: Catalog | None = None) -> list[str]:
+def problems(locale: str, template: Catalog | None = None, path: Path | None = None) -> list[str]:
     """Say what is missing, empty, fuzzy or has placeholders unlike its msgid."""
     template = template or extract()
-    path = po_path(locale)
+    path = path or po_path(locale)
     if not path.exists():
         return [f"{locale}: no catalog at {path}"]
     catalog = read_catalog(path, locale)
