@@ -44,6 +44,7 @@ LANGUAGE_NAMES: dict[str, str] = {
 _current: ContextVar[str] = ContextVar("rekobot_locale", default=FALLBACK_LOCALE)
 
 
+@functools.cache
 def available_locales() -> tuple[str, ...]:
     """Return the shipped locales that have a catalog on disk (English always counts)."""
     return tuple(

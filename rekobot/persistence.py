@@ -31,6 +31,7 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
         )
         self.db = db
         self._conversations: dict[str, ConversationDict] = {}
+        self._user_data: dict[int, str] = {}  # what is stored, to skip writes that change nothing
 
     async def _ready(self) -> None:
         if not self.db.is_connected:
@@ -40,6 +41,7 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
         """Load every user's data."""
         await self._ready()
         stored = await bot_state.load_kind(self.db, USER_DATA)
+        self._user_data = {int(key): _fingerprint(value) for key, value in stored.items()}
         return {int(key): value for key, value in stored.items()}
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
@@ -76,8 +78,12 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
         await bot_state.save(self.db, CONVERSATION + name, json.dumps(list(key)), new_state)
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
-        """Store one user's data."""
+        """Store one user's data, unless it is what is stored already."""
+        fingerprint = _fingerprint(data or None)
+        if self._user_data.get(user_id, _fingerprint(None)) == fingerprint:
+            return
         await bot_state.save(self.db, USER_DATA, str(user_id), data or None)
+        self._user_data[user_id] = fingerprint
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
         """Chat data is not persisted."""
@@ -94,6 +100,7 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
     async def drop_user_data(self, user_id: int) -> None:
         """Forget one user's data."""
         await bot_state.save(self.db, USER_DATA, str(user_id), None)
+        self._user_data.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
         """The in-memory copy is authoritative while running."""
@@ -106,3 +113,7 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
 
     async def flush(self) -> None:
         """Every write is already committed."""
+
+
+def _fingerprint(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)

@@ -117,15 +117,15 @@ class Transaction:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
+    # execute_fetchall is one trip to aiosqlite's thread; execute + fetch + close would be three.
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         """Return every row of a query."""
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """Return the first row of a query, if any."""
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
         """Return the first column of the first row, or None."""
@@ -139,11 +139,10 @@ class Transaction:
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT and return the new row id."""
-        async with self.conn.execute(sql, params) as cursor:
-            rowid = cursor.lastrowid
-        if rowid is None:  # pragma: no cover - sqlite always sets it after INSERT
+        row = await self.conn.execute_insert(sql, params)
+        if row is None:  # pragma: no cover - sqlite always sets it after INSERT
             raise RuntimeError("INSERT did not return a row id")
-        return rowid
+        return int(row[0])
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run a statement once per row."""

@@ -46,13 +46,23 @@ class Members:
         username: str | None = None,
         language_code: str | None = None,
     ) -> User:
-        """Record a Telegram user as they are today."""
+        """Record a Telegram user as they are today (a read only, when nothing changed)."""
+        first_name, last_name = first_name[:128], last_name[:128] if last_name else None
+        async with self.db.read() as tx:
+            known = await user_store.get_user(tx, user_id)
+        if (
+            known is not None
+            and not known.unreachable
+            and (known.first_name, known.last_name, known.username, known.language_code)
+            == (first_name, last_name, username, language_code)
+        ):
+            return known
         async with self.db.transaction() as tx:
             return await user_store.upsert_user(
                 tx,
                 user_id=user_id,
-                first_name=first_name[:128],
-                last_name=last_name[:128] if last_name else None,
+                first_name=first_name,
+                last_name=last_name,
                 username=username,
                 language_code=language_code,
                 now=self.clock(),
