@@ -39,3 +39,48 @@ def last(bot: BotDriver, user: TgUser) -> str:
 def texts(bot: BotDriver, user: TgUser) -> list[str]:
     """Every text the bot showed this user."""
     return [plain(text) for text in bot.texts(user)]
+
+
+#: The button labels a story presses, in the customer's language.
+LABELS = {
+    "nb": {
+        "producer": "Etter produsent",
+        "add": "Legg til",
+        "cart": "Handlekurv",
+        "checkout": "Til kassen",
+        "confirm": "Ja, send bestillingen",
+    },
+    "en": {
+        "producer": "By producer",
+        "add": "Add",
+        "cart": "Cart",
+        "checkout": "Check out",
+        "confirm": "Yes, place the order",
+    },
+}
+
+
+def labels(bot: BotDriver, user: TgUser) -> list[str]:
+    """The labels of the latest keyboard in the user's chat, row by row."""
+    return [label for row in bot.buttons(user) for label, _ in row]
+
+
+async def buy_potatoes(bot: BotDriver, user: TgUser) -> None:
+    """Join REKO Testby, find Poteter at Berg Gård and put two in the cart."""
+    words = LABELS[user.language_code or "nb"]
+    await bot.send(user, "/start testby")
+    await bot.send(user, "/shop")
+    await bot.press(user, words["producer"])
+    await bot.press(user, "Berg Gård")
+    await bot.press(user, "Poteter")
+    await bot.press(user, words["add"])
+    await bot.press(user, words["add"])
+
+
+async def check_out(bot: BotDriver, user: TgUser, *, from_cart: bool = True) -> None:
+    """Open the cart (unless already there), check out and confirm."""
+    words = LABELS[user.language_code or "nb"]
+    if from_cart:
+        await bot.press(user, words["cart"])
+    await bot.press(user, words["checkout"])
+    await bot.press(user, words["confirm"])

@@ -11,7 +11,7 @@ from storage import pickups as pickup_store
 from storage import producers as producer_store
 from storage import rings as ring_store
 from tests.conftest import MovableClock, World
-from tests.customer_bot import EMMA, KARI, last, running_bot
+from tests.customer_bot import EMMA, KARI, labels, last, running_bot
 
 
 async def add_products(services: Services, world: World, clock: MovableClock, count: int) -> None:
@@ -46,12 +46,12 @@ async def test_a_producer_with_120_products_is_shown_ten_at_a_time(
         await bot.send(KARI, "/shop")
         await bot.press(KARI, "Etter produsent")
         await bot.press(KARI, "Berg Gård (123)")
-        first = [label for row in bot.buttons(KARI) for label, _ in row]
+        first = labels(bot, KARI)
         await bot.press(KARI, "▶")
-        second = [label for row in bot.buttons(KARI) for label, _ in row]
+        second = labels(bot, KARI)
         for _ in range(11):
             await bot.press(KARI, "▶")
-        final = [label for row in bot.buttons(KARI) for label, _ in row]
+        final = labels(bot, KARI)
         listing = last(bot, KARI)
 
     assert sum(label.startswith(("Vare", "Egg", "Gulrøtter", "Poteter")) for label in first) == 10
@@ -74,14 +74,14 @@ async def test_sold_out_products_say_so_and_cannot_be_added(
         await bot.press(EMMA, "By producer")
         await bot.press(EMMA, "Solbakken Bakeri")
         listing = last(bot, EMMA)
-        labels = [label for row in bot.buttons(EMMA) for label, _ in row]
+        shelf = labels(bot, EMMA)
         await bot.press(EMMA, "Surdeigsbrød")
         card = last(bot, EMMA)
-        card_labels = [label for row in bot.buttons(EMMA) for label, _ in row]
+        card_labels = labels(bot, EMMA)
         forged = await bot.feed(bot.factory.callback(EMMA, f"cadd:{world.offer_ids['bread']}:1"))
 
     assert "• Surdeigsbrød, 1 stk — NOK89.00 — sold out" in listing
-    assert any(label.startswith("⛔ Surdeigsbrød") for label in labels)
+    assert any(label.startswith("⛔ Surdeigsbrød") for label in shelf)
     assert "Sold out" in card and "Add" not in " ".join(card_labels)
     alert = next(c for c in forged if c.method == "answerCallbackQuery")
     assert alert.params["text"] == "Sorry, Surdeigsbrød is sold out."
@@ -141,7 +141,7 @@ async def test_a_customer_in_two_rings_switches_between_them(
         in_bylund = last(bot, KARI)
         await bot.send(KARI, "/start")
         await bot.press(KARI, "Bytt ring")
-        choices = [label for row in bot.buttons(KARI) for label, _ in row]
+        choices = labels(bot, KARI)
         await bot.press(KARI, "REKO Testby")
         switched = last(bot, KARI)
         await bot.send(KARI, "/shop")

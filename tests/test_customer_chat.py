@@ -7,19 +7,16 @@ import pytest
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from tests.conftest import MovableClock, World
-from tests.customer_bot import EMMA, KARI, last, running_bot, texts
-from tests.telegram_fake import BotDriver, TgUser
-
-
-async def order_potatoes(bot: BotDriver, user: TgUser, by_producer: str, add: str) -> None:
-    """Join, open the shop, find Poteter at Berg Gård and add two."""
-    await bot.send(user, "/start testby")
-    await bot.send(user, "/shop")
-    await bot.press(user, by_producer)
-    await bot.press(user, "Berg Gård")
-    await bot.press(user, "Poteter")
-    await bot.press(user, add)
-    await bot.press(user, add)
+from tests.customer_bot import (
+    EMMA,
+    KARI,
+    buy_potatoes,
+    check_out,
+    labels,
+    last,
+    running_bot,
+    texts,
+)
 
 
 async def test_start_with_a_slug_joins_the_ring_and_says_what_to_do(
@@ -83,7 +80,7 @@ async def test_a_customer_orders_and_gets_confirmation_pin_and_calendar(
     settings: Settings, clock: MovableClock, world: World
 ) -> None:
     async with running_bot(settings, clock) as bot:
-        await order_potatoes(bot, KARI, "Etter produsent", "Legg til")
+        await buy_potatoes(bot, KARI)
         card = last(bot, KARI)
         await bot.press(KARI, "Handlekurv")
         cart = last(bot, KARI)
@@ -113,10 +110,8 @@ async def test_an_english_customer_sees_the_same_order_in_english(
     settings: Settings, clock: MovableClock, world: World
 ) -> None:
     async with running_bot(settings, clock) as bot:
-        await order_potatoes(bot, EMMA, "By producer", "Add")
-        await bot.press(EMMA, "Cart")
-        await bot.press(EMMA, "Check out")
-        await bot.press(EMMA, "Yes, place the order")
+        await buy_potatoes(bot, EMMA)
+        await check_out(bot, EMMA)
         confirmation = texts(bot, EMMA)[-2]
 
     assert "Order #1 is placed" in confirmation
@@ -128,7 +123,7 @@ async def test_a_double_tap_on_confirm_places_one_order_and_sends_one_confirmati
     settings: Settings, clock: MovableClock, world: World, services: Services
 ) -> None:
     async with running_bot(settings, clock) as bot:
-        await order_potatoes(bot, KARI, "Etter produsent", "Legg til")
+        await buy_potatoes(bot, KARI)
         await bot.press(KARI, "Handlekurv")
         await bot.press(KARI, "Til kassen")
         message, data = bot.request.find_button(KARI.id, "Ja, send bestillingen")
@@ -150,7 +145,7 @@ async def test_browsing_by_category_lists_products_across_producers(
         await bot.send(KARI, "/start testby")
         await bot.send(KARI, "/shop")
         await bot.press(KARI, "Etter kategori")
-        categories = [label for row in bot.buttons(KARI) for label, _ in row]
+        categories = labels(bot, KARI)
         await bot.press(KARI, "Grønnsaker (2)")
         listing = last(bot, KARI)
 
@@ -163,7 +158,7 @@ async def test_a_typed_quantity_is_checked_and_bad_input_keeps_the_cart(
     settings: Settings, clock: MovableClock, world: World, services: Services
 ) -> None:
     async with running_bot(settings, clock) as bot:
-        await order_potatoes(bot, KARI, "Etter produsent", "Legg til")
+        await buy_potatoes(bot, KARI)
         await bot.press(KARI, "Skriv inn antall")
         asked = last(bot, KARI)
         answers = []
@@ -190,7 +185,7 @@ async def test_cancel_leaves_the_quantity_question_with_the_cart_unchanged(
     settings: Settings, clock: MovableClock, world: World, services: Services
 ) -> None:
     async with running_bot(settings, clock) as bot:
-        await order_potatoes(bot, KARI, "Etter produsent", "Legg til")
+        await buy_potatoes(bot, KARI)
         await bot.press(KARI, "Skriv inn antall")
         await bot.send(KARI, "/cancel")
         said = last(bot, KARI)
@@ -225,10 +220,8 @@ async def test_forged_and_stale_buttons_get_a_polite_answer_and_change_nothing(
 ) -> None:
     async with running_bot(settings, clock) as bot:
         await bot.send(KARI, "/start testby")
-        await order_potatoes(bot, EMMA, "By producer", "Add")
-        await bot.press(EMMA, "Cart")
-        await bot.press(EMMA, "Check out")
-        await bot.press(EMMA, "Yes, place the order")
+        await buy_potatoes(bot, EMMA)
+        await check_out(bot, EMMA)
         emma_order = await services.db.fetchone("SELECT id FROM orders")
         assert emma_order is not None
         answers = []
@@ -257,27 +250,24 @@ async def test_orders_can_be_changed_until_the_deadline_and_then_only_read(
     settings: Settings, clock: MovableClock, world: World, services: Services
 ) -> None:
     async with running_bot(settings, clock) as bot:
-        await order_potatoes(bot, KARI, "Etter produsent", "Legg til")
-        await bot.press(KARI, "Handlekurv")
-        await bot.press(KARI, "Til kassen")
-        await bot.press(KARI, "Ja, send bestillingen")
+        await buy_potatoes(bot, KARI)
+        await check_out(bot, KARI)
         await bot.send(KARI, "/orders")
         listing = last(bot, KARI)
         await bot.press(KARI, "#1")
         open_order = last(bot, KARI)
-        open_buttons = [label for row in bot.buttons(KARI) for label, _ in row]
+        open_buttons = labels(bot, KARI)
         await bot.press(KARI, "Endre")
         editing = last(bot, KARI)
         await bot.press(KARI, "➕")
-        await bot.press(KARI, "Til kassen")
-        await bot.press(KARI, "Ja, send bestillingen")
+        await check_out(bot, KARI, from_cart=False)
         updated = texts(bot, KARI)[-2]
 
         clock.advance(days=2)
         await bot.send(KARI, "/orders")
         await bot.press(KARI, "#1")
         closed_order = last(bot, KARI)
-        closed_buttons = [label for row in bot.buttons(KARI) for label, _ in row]
+        closed_buttons = labels(bot, KARI)
 
     assert "1 kommende bestilling." in listing
     assert "Du kan endre eller avbestille denne bestillingen frem til" in open_order
@@ -292,10 +282,8 @@ async def test_a_customer_cancels_and_the_stock_comes_back(
     settings: Settings, clock: MovableClock, world: World, services: Services
 ) -> None:
     async with running_bot(settings, clock) as bot:
-        await order_potatoes(bot, EMMA, "By producer", "Add")
-        await bot.press(EMMA, "Cart")
-        await bot.press(EMMA, "Check out")
-        await bot.press(EMMA, "Yes, place the order")
+        await buy_potatoes(bot, EMMA)
+        await check_out(bot, EMMA)
         await bot.send(EMMA, "/orders")
         await bot.press(EMMA, "#1")
         await bot.press(EMMA, "Cancel the order")
@@ -315,7 +303,7 @@ async def test_a_cart_left_past_the_deadline_is_cleared_with_an_explanation(
     settings: Settings, clock: MovableClock, world: World
 ) -> None:
     async with running_bot(settings, clock) as bot:
-        await order_potatoes(bot, KARI, "Etter produsent", "Legg til")
+        await buy_potatoes(bot, KARI)
         clock.advance(days=2)
         await bot.send(KARI, "/cart")
         shown = texts(bot, KARI)
