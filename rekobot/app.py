@@ -17,11 +17,13 @@ from telegram.ext import (
     Defaults,
     ExtBot,
     JobQueue,
+    MessageHandler,
     TypeHandler,
+    filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from handlers import customer
+from handlers import admin, customer, outbox, producer
 from handlers.commands import publish_commands
 from handlers.context import BotData, Ctx
 from handlers.customer import start
@@ -109,8 +111,16 @@ def build_application(
     application.bot_data.services = services
     application.add_handler(TypeHandler(Update, remember_user), group=-1)
     customer.register(application)
+    admin.register(application)
+    producer.register(application)
+    outbox.register(application)  # the sweep (due work) and the outbox sender
     # Last in group 0: /cancel outside any conversation, and buttons nobody recognised.
     application.add_handler(CommandHandler("cancel", start.cancel))
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.TEXT | filters.COMMAND), start.not_understood
+        )
+    )
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_error_handler(on_error)
     return application

@@ -65,7 +65,7 @@ def write_catalog(path: Path, catalog: Catalog) -> None:
             sort_output=True,
             omit_header=False,
             no_location=True,
-            ignore_obsolete=True,
+            ignore_obsolete=False,
             width=100,
         )
 
@@ -91,10 +91,26 @@ def update(locales: tuple[str, ...] = SHIPPED_LOCALES) -> Catalog:
         if not path.exists():
             continue
         catalog = read_catalog(path, locale)
-        catalog.update(template, no_fuzzy_matching=True)
+        _merge(catalog, template)
         _english_is_the_source(catalog)
         write_catalog(path, catalog)
     return template
+
+
+def _merge(catalog: Catalog, template: Catalog) -> None:
+    """Merge the template in, and bring back translations of msgids that return.
+
+    A msgid that disappears from the code for a while (someone is mid-edit) is kept as an
+    obsolete entry, so its translation is not lost when it comes back.
+    """
+    catalog.update(template, no_fuzzy_matching=True)
+    for key, old in list(catalog.obsolete.items()):
+        current = catalog.get(old.id, old.context)
+        if current is None:
+            continue
+        if not any(_strings(current)) and any(_strings(old)):
+            current.string = old.string
+        del catalog.obsolete[key]
 
 
 def _english_is_the_source(catalog: Catalog) -> None:
@@ -110,7 +126,7 @@ def fill(locale: str, translations: dict[str, str | list[str]]) -> int:
     """Set translations in a locale's catalog (creating it if needed); return how many."""
     path = po_path(locale)
     catalog = read_catalog(path, locale) if path.exists() else Catalog(locale=locale)
-    catalog.update(extract(), no_fuzzy_matching=True)
+    _merge(catalog, extract())
     count = 0
     for msgid, msgstr in translations.items():
         message = catalog.get(msgid)

@@ -198,3 +198,10 @@ async def previous_offers(
     if pickup_id is None:
         return []
     return await producer_offers(tx, int(pickup_id), producer_id)
+
+
+async def stop_at_reserved(tx: Transaction, offer_id: int) -> None:
+    """Offer exactly what is reserved, so nothing more can be ordered."""
+    await tx.execute(
+        "UPDATE offers SET quantity_total = quantity_reserved WHERE id = ?", (offer_id,)
+    )

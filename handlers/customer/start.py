@@ -150,6 +150,18 @@ async def cancel(update: Update, context: Ctx) -> None:
     await show(update, context, _("Nothing to cancel. /shop to order, /help for help."))
 
 
+async def not_understood(update: Update, context: Ctx) -> None:
+    """Answer text the bot was not waiting for with where to go next."""
+    await show(
+        update,
+        context,
+        _(
+            "I did not understand that. Tap /shop to order, /orders for your orders, "
+            "/help for help."
+        ),
+    )
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add these handlers."""
     application.add_handler(CommandHandler("start", start))

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from rekobot.clock import Clock, utcnow
+from rekobot.services.broadcasts import Broadcasts
 from rekobot.services.cart import Carts
+from rekobot.services.catalog import Catalog
+from rekobot.services.deliveries import Deliveries
+from rekobot.services.digests import Digests
+from rekobot.services.handover import Handover
 from rekobot.services.members import Members
+from rekobot.services.members_admin import MemberAdmin
+from rekobot.services.offers import Offers
+from rekobot.services.order_notes import OrderNotes
 from rekobot.services.ordering import Ordering
+from rekobot.services.pickups_admin import PickupAdmin
+from rekobot.services.places_admin import PlaceAdmin
+from rekobot.services.producers import Producers
+from rekobot.services.reminders import Reminders
+from rekobot.services.rings_admin import RingAdmin
 from rekobot.services.shop import Shop
 from rekobot.settings import Settings
 from storage.database import Database
@@ -24,6 +38,21 @@ class Services:
     shop: Shop = field(init=False)
     carts: Carts = field(init=False)
     ordering: Ordering = field(init=False)
+    deliveries: Deliveries = field(init=False)
+    reminders: Reminders = field(init=False)
+    ring_admin: RingAdmin = field(init=False)
+    place_admin: PlaceAdmin = field(init=False)
+    pickup_admin: PickupAdmin = field(init=False)
+    member_admin: MemberAdmin = field(init=False)
+    broadcasts: Broadcasts = field(init=False)
+    producers: Producers = field(init=False)
+    catalog: Catalog = field(init=False)
+    offers: Offers = field(init=False)
+    order_notes: OrderNotes = field(init=False)
+    digests: Digests = field(init=False)
+    handover: Handover = field(init=False)
+    #: What the periodic sweep runs (digests, reminders, announcements); each is idempotent.
+    due_work: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.members = Members(
@@ -35,6 +64,30 @@ class Services:
         self.shop = Shop(self.db, self.members, clock=self.clock)
         self.carts = Carts(self.db, self.shop, clock=self.clock)
         self.ordering = Ordering(self.db, self.shop, self.members, clock=self.clock)
+        self.deliveries = Deliveries(self.db, clock=self.clock)
+        self.reminders = Reminders(self.db, self.members, self.deliveries, clock=self.clock)
+        self.due_work.append(self.reminders.run_due)
+        self.ring_admin = RingAdmin(
+            self.db, self.members, admin_ids=self.settings.admin_ids, clock=self.clock
+        )
+        self.place_admin = PlaceAdmin(self.db, self.ring_admin, clock=self.clock)
+        self.pickup_admin = PickupAdmin(
+            self.db, self.ring_admin, self.members, self.deliveries, clock=self.clock
+        )
+        self.member_admin = MemberAdmin(self.db, self.ring_admin, clock=self.clock)
+        self.broadcasts = Broadcasts(
+            self.db, self.ring_admin, self.members, self.deliveries, clock=self.clock
+        )
+        self.producers = Producers(
+            self.db, self.members, admin_ids=self.settings.admin_ids, clock=self.clock
+        )
+        self.catalog = Catalog(self.db, clock=self.clock)
+        self.offers = Offers(self.db, self.members, clock=self.clock)
+        self.order_notes = OrderNotes(self.members, clock=self.clock)
+        self.ordering.listeners.append(self.order_notes.on_order_event)
+        self.digests = Digests(self.db, self.members, clock=self.clock)
+        self.due_work.append(self.digests.send_due)
+        self.handover = Handover(self.db, clock=self.clock)
 
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock = utcnow) -> Services:

@@ -1,0 +1,250 @@
+"""The producer's digest for a pickup: what to bring, who gets what, and the grand total.
+
+The digest is plain data built from one query (see ``storage.producer_orders``) and rendered
+here as Telegram messages that each stay under the 4096-character limit, split between
+customers, never inside one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rekobot.i18n import _, get_locale, money, ngettext
+from rekobot.models import HandoverStatus, Pickup, Producer, Ring
+from rekobot.render import MESSAGE_LIMIT, deadline_text, esc, pickup_when, place_text, split_message
+
+#: Room kept in each part for the "(2/3)" continuation line.
+_CONTINUATION_ROOM = 80
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLine:
+    """A quantity of one product in one customer's order."""
+
+    product_id: int
+    product_name: str
+    unit: str
+    quantity: int
+    unit_price: int
+
+    @property
+    def amount(self) -> int:
+        """What the line costs."""
+        return self.quantity * self.unit_price
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOrder:
+    """One customer's order, as far as this producer hands it over."""
+
+    order_id: int
+    number: int
+    user_id: int
+    customer: str
+    lines: tuple[DigestLine, ...]
+    handover: HandoverStatus | None = None
+    #: What the customer pays this producer (added up once: digests read it often).
+    amount: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "amount", sum(line.quantity * line.unit_price for line in self.lines)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProductTotal:
+    """How much of one product to bring, and what it comes to."""
+
+    product_id: int
+    name: str
+    unit: str
+    quantity: int
+    amount: int
+
+
+@dataclass(slots=True)
+class _Tally:
+    name: str
+    unit: str
+    quantity: int = 0
+    amount: int = 0
+
+
+def display_name(first: str, last: str | None, username: str | None, user_id: int) -> str:
+    """Name a customer the way producers see them (not escaped)."""
+    full = " ".join(part for part in (first, last) if part)
+    return full or (f"@{username}" if username else str(user_id))
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything one producer needs for one pickup."""
+
+    producer: Producer
+    ring: Ring
+    pickup: Pickup
+    orders: tuple[CustomerOrder, ...]
+    preliminary: bool
+    products: tuple[ProductTotal, ...] = field(default=())
+
+    @classmethod
+    def build(
+        cls,
+        producer: Producer,
+        ring: Ring,
+        pickup: Pickup,
+        orders: Iterable[CustomerOrder],
+        *,
+        now: datetime,
+    ) -> Digest:
+        """Assemble the digest and add up the totals per product."""
+        orders = tuple(orders)
+        totals: dict[int, _Tally] = {}
+        for order in orders:
+            for line in order.lines:
+                tally = totals.get(line.product_id)
+                if tally is None:
+                    tally = totals[line.product_id] = _Tally(line.product_name, line.unit)
+                tally.quantity += line.quantity
+                tally.amount += line.amount
+        products = tuple(
+            sorted(
+                (
+                    ProductTotal(pid, t.name, t.unit, t.quantity, t.amount)
+                    for pid, t in totals.items()
+                ),
+                key=lambda p: (p.name.lower(), p.product_id),
+            )
+        )
+        return cls(
+            producer=producer,
+            ring=ring,
+            pickup=pickup,
+            orders=orders,
+            preliminary=now < pickup.deadline,
+            products=products,
+        )
+
+    @property
+    def total(self) -> int:
+        """What all the customers pay this producer together."""
+        return sum(product.amount for product in self.products)
+
+    def order(self, order_id: int) -> CustomerOrder | None:
+        """Return one customer's order by id."""
+        return next((o for o in self.orders if o.order_id == order_id), None)
+
+
+@functools.lru_cache(maxsize=8192)
+def _money(amount: int, currency: str, locale: str) -> str:
+    # Babel's formatting dominates a large digest; amounts repeat a lot, so remember them.
+    return money(amount, currency, locale)
+
+
+def status_mark(status: HandoverStatus | None) -> str:
+    """A short sign for a handover status, after the order's amount."""
+    if status is HandoverStatus.COLLECTED:
+        return " ✅"
+    if status is HandoverStatus.NO_SHOW:
+        return " " + _("❌ no-show")
+    return ""
+
+
+def digest_header(digest: Digest) -> str:
+    """Say whose digest this is, for which pickup, and how much in all."""
+    ring, pickup = digest.ring, digest.pickup
+    locale = get_locale()
+    lines = []
+    if digest.preliminary:
+        lines.append(
+            _("⚠️ <b>Preliminary</b>: orders can still change until {deadline}.").format(
+                deadline=deadline_text(pickup, ring.timezone)
+            )
+        )
+    lines += [
+        _("📋 <b>{producer}</b>: orders for {ring}").format(
+            producer=esc(digest.producer.name), ring=esc(ring.name)
+        ),
+        "🗓 " + pickup_when(pickup, ring.timezone),
+        "📍 " + place_text(pickup),
+    ]
+    count = len(digest.orders)
+    lines.append(
+        ngettext("{n} order, {amount} in all", "{n} orders, {amount} in all", count).format(
+            n=count, amount=_money(digest.total, ring.currency, locale)
+        )
+    )
+    return "\n".join(lines)
+
+
+def digest_blocks(digest: Digest) -> list[str]:
+    """Return the digest as blocks that must not be torn apart, in reading order."""
+    locale = get_locale()
+    currency = digest.ring.currency
+    blocks = [digest_header(digest)]
+    if not digest.orders:
+        blocks.append(
+            _("No orders yet.") if digest.preliminary else _("No orders for this pickup.")
+        )
+        return blocks
+    bring = [_("<b>What to bring</b>")]
+    for product in digest.products:
+        bring.append(
+            _("{quantity} × {product} ({unit}): {amount}").format(
+                quantity=product.quantity,
+                product=esc(product.name),
+                unit=esc(product.unit),
+                amount=_money(product.amount, currency, locale),
+            )
+        )
+    blocks.append("\n".join(bring))
+    heading = _("<b>Who gets what</b>")
+    line_format = _("{quantity} × {product} ({unit})")
+    order_format = _("<b>#{number}</b> {customer}: {amount}")
+    # Customers order the same few products in the same few quantities: render each once.
+    rendered: dict[tuple[int, int, str, str], str] = {}
+    for index, order in enumerate(digest.orders):
+        lines = [heading] if index == 0 else []
+        lines.append(
+            order_format.format(
+                number=order.number,
+                customer=esc(order.customer),
+                amount=_money(order.amount, currency, locale),
+            )
+            + status_mark(order.handover)
+        )
+        for line in order.lines:
+            key = (line.product_id, line.quantity, line.product_name, line.unit)
+            text = rendered.get(key)
+            if text is None:
+                text = rendered[key] = "  " + line_format.format(
+                    quantity=line.quantity, product=esc(line.product_name), unit=esc(line.unit)
+                )
+            lines.append(text)
+        blocks.append("\n".join(lines))
+    blocks.append(
+        _("<b>Total to collect: {amount}</b>").format(amount=_money(digest.total, currency, locale))
+    )
+    return blocks
+
+
+def digest_messages(digest: Digest, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Render the digest as Telegram messages of at most ``limit`` characters each."""
+    parts = split_message("\n\n".join(digest_blocks(digest)), limit - _CONTINUATION_ROOM)
+    if len(parts) == 1:
+        return parts
+    name = esc(digest.producer.name[:30])
+    return [
+        part
+        if index == 0
+        else _("<i>{producer}, continued ({part}/{parts})</i>").format(
+            producer=name, part=index + 1, parts=len(parts)
+        )
+        + "\n\n"
+        + part
+        for index, part in enumerate(parts)
+    ]

@@ -1,0 +1,177 @@
+"""The outbox's queue rules: what may go next, and what each Telegram answer means for a row.
+
+The Telegram side (``handlers/outbox.py``) asks this service what is due, claims one delivery
+at a time, and reports each outcome. The rules:
+
+- A chat's deliveries go out in id order; a deferred one holds back the later ones of its chat.
+- Notes, reminders and notices (no broadcast) go before broadcast rows, so a long broadcast does
+  not delay them; each lane is oldest first.
+- ``sent_parts`` is committed after each message Telegram accepted, so a multi-message delivery
+  resumes at the next message after a restart.
+- A delivery that was being sent when the process died is sent again from its first unsent
+  message (at least once): see ``release_claims``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rekobot.clock import Clock, utcnow
+from storage import broadcasts as broadcast_store
+from storage import deliveries as store
+from storage.broadcasts import Broadcast, BroadcastStatus
+from storage.database import Database
+from storage.deliveries import ClaimedDelivery, DeliveryCounts, DueDelivery
+
+log = logging.getLogger(__name__)
+
+#: A transient error (timeout, network) is retried this many times before the row fails.
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """What may be sent now, and the chats that must wait for an earlier, deferred delivery."""
+
+    deliveries: list[DueDelivery]
+    deferred_heads: dict[int, int]
+
+    def blocked_by_earlier(self, delivery: DueDelivery) -> bool:
+        """Whether an earlier delivery to the same chat is waiting (e.g. after RetryAfter)."""
+        head = self.deferred_heads.get(delivery.chat_id)
+        return head is not None and head < delivery.id
+
+
+@dataclass(frozen=True)
+class BroadcastProgress:
+    """A broadcast and its counts, for the admin's progress message."""
+
+    broadcast: Broadcast
+    counts: DeliveryCounts
+
+
+class Deliveries:
+    """Claiming, completing and deferring outbox rows; progress and stopping of broadcasts."""
+
+    def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.clock = clock
+        #: Set when rows were queued, so an idle sender starts at once instead of polling.
+        self.queued = asyncio.Event()
+
+    def notify(self) -> None:
+        """Tell the sender that new rows are waiting."""
+        self.queued.set()
+
+    async def release_claims(self) -> list[int]:
+        """Requeue deliveries left ``sending`` by a stopped process; return their chats.
+
+        Their next message may or may not have reached Telegram before the stop (the Bot API
+        has no idempotency key). It is sent again: a rare duplicate beats a missed notice.
+        """
+        async with self.db.transaction() as tx:
+            chats = await store.release_claims(tx)
+        if chats:
+            log.warning(
+                "outbox: %s deliveries were in flight at the last stop; resuming", len(chats)
+            )
+        return chats
+
+    async def due(self, limit: int = 200) -> DueWork:
+        """Return what may be sent now: the non-broadcast lane first, then broadcasts."""
+        now = self.clock()
+        async with self.db.read() as tx:
+            urgent = await store.due_deliveries(tx, now, broadcasts=False, limit=limit)
+            bulk = await store.due_deliveries(tx, now, broadcasts=True, limit=limit)
+            heads = await store.deferred_heads(tx, now)
+        return DueWork(deliveries=urgent + bulk, deferred_heads=heads)
+
+    async def next_due_at(self) -> datetime | None:
+        """Return when the next deferred delivery becomes due."""
+        async with self.db.read() as tx:
+            return await store.next_due_at(tx, self.clock())
+
+    async def claim(self, delivery_id: int) -> ClaimedDelivery | None:
+        """Take a delivery for sending; None when it was cancelled (a stopped broadcast)."""
+        async with self.db.transaction() as tx:
+            return await store.claim(tx, delivery_id)
+
+    async def part_sent(self, delivery_id: int, part: int, *, last: bool) -> None:
+        """Record that Telegram accepted message ``part`` of a delivery."""
+        async with self.db.transaction() as tx:
+            await store.mark_part_sent(tx, delivery_id, part, last=last, now=self.clock())
+
+    async def retry_after(self, delivery_id: int, seconds: float) -> datetime:
+        """Telegram asked us to wait: requeue without counting it as a failed attempt."""
+        until = self.clock() + timedelta(seconds=seconds)
+        async with self.db.transaction() as tx:
+            await store.defer(
+                tx, delivery_id, until=until, error=f"retry after {seconds:g}s", count_attempt=False
+            )
+        return until
+
+    async def attempt_failed(self, delivery_id: int, error: str) -> bool:
+        """A transient failure: requeue with a growing pause; return True when it gave up."""
+        async with self.db.transaction() as tx:
+            attempts = await tx.scalar(
+                "SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,)
+            )
+            attempts = int(attempts or 0) + 1
+            if attempts >= MAX_ATTEMPTS:
+                await tx.execute(
+                    "UPDATE deliveries SET attempts = ? WHERE id = ?", (attempts, delivery_id)
+                )
+                await store.finish(tx, delivery_id, "failed", error)
+                return True
+            pause = timedelta(seconds=min(5 * 2 ** (attempts - 1), 300))
+            await store.defer(
+                tx, delivery_id, until=self.clock() + pause, error=error, count_attempt=True
+            )
+        return False
+
+    async def blocked(self, delivery_id: int, chat_id: int) -> None:
+        """The user blocked the bot: close the delivery and skip them from now on."""
+        async with self.db.transaction() as tx:
+            await store.finish(tx, delivery_id, "blocked", "bot was blocked by the user")
+            await store.mark_unreachable(tx, chat_id, self.clock())
+
+    async def failed(self, delivery_id: int, error: str) -> None:
+        """A permanent failure (e.g. the chat is gone): close the delivery."""
+        async with self.db.transaction() as tx:
+            await store.finish(tx, delivery_id, "failed", error)
+
+    async def chat_moved(self, delivery_id: int, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: follow it, and send the delivery again now."""
+        async with self.db.transaction() as tx:
+            await store.move_chat(tx, old_chat_id, new_chat_id)
+            await store.defer(
+                tx, delivery_id, until=self.clock(), error="chat migrated", count_attempt=False
+            )
+
+    async def open_count(self) -> int:
+        """Count deliveries still to go."""
+        async with self.db.read() as tx:
+            return await store.open_count(tx)
+
+    # -- broadcasts
+
+    async def sending_broadcasts(self) -> list[Broadcast]:
+        """Return broadcasts that are going out now."""
+        async with self.db.read() as tx:
+            return await broadcast_store.sending_broadcasts(tx)
+
+    async def broadcast_progress(self, broadcast_id: int) -> BroadcastProgress | None:
+        """Count a broadcast's deliveries; a sending broadcast with none left becomes done."""
+        async with self.db.transaction() as tx:
+            broadcast = await broadcast_store.get_broadcast(tx, broadcast_id)
+            if broadcast is None:
+                return None
+            counts = await store.broadcast_counts(tx, broadcast_id)
+            if broadcast.status is BroadcastStatus.SENDING and counts.open == 0:
+                await broadcast_store.set_status(tx, broadcast_id, BroadcastStatus.DONE)
+                broadcast = broadcast.model_copy(update={"status": BroadcastStatus.DONE})
+                log.info("broadcast %s done: %s", broadcast_id, counts)
+        return BroadcastProgress(broadcast=broadcast, counts=counts)

@@ -1,0 +1,149 @@
+"""Digests: each producer's orders for a pickup, sent once at the deadline and on request.
+
+``send_due`` is the sweep's due work. In one transaction it finds the pickups whose deadline
+has passed and whose digest is unsent, queues one delivery per producer (with a dedupe key)
+and stamps ``pickups.digest_sent_at``: a restart or a repeated sweep sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rekobot.clock import Clock, utcnow
+from rekobot.digest import Digest, digest_messages
+from rekobot.digest_csv import digest_csv, digest_filename
+from rekobot.errors import NotFound
+from rekobot.i18n import _, get_locale, use_locale
+from rekobot.models import Pickup, PickupStatus, Producer, Ring
+from rekobot.services import producer_messages as texts
+from rekobot.services.members import Members
+from rekobot.services.outbox import OutMessage, enqueue
+from rekobot.services.producers import approved_ring, own_producer
+from storage import pickups as pickup_store
+from storage import producer_orders as producer_order_store
+from storage import producers as producer_store
+from storage import rings as ring_store
+from storage.database import Database, Transaction
+
+log = logging.getLogger(__name__)
+
+#: How long after a pickup its digest and handover list stay in the producer's menu.
+RECENT = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class PickupSummary:
+    """A pickup the producer sells at, with how many orders they have there."""
+
+    ring: Ring
+    pickup: Pickup
+    offered: int
+    orders: int
+
+
+async def load_digest(
+    tx: Transaction, producer: Producer, pickup: Pickup, ring: Ring, *, now: datetime
+) -> Digest:
+    """Build a producer's digest for a pickup from one query over the order lines."""
+    orders = await producer_order_store.digest_orders(tx, pickup.id, producer.id)
+    return Digest.build(producer, ring, pickup, orders, now=now)
+
+
+def digest_deliveries(digest: Digest) -> list[OutMessage]:
+    """Render a digest for the outbox in the current locale: the messages, then the CSV."""
+    messages = [OutMessage(text=text) for text in digest_messages(digest)]
+    if digest.orders:
+        messages.append(
+            OutMessage.document(
+                digest_filename(digest),
+                digest_csv(digest, get_locale()),
+                caption=_("The same orders as a spreadsheet file (opens in Excel)."),
+            )
+        )
+    return messages
+
+
+class Digests:
+    """Building producers' digests and sending them at each pickup's deadline."""
+
+    def __init__(self, db: Database, members: Members, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.members = members
+        self.clock = clock
+
+    async def pickups(self, user_id: int) -> list[PickupSummary]:
+        """Return the producer's upcoming and recent pickups where they offer or have orders."""
+        now = self.clock()
+        async with self.db.read() as tx:
+            producer = await own_producer(tx, user_id)
+            pickups = await producer_order_store.producer_pickups(
+                tx, producer.id, ended_after=now - RECENT
+            )
+            ids = [pickup.id for pickup in pickups]
+            offered = await producer_order_store.offer_counts(tx, producer.id, ids)
+            ordered = await producer_order_store.order_counts(tx, producer.id, ids)
+            found = []
+            for pickup in pickups:
+                if not offered.get(pickup.id) and not ordered.get(pickup.id):
+                    continue
+                ring = await ring_store.get_ring(tx, pickup.ring_id)
+                assert ring is not None
+                counts = offered.get(pickup.id, 0), ordered.get(pickup.id, 0)
+                found.append(PickupSummary(ring, pickup, *counts))
+        return found
+
+    async def digest(self, user_id: int, pickup_id: int) -> Digest:
+        """Return the producer's digest for a pickup, preliminary before the deadline."""
+        async with self.db.read() as tx:
+            producer = await own_producer(tx, user_id)
+            pickup = await pickup_store.get_pickup(tx, pickup_id)
+            if pickup is None or pickup.status is PickupStatus.CANCELLED:
+                raise NotFound()
+            ring = await approved_ring(tx, producer, pickup.ring_id)
+            return await load_digest(tx, producer, pickup, ring, now=self.clock())
+
+    async def send_due(self) -> int:
+        """Queue the digests of every pickup whose deadline passed; return how many were queued.
+
+        A pickup that already ended when its digest came due (the bot was down) is only
+        stamped: a digest after the handover would confuse more than help.
+        """
+        now = self.clock()
+        queued = 0
+        async with self.db.transaction() as tx:
+            for pickup in await producer_order_store.due_digest_pickups(tx, now):
+                if not await producer_order_store.mark_digest_sent(tx, pickup.id, now):
+                    continue
+                if pickup.ends_at <= now:
+                    log.warning("pickup %s ended before its digest could be sent", pickup.id)
+                    continue
+                ring = await ring_store.get_ring(tx, pickup.ring_id)
+                assert ring is not None
+                for producer_id in await producer_order_store.producers_at_pickup(tx, pickup.id):
+                    producer = await producer_store.get_producer(tx, producer_id)
+                    assert producer is not None
+                    queued += await self._queue(tx, producer, pickup, ring)
+        if queued:
+            log.info("queued %s digests", queued)
+        return queued
+
+    async def _queue(self, tx: Transaction, producer: Producer, pickup: Pickup, ring: Ring) -> int:
+        now = self.clock()
+        digest = await load_digest(tx, producer, pickup, ring, now=now)
+        locale = await texts.recipient_locale(tx, self.members, producer.owner_user_id, ring)
+        with use_locale(locale):
+            if digest.orders:
+                messages = digest_deliveries(digest)
+            else:
+                messages = [OutMessage(text=texts.no_orders_text(producer, pickup, ring))]
+        done = await enqueue(
+            tx,
+            chat_id=producer.owner_user_id,
+            kind="digest",
+            messages=messages,
+            now=now,
+            dedupe_key=f"digest:{pickup.id}:{producer.id}",
+        )
+        return int(done)

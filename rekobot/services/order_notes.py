@@ -1,0 +1,83 @@
+"""Short notes to producers when an order that touches them is placed, changed or cancelled.
+
+``OrderNotes.on_order_event`` is an ordering listener: it runs inside the ordering transaction
+and queues one note per affected producer in the outbox, so a note exists exactly when the
+order change does. Producers who turned notes off get none.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rekobot.clock import Clock, utcnow
+from rekobot.i18n import use_locale
+from rekobot.models import OrderLine, OrderPart
+from rekobot.services import producer_messages as texts
+from rekobot.services.events import OrderEvent, OrderEventKind
+from rekobot.services.members import Members
+from rekobot.services.outbox import OutMessage, enqueue
+from storage import producers as producer_store
+from storage import rings as ring_store
+from storage import users as user_store
+from storage.database import Transaction
+
+log = logging.getLogger(__name__)
+
+
+def _same_lines(a: OrderPart, b: OrderPart) -> bool:
+    return sorted((line.offer_id, line.quantity) for line in a.lines) == sorted(
+        (line.offer_id, line.quantity) for line in b.lines
+    )
+
+
+def note_kinds(event: OrderEvent) -> list[tuple[int, str, tuple[OrderLine, ...]]]:
+    """Return (producer_id, note kind, lines now) for each producer the event concerns."""
+    after = {part.producer_id: part for part in event.order.parts}
+    before = {part.producer_id: part for part in event.before.parts} if event.before else {}
+    found: list[tuple[int, str, tuple[OrderLine, ...]]] = []
+    if event.kind is OrderEventKind.CANCELLED:
+        for producer_id, part in (before or after).items():
+            found.append((producer_id, "cancelled", part.lines))
+        return found
+    for producer_id in sorted(set(after) | set(before)):
+        now_part, old_part = after.get(producer_id), before.get(producer_id)
+        if now_part is not None and old_part is None:
+            found.append((producer_id, "placed", now_part.lines))
+        elif now_part is None and old_part is not None:
+            found.append((producer_id, "removed", ()))
+        elif now_part is not None and old_part is not None and not _same_lines(now_part, old_part):
+            found.append((producer_id, "changed", now_part.lines))
+    return found
+
+
+class OrderNotes:
+    """Queues the per-order notes to producers."""
+
+    def __init__(self, members: Members, *, clock: Clock = utcnow) -> None:
+        self.members = members
+        self.clock = clock
+
+    async def on_order_event(self, tx: Transaction, event: OrderEvent) -> None:
+        """Queue a note for every producer whose part of the order changed."""
+        concerned = note_kinds(event)
+        if not concerned:
+            return
+        order = event.order
+        ring = await ring_store.get_ring(tx, order.pickup.ring_id)
+        customer = await user_store.get_user(tx, order.user_id)
+        name = customer.display_name if customer is not None else str(order.user_id)
+        for producer_id, kind, lines in concerned:
+            producer = await producer_store.get_producer(tx, producer_id)
+            if producer is None or not producer.notes_enabled or ring is None:
+                continue
+            locale = await texts.recipient_locale(tx, self.members, producer.owner_user_id, ring)
+            with use_locale(locale):
+                text = texts.order_note(kind, order, name, lines, ring)
+            await enqueue(
+                tx,
+                chat_id=producer.owner_user_id,
+                kind="order_note",
+                messages=[OutMessage(text=text)],
+                now=self.clock(),
+            )
+        log.debug("queued %s order notes for order %s", len(concerned), order.id)

@@ -1,0 +1,168 @@
+"""Messages the producer side sends unprompted, rendered in the recipient's language.
+
+Each function renders in the current locale: wrap the call in ``use_locale(recipient's)``.
+All user-supplied text is escaped here, because these go out as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+
+from rekobot.i18n import _, clock_time, day, money, ngettext
+from rekobot.models import Order, OrderLine, Pickup, Producer, Ring, User
+from rekobot.services.members import Members
+from storage import users as user_store
+from storage.database import Transaction
+
+
+def esc(text: str | None) -> str:
+    """Escape user-supplied text for Telegram's HTML parse mode."""
+    return html.escape(text or "", quote=False)
+
+
+async def recipient_locale(
+    tx: Transaction, members: Members, user_id: int, ring: Ring | None = None
+) -> str:
+    """Return the language to write to a user in (the ring's or ours if we never met them)."""
+    user = await user_store.get_user(tx, user_id)
+    if user is None:
+        return ring.locale if ring is not None else members.default_locale
+    return members.locale_of(user, ring)
+
+
+def pickup_line(pickup: Pickup, ring: Ring) -> str:
+    """Say where and when a pickup is, on one line."""
+    return _("{day}, {start}–{end} at {place}").format(
+        day=day(pickup.starts_at, ring.timezone),
+        start=clock_time(pickup.starts_at, ring.timezone),
+        end=clock_time(pickup.ends_at, ring.timezone),
+        place=esc(pickup.location.name),
+    )
+
+
+def application_text(producer: Producer, ring: Ring, applicant: User | None) -> str:
+    """Tell a ring admin about a producer who wants to sell in the ring."""
+    lines = [
+        _("<b>New producer application</b> for {ring}").format(ring=esc(ring.name)),
+        "",
+        f"<b>{esc(producer.name)}</b>",
+    ]
+    if producer.description:
+        lines.append(esc(producer.description))
+    lines += [
+        _("Payment: {payment}").format(payment=esc(producer.payment_info)),
+        _("Contact: {contact}").format(contact=esc(producer.contact)),
+    ]
+    if applicant is not None:
+        who = esc(applicant.display_name)
+        if applicant.username:
+            who += f" (@{esc(applicant.username)})"
+        lines.append(_("Sent by: {name}").format(name=who))
+    return "\n".join(lines)
+
+
+def decision_text(ring: Ring, approved: bool) -> str:
+    """Tell the applicant what the ring's admins decided."""
+    if approved:
+        return "\n".join(
+            [
+                _("Good news: you are approved to sell in <b>{ring}</b>!").format(
+                    ring=esc(ring.name)
+                ),
+                _("Open /producer to put your products on offer for the next pickup."),
+            ]
+        )
+    return _(
+        "Your application to sell in <b>{ring}</b> was not approved. Please contact the "
+        "ring's admins if you have questions."
+    ).format(ring=esc(ring.name))
+
+
+def decision_record(producer: Producer, ring: Ring, approved: bool, admin: str) -> str:
+    """Replace the admin's application message with what was decided, and by whom."""
+    verdict = (
+        _("✅ {producer} is approved for {ring} (by {admin}).")
+        if approved
+        else _("❌ {producer} was rejected for {ring} (by {admin}).")
+    )
+    return verdict.format(producer=esc(producer.name), ring=esc(ring.name), admin=esc(admin))
+
+
+def lines_text(lines: tuple[OrderLine, ...] | list[OrderLine]) -> str:
+    """List order lines as "2 × Egg (12 stk)", one per line."""
+    return "\n".join(
+        _("{quantity} × {product} ({unit})").format(
+            quantity=line.quantity, product=esc(line.product_name), unit=esc(line.unit)
+        )
+        for line in lines
+    )
+
+
+def order_note(
+    kind: str,
+    order: Order,
+    customer: str,
+    lines: tuple[OrderLine, ...],
+    ring: Ring,
+) -> str:
+    """Tell a producer in a few lines that an order touching them was placed/changed/cancelled."""
+    head = {
+        "placed": _("🆕 New order <b>#{number}</b> from {customer}"),
+        "changed": _("✏️ Order <b>#{number}</b> from {customer} was changed"),
+        "cancelled": _("🚫 Order <b>#{number}</b> from {customer} was cancelled"),
+        "removed": _("✏️ Order <b>#{number}</b> from {customer} no longer includes your products"),
+    }[kind].format(number=order.number, customer=esc(customer))
+    parts = [head]
+    if kind in {"placed", "changed"} and lines:
+        parts.append(lines_text(lines))
+        total = sum(line.amount for line in lines)
+        parts.append(_("To collect: {amount}").format(amount=money(total, order.currency)))
+    parts.append(_("Pickup: {pickup}").format(pickup=pickup_line(order.pickup, ring)))
+    return "\n".join(parts)
+
+
+def withdrawal_notice(
+    order: Order,
+    producer_name: str,
+    line: OrderLine,
+    ring: Ring,
+    *,
+    order_cancelled: bool,
+) -> str:
+    """Tell a customer that a producer withdrew a product they ordered."""
+    parts = [
+        _("Sorry: {producer} can no longer bring {product} to the pickup.").format(
+            producer=esc(producer_name), product=esc(line.product_name)
+        ),
+        _("Pickup: {pickup}").format(pickup=pickup_line(order.pickup, ring)),
+    ]
+    if order_cancelled:
+        parts.append(
+            _("It was all you had ordered, so your order #{number} has been cancelled.").format(
+                number=order.number
+            )
+        )
+    else:
+        parts.append(
+            _("It has been removed from your order #{number}. New total: {total}.").format(
+                number=order.number, total=money(order.total, order.currency)
+            )
+        )
+        parts.append(_("You can still change your order in /orders until the deadline."))
+    return "\n".join(parts)
+
+
+def no_orders_text(producer: Producer, pickup: Pickup, ring: Ring) -> str:
+    """Tell a producer at the deadline that nobody ordered from them."""
+    return "\n".join(
+        [
+            _("<b>{ring}</b>: the order deadline has passed.").format(ring=esc(ring.name)),
+            _("Pickup: {pickup}").format(pickup=pickup_line(pickup, ring)),
+            _("Nobody ordered from {producer} this time.").format(producer=esc(producer.name)),
+        ]
+    )
+
+
+def orders_count(n: int) -> str:
+    """Say "3 orders"."""
+    return ngettext("{n} order", "{n} orders", n).format(n=n)

@@ -1,0 +1,214 @@
+"""Pickup reminders: the evening before (at the ring's time) and about an hour before the start.
+
+``Reminders.run_due`` is sweep work. Each reminder is queued in the outbox under a dedupe key
+made of the pickup, its start time, the kind and the order, so it is queued exactly once
+however often the sweep runs or the bot restarts; a moved pickup has a new start time and so
+gets new reminders. ``pickups.*_reminder_sent_at`` records when a round first went out.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from rekobot.clock import Clock, utcnow
+from rekobot.i18n import _, money, use_locale
+from rekobot.models import Order, Pickup, PickupStatus, Ring
+from rekobot.render import esc, join_blocks, order_body, pickup_block
+from rekobot.services.deliveries import Deliveries
+from rekobot.services.members import Members
+from rekobot.services.outbox import OutMessage, enqueue
+from storage import orders as order_store
+from storage import pickups as pickup_store
+from storage import reminders as store
+from storage import rings as ring_store
+from storage import users as user_store
+from storage.database import Database, Transaction
+
+log = logging.getLogger(__name__)
+
+EVENING = "evening"
+HOUR = "hour"
+HOUR_BEFORE = timedelta(hours=1)
+#: The evening reminder is at most two days ahead of a pickup.
+LOOKAHEAD = timedelta(hours=50)
+#: Orders rendered per transaction, so a big pickup does not hold the database for long.
+CHUNK = 50
+#: The callback data of the "turn off reminders" button (``handlers/outbox.NotificationsToggle``).
+REMINDERS_OFF = "anotif:rem:0:0"
+#: The callback data of the "no more announcements" button.
+ANNOUNCEMENTS_OFF = "anotif:ann:0:0"
+TEXT_LIMIT = 4000
+
+
+def evening_due(pickup: Pickup, ring: Ring) -> datetime:
+    """The evening before the pickup, at the ring's reminder time, in the ring's zone."""
+    zone = ZoneInfo(ring.timezone)
+    local_start = pickup.starts_at.astimezone(zone)
+    return datetime.combine(
+        local_start.date() - timedelta(days=1), ring.evening_reminder_time, tzinfo=zone
+    )
+
+
+def due_kind(pickup: Pickup, ring: Ring, now: datetime) -> str | None:
+    """Which reminder is due now, if any: the evening one until the hour one takes over."""
+    hour_due = pickup.starts_at - HOUR_BEFORE
+    if hour_due <= now < pickup.starts_at:
+        return HOUR
+    if evening_due(pickup, ring) <= now < hour_due:
+        return EVENING
+    return None
+
+
+def reminder_key_prefix(pickup_id: int) -> str:
+    """The start of every reminder key of a pickup (used to cancel them)."""
+    return f"reminder:p{pickup_id}:"
+
+
+def reminder_key(pickup: Pickup, kind: str, order_id: int) -> str:
+    """The dedupe key of one reminder."""
+    start = pickup.starts_at.strftime("%Y%m%dT%H%M")
+    return f"{reminder_key_prefix(pickup.id)}{start}:{kind}:o{order_id}"
+
+
+def place_pin(pickup: Pickup) -> OutMessage | None:
+    """The pickup place as a map pin, if it has one."""
+    location = pickup.location
+    if location.latitude is None or location.longitude is None:
+        return None
+    return OutMessage(
+        venue_latitude=location.latitude,
+        venue_longitude=location.longitude,
+        venue_title=location.name,
+        venue_address=location.address or location.directions or location.name,
+    )
+
+
+def reminder_text(kind: str, order: Order, ring: Ring, now: datetime) -> str:
+    """The reminder in the current locale: when and where, the order number, what to pay."""
+    pickup = order.pickup
+    zone = ZoneInfo(ring.timezone)
+    if kind == HOUR:
+        title = _("⏰ <b>Your REKO pickup starts in about an hour.</b>")
+    elif pickup.starts_at.astimezone(zone).date() == now.astimezone(zone).date():
+        title = _("⏰ <b>Reminder: your REKO pickup is today.</b>")
+    else:
+        title = _("⏰ <b>Reminder: your REKO pickup is tomorrow.</b>")
+    where = pickup_block(ring, pickup, with_deadline=False)
+    if pickup.location.directions:
+        where += "\n🚶 " + esc(pickup.location.directions)
+    number = _("Your order number is <b>#{number}</b>. Say it at the pickup.").format(
+        number=order.number
+    )
+    pay = _("You pay each producer directly, as shown.")
+    text = join_blocks([title, where, number, order_body(order), pay])
+    if len(text) <= TEXT_LIMIT:
+        return text
+    # A very long order: what to pay whom, without the lines.
+    summary = "\n".join(
+        f"<b>{esc(part.producer_name)}</b>: {money(part.subtotal, order.currency)}"
+        + (f" — 💳 {esc(part.payment_info)}" if part.payment_info else "")
+        for part in order.parts
+    )
+    total = _("Total: {amount}").format(amount=money(order.total, order.currency))
+    return join_blocks([title, where, number, summary, f"<b>{total}</b>", pay])
+
+
+class Reminders:
+    """Queues the evening and hour reminders, and keeps each customer's choice."""
+
+    def __init__(
+        self,
+        db: Database,
+        members: Members,
+        deliveries: Deliveries,
+        *,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.db = db
+        self.members = members
+        self.deliveries = deliveries
+        self.clock = clock
+
+    async def run_due(self) -> int:
+        """Queue every reminder that is due and not queued yet; return how many."""
+        now = self.clock()
+        async with self.db.read() as tx:
+            pickups = await store.pickups_starting_between(tx, now, now + LOOKAHEAD)
+        queued = 0
+        for pickup in pickups:
+            queued += await self._remind(pickup.id, now)
+        if queued:
+            log.info("reminders: queued %s", queued)
+            self.deliveries.notify()
+        return queued
+
+    async def _remind(self, pickup_id: int, now: datetime) -> int:
+        queued, more = 0, True
+        while more:
+            async with self.db.transaction() as tx:
+                batch, more = await self._remind_some(tx, pickup_id, now)
+            queued += batch
+        return queued
+
+    async def _remind_some(
+        self, tx: Transaction, pickup_id: int, now: datetime
+    ) -> tuple[int, bool]:
+        """Queue up to CHUNK due reminders of one pickup; return (how many, more to do)."""
+        pickup = await pickup_store.get_pickup(tx, pickup_id)
+        if pickup is None or pickup.status is not PickupStatus.SCHEDULED:
+            return 0, False
+        ring = await ring_store.get_ring(tx, pickup.ring_id)
+        if ring is None:
+            return 0, False
+        kind = due_kind(pickup, ring, now)
+        if kind is None:
+            return 0, False
+        done = await store.queued_keys(tx, reminder_key_prefix(pickup.id))
+        todo = [
+            (order_id, user_id)
+            for order_id, user_id in await store.orders_to_remind(tx, pickup.id)
+            if reminder_key(pickup, kind, order_id) not in done
+        ]
+        more = len(todo) > CHUNK
+        todo = todo[:CHUNK]
+        await store.mark_round(tx, pickup.id, kind, now)
+        queued = 0
+        for order_id, user_id in todo:
+            order = await order_store.load_order(tx, order_id)
+            user = await user_store.get_user(tx, user_id)
+            if order is None or user is None or not order.parts:
+                continue
+            with use_locale(self.members.locale_of(user, ring)):
+                messages = [
+                    OutMessage(
+                        text=reminder_text(kind, order, ring, now),
+                        buttons=[[(_("🔕 Turn off reminders"), REMINDERS_OFF)]],
+                    )
+                ]
+            pin = place_pin(pickup)
+            if pin is not None:
+                messages.append(pin)
+            if kind == HOUR and pickup.location.photo_file_id:
+                # On the way there: the picture of the spot shows where each producer stands.
+                messages.append(OutMessage(photo_file_id=pickup.location.photo_file_id))
+            queued += await enqueue(
+                tx,
+                chat_id=user_id,
+                kind=f"reminder_{kind}",
+                messages=messages,
+                now=now,
+                dedupe_key=reminder_key(pickup, kind, order_id),
+            )
+        return queued, more
+
+    async def set_reminders(self, user_id: int, enabled: bool) -> None:
+        """Turn the user's pickup reminders on or off."""
+        async with self.db.transaction() as tx:
+            await store.set_reminders_enabled(tx, user_id, enabled)
+
+    async def set_announcements(self, user_id: int, enabled: bool) -> None:
+        """Turn the user's announcements of new pickups on or off."""
+        async with self.db.transaction() as tx:
+            await store.set_announcements_enabled(tx, user_id, enabled)

@@ -1,0 +1,418 @@
+"""Ring admins: who may run a ring, creating rings, their settings, admins and invite link.
+
+Only the operator's ``REKOBOT_ADMIN_IDS`` may create rings; they are admins of every ring.
+A ring's own admins are its members marked ``is_admin``. Every method takes the acting user's
+id and checks it again, so a forged or stale button changes nothing. Every change is written
+to the audit log.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field, replace
+from datetime import time
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rekobot.clock import Clock, utcnow
+from rekobot.errors import InvalidInput, NotAllowed, NotFound, Refusal
+from rekobot.i18n import N_, _, available_locales
+from rekobot.models import Ring
+from rekobot.parsing import clean_text
+from rekobot.services.members import Members
+from storage import admin as admin_store
+from storage import rings as ring_store
+from storage import users as user_store
+from storage.admin import MemberRow
+from storage.database import Database, Transaction
+
+log = logging.getLogger(__name__)
+
+CURRENCIES = ("NOK", "SEK", "EUR", "DKK")
+#: The zones offered as buttons; any other IANA zone can be typed.
+TIMEZONES = ("Europe/Oslo", "Europe/Stockholm", "Europe/Helsinki", "Europe/Copenhagen")
+#: The currency that usually goes with a zone, for a new ring's default.
+ZONE_CURRENCY = {
+    "Europe/Oslo": "NOK",
+    "Europe/Stockholm": "SEK",
+    "Europe/Helsinki": "EUR",
+    "Europe/Copenhagen": "DKK",
+}
+#: The usual REKO categories, offered when a ring is created (translated when shown).
+USUAL_CATEGORIES = (
+    N_("Vegetables"),
+    N_("Fruit and berries"),
+    N_("Meat"),
+    N_("Fish"),
+    N_("Eggs and dairy"),
+    N_("Bakery"),
+    N_("Honey and preserves"),
+    N_("Other"),
+)
+MAX_DEADLINE_HOURS = 14 * 24
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
+_TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u"})
+
+
+class SlugTaken(Refusal):
+    """Another ring already has this link code."""
+
+    def message(self) -> str:
+        return _("Another ring already uses that link code. Please choose another one.")
+
+
+class LastAdmin(Refusal):
+    """A ring must keep at least one admin."""
+
+    def message(self) -> str:
+        return _("A ring needs at least one admin. Make someone else admin first.")
+
+
+class RingField(StrEnum):
+    """A ring setting an admin can change."""
+
+    NAME = "name"
+    SLUG = "slug"
+    TIMEZONE = "timezone"
+    LOCALE = "locale"
+    CURRENCY = "currency"
+    DEADLINE_HOURS = "deadline_hours"
+    EVENING_REMINDER_TIME = "evening_reminder_time"
+    DESCRIPTION = "description"
+    CATEGORIES = "categories"
+
+
+# --- what admins type ------------------------------------------------------------------------
+
+
+def parse_name(text: str, *, field_label: str | None = None, max_length: int = 60) -> str:
+    """A ring's or a place's name."""
+    return clean_text(text, max_length=max_length, field=field_label or _("The name"))
+
+
+def suggest_slug(name: str) -> str:
+    """Turn a ring's name into a link code, e.g. "REKO Nittedal" → "nittedal"."""
+    text = unicodedata.normalize("NFKC", name).lower().translate(_TRANSLITERATE)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = [w for w in re.split(r"[^a-z0-9]+", text) if w and w not in {"reko", "ring", "ringen"}]
+    slug = "-".join(words)[:32].strip("-")
+    return slug if _SLUG.match(slug) else ""
+
+
+def parse_slug(text: str) -> str:
+    """A link code: 2–32 lower-case letters, digits, - or _ (it goes into t.me/...?start=)."""
+    slug = text.strip().lower()
+    if not _SLUG.match(slug):
+        raise InvalidInput(
+            _(
+                "The link code may only have the letters a–z, digits, - and _, "
+                "2 to 32 characters, for example nittedal."
+            )
+        )
+    return slug
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA time zone such as Europe/Oslo."""
+    name = text.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            _("I do not know the time zone “{zone}”. Send one like Europe/Oslo.").format(
+                zone=html.escape(name[:40], quote=False)
+            )
+        ) from exc
+    if "/" not in name:
+        raise InvalidInput(_("Send a time zone like Europe/Oslo."))
+    return name
+
+
+def parse_locale(text: str) -> str:
+    """One of the languages the bot speaks."""
+    code = text.strip().lower()
+    if code not in available_locales():
+        raise InvalidInput(
+            _("Choose one of: {codes}.").format(codes=", ".join(available_locales()))
+        )
+    return code
+
+
+def parse_currency(text: str) -> str:
+    """NOK, SEK, EUR or DKK."""
+    code = text.strip().upper()
+    if code not in CURRENCIES:
+        raise InvalidInput(_("Choose one of: {codes}.").format(codes=", ".join(CURRENCIES)))
+    return code
+
+
+def parse_hours(text: str) -> int:
+    """The order deadline as whole hours before the pickup starts."""
+    cleaned = text.strip().lower().removesuffix("h").removesuffix("timer").strip()
+    if not cleaned.isdigit() or len(cleaned) > 4:
+        raise InvalidInput(_("Send a whole number of hours, for example 36."))
+    hours = int(cleaned)
+    if hours > MAX_DEADLINE_HOURS:
+        raise InvalidInput(
+            _("That is too early. The most is {n} hours (two weeks).").format(n=MAX_DEADLINE_HOURS)
+        )
+    return hours
+
+
+def parse_time_of_day(text: str) -> time:
+    """A time such as 19:00, 19.00 or 19."""
+    match = _TIME.match(text.strip())
+    if match:
+        hour, minute = int(match[1]), int(match[2] or 0)
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise InvalidInput(_("Send a time like 19:00."))
+
+
+def parse_description(text: str) -> str:
+    """A short description of the ring."""
+    return clean_text(text, max_length=1000, field=_("The description"))
+
+
+def parse_categories(text: str) -> list[str]:
+    """Product categories, one a line or separated by commas."""
+    names: list[str] = []
+    for part in re.split(r"[,;\n]+", text):
+        name = " ".join(part.split())
+        if not name:
+            continue
+        name = clean_text(name, max_length=40, field=_("A category"))
+        if name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    if not names:
+        raise InvalidInput(_("Send the categories separated by commas, e.g. Vegetables, Meat."))
+    if len(names) > 30:
+        raise InvalidInput(_("That is too many categories. The most is 30."))
+    return names
+
+
+# --- rings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RingDraft:
+    """A ring being created: what the admin has said so far."""
+
+    name: str = ""
+    slug: str = ""
+    timezone: str = "Europe/Oslo"
+    locale: str = "nb"
+    currency: str = "NOK"
+    deadline_hours: int = 36
+    evening_reminder_time: str = "19:00"
+    description: str = ""
+    categories: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The draft as JSON-able data (kept in the user's persisted data)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RingDraft:
+        """Read a draft back."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def with_value(self, ring_field: RingField, value: object) -> RingDraft:
+        """Return the draft with one setting changed (times are kept as "HH:MM")."""
+        if isinstance(value, time):
+            value = value.strftime("%H:%M")
+        changes: dict[str, Any] = {ring_field.value: value}
+        return replace(self, **changes)
+
+
+def parse_ring_field(ring_field: RingField, text: str) -> object:
+    """Check what was typed for one ring setting."""
+    parsers = {
+        RingField.NAME: parse_name,
+        RingField.SLUG: parse_slug,
+        RingField.TIMEZONE: parse_timezone,
+        RingField.LOCALE: parse_locale,
+        RingField.CURRENCY: parse_currency,
+        RingField.DEADLINE_HOURS: parse_hours,
+        RingField.EVENING_REMINDER_TIME: parse_time_of_day,
+        RingField.DESCRIPTION: parse_description,
+        RingField.CATEGORIES: parse_categories,
+    }
+    return parsers[ring_field](text)
+
+
+@dataclass(frozen=True)
+class RingSettings:
+    """A ring with its categories, as the settings screen shows it."""
+
+    ring: Ring
+    categories: list[str]
+
+
+class RingAdmin:
+    """Who runs which ring, creating rings, their settings and admins."""
+
+    def __init__(
+        self,
+        db: Database,
+        members: Members,
+        *,
+        admin_ids: frozenset[int] = frozenset(),
+        clock: Clock = utcnow,
+    ) -> None:
+        self.db = db
+        self.members = members
+        self.admin_ids = admin_ids
+        self.clock = clock
+
+    def is_operator(self, user_id: int) -> bool:
+        """Whether the user is one of REKOBOT_ADMIN_IDS (may create rings, runs them all)."""
+        return user_id in self.admin_ids
+
+    async def check(self, tx: Transaction, user_id: int, ring_id: int) -> Ring:
+        """Return the ring if the user may run it; refuse otherwise (and log it)."""
+        ring = await ring_store.get_ring(tx, ring_id)
+        if ring is None:
+            raise NotFound()
+        if self.is_operator(user_id) or await admin_store.is_admin(tx, user_id, ring_id):
+            return ring
+        log.warning("user %s tried to run ring %s without being its admin", user_id, ring_id)
+        raise NotAllowed()
+
+    async def ring(self, user_id: int, ring_id: int) -> Ring:
+        """Return a ring the user runs."""
+        async with self.db.read() as tx:
+            return await self.check(tx, user_id, ring_id)
+
+    async def admin_rings(self, user_id: int) -> list[Ring]:
+        """Return the rings the user runs, by name."""
+        async with self.db.read() as tx:
+            rings = await ring_store.all_rings(tx)
+            if self.is_operator(user_id):
+                return rings
+            mine = set(await admin_store.admin_ring_ids(tx, user_id))
+        return [ring for ring in rings if ring.id in mine]
+
+    async def settings(self, user_id: int, ring_id: int) -> RingSettings:
+        """Return a ring's settings and categories."""
+        async with self.db.read() as tx:
+            ring = await self.check(tx, user_id, ring_id)
+            categories = [name for _id, name in await ring_store.categories(tx, ring_id)]
+        return RingSettings(ring=ring, categories=categories)
+
+    async def create_ring(self, user_id: int, draft: RingDraft) -> Ring:
+        """Create a ring from a finished draft; the creator becomes its admin."""
+        if not self.is_operator(user_id):
+            log.warning("user %s tried to create a ring", user_id)
+            raise NotAllowed()
+        name = parse_name(draft.name)
+        slug = parse_slug(draft.slug)
+        now = self.clock()
+        async with self.db.transaction() as tx:
+            if await admin_store.slug_taken(tx, slug):
+                raise SlugTaken()
+            ring_id = await ring_store.create_ring(
+                tx,
+                slug=slug,
+                name=name,
+                timezone=parse_timezone(draft.timezone),
+                locale=parse_locale(draft.locale),
+                currency=parse_currency(draft.currency),
+                deadline_hours=draft.deadline_hours,
+                description=draft.description,
+                now=now,
+            )
+            reminder = parse_time_of_day(draft.evening_reminder_time).strftime("%H:%M")
+            await admin_store.update_ring(tx, ring_id, {"evening_reminder_time": reminder})
+            if draft.categories:
+                await ring_store.set_categories(tx, ring_id, draft.categories)
+            await user_store.join_ring(tx, user_id=user_id, ring_id=ring_id, now=now)
+            await admin_store.set_admin(tx, ring_id, user_id, True)
+            await admin_store.audit(
+                tx,
+                ring_id=ring_id,
+                user_id=user_id,
+                action="ring.created",
+                detail=draft.to_json(),
+                now=now,
+            )
+            ring = await ring_store.get_ring(tx, ring_id)
+        assert ring is not None
+        log.info("ring %s (%s) created by %s", ring.id, ring.slug, user_id)
+        return ring
+
+    async def change(
+        self, user_id: int, ring_id: int, ring_field: RingField, value: object
+    ) -> Ring:
+        """Change one setting of a ring (the value as parsed by ``parse_ring_field``)."""
+        async with self.db.transaction() as tx:
+            await self.check(tx, user_id, ring_id)
+            if ring_field is RingField.CATEGORIES:
+                names = value if isinstance(value, list) else parse_categories(str(value))
+                await ring_store.set_categories(tx, ring_id, [str(n) for n in names])
+            else:
+                if isinstance(value, time):
+                    value = value.strftime("%H:%M")
+                checked = parse_ring_field(ring_field, str(value))
+                if isinstance(checked, time):
+                    checked = checked.strftime("%H:%M")
+                if ring_field is RingField.SLUG and await admin_store.slug_taken(
+                    tx, str(checked), except_ring=ring_id
+                ):
+                    raise SlugTaken()
+                await admin_store.update_ring(tx, ring_id, {ring_field.value: checked})
+            await admin_store.audit(
+                tx,
+                ring_id=ring_id,
+                user_id=user_id,
+                action=f"ring.{ring_field.value}",
+                detail={"value": value},
+                now=self.clock(),
+            )
+            ring = await ring_store.get_ring(tx, ring_id)
+        assert ring is not None
+        return ring
+
+    # -- admins
+
+    async def admins(self, user_id: int, ring_id: int) -> list[MemberRow]:
+        """Return the ring's admins."""
+        async with self.db.read() as tx:
+            await self.check(tx, user_id, ring_id)
+            return await admin_store.ring_admins(tx, ring_id)
+
+    async def set_admin(self, user_id: int, ring_id: int, target_id: int, admin: bool) -> None:
+        """Make a member an admin of the ring, or take it away."""
+        async with self.db.transaction() as tx:
+            await self.check(tx, user_id, ring_id)
+            member = await admin_store.member(tx, ring_id, target_id)
+            if member is None or (admin and member.blocked):
+                raise NotFound()
+            if not admin and member.is_admin:
+                others = [
+                    a for a in await admin_store.ring_admins(tx, ring_id) if a.user.id != target_id
+                ]
+                if not others and not self.is_operator(user_id):
+                    raise LastAdmin()
+            await admin_store.set_admin(tx, ring_id, target_id, admin)
+            await admin_store.audit(
+                tx,
+                ring_id=ring_id,
+                user_id=user_id,
+                action="admin.added" if admin else "admin.removed",
+                detail={"user_id": target_id},
+                now=self.clock(),
+            )
+        log.info(
+            "user %s %s admin %s of ring %s",
+            user_id,
+            "made" if admin else "removed",
+            target_id,
+            ring_id,
+        )

@@ -1,0 +1,236 @@
+"""The outbox queue: which deliveries are due, and what happened to each one.
+
+A delivery row is ``pending`` until the sender claims it (``sending``), then ends ``sent``,
+``failed``, ``blocked`` or ``cancelled``. ``sent_parts`` counts the messages of its payload that
+Telegram has accepted, so a multi-message delivery resumes at the right message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from rekobot.clock import from_db, to_db
+from storage.database import Transaction
+
+FINAL_STATUSES = ("sent", "failed", "blocked", "cancelled")
+
+
+class DueDelivery(BaseModel):
+    """A pending delivery that may be sent now (its payload is read when it is claimed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    chat_id: int
+    kind: str
+    broadcast_id: int | None
+    sent_parts: int
+
+
+class ClaimedDelivery(BaseModel):
+    """A delivery the sender now owns, with its payload and whether the chat can be reached."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    chat_id: int
+    kind: str
+    broadcast_id: int | None
+    payload: str
+    sent_parts: int
+    attempts: int
+    unreachable: bool
+
+
+class DeliveryCounts(BaseModel):
+    """How far a group of deliveries (a broadcast) has come."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total: int = 0
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    cancelled: int = 0
+
+    @property
+    def open(self) -> int:
+        """Deliveries that are still to go."""
+        return self.pending + self.sending
+
+    @property
+    def done(self) -> int:
+        """Deliveries that have an outcome."""
+        return self.sent + self.failed + self.blocked + self.cancelled
+
+
+async def release_claims(tx: Transaction) -> list[int]:
+    """Put deliveries that were being sent when the process stopped back in the queue.
+
+    Return their chats, which may have had a message a moment ago.
+    """
+    rows = await tx.fetchall(
+        "UPDATE deliveries SET status = 'pending' WHERE status = 'sending' RETURNING chat_id"
+    )
+    return [row[0] for row in rows]
+
+
+async def due_deliveries(
+    tx: Transaction, now: datetime, *, broadcasts: bool, limit: int
+) -> list[DueDelivery]:
+    """Return pending deliveries whose time has come, oldest first, from one lane.
+
+    Non-broadcast deliveries (notes, reminders, notices) form their own lane so that a long
+    broadcast does not hold them up.
+    """
+    lane = "IS NOT NULL" if broadcasts else "IS NULL"
+    rows = await tx.fetchall(
+        f"""
+        SELECT id, chat_id, kind, broadcast_id, sent_parts FROM deliveries
+        WHERE status = 'pending' AND not_before <= ? AND broadcast_id {lane}
+        ORDER BY id LIMIT ?
+        """,
+        (to_db(now), limit),
+    )
+    return [DueDelivery.model_validate(dict(row)) for row in rows]
+
+
+async def deferred_heads(tx: Transaction, now: datetime) -> dict[int, int]:
+    """Return {chat_id: lowest id} of pending deliveries that are not due yet.
+
+    A chat's deliveries go out in id order, so a later one waits behind a deferred one.
+    """
+    rows = await tx.fetchall(
+        "SELECT chat_id, MIN(id) AS head FROM deliveries "
+        "WHERE status = 'pending' AND not_before > ? GROUP BY chat_id",
+        (to_db(now),),
+    )
+    return {row["chat_id"]: row["head"] for row in rows}
+
+
+async def next_due_at(tx: Transaction, now: datetime) -> datetime | None:
+    """Return when the next deferred delivery becomes due, if any is waiting."""
+    value = await tx.scalar(
+        "SELECT MIN(not_before) FROM deliveries WHERE status = 'pending' AND not_before > ?",
+        (to_db(now),),
+    )
+    return None if value is None else from_db(value)
+
+
+async def claim(tx: Transaction, delivery_id: int) -> ClaimedDelivery | None:
+    """Take a pending delivery for sending; None when it was cancelled or taken meanwhile."""
+    row = await tx.fetchone(
+        """
+        UPDATE deliveries SET status = 'sending'
+        WHERE id = ? AND status = 'pending'
+        RETURNING id, chat_id, kind, broadcast_id, payload, sent_parts, attempts
+        """,
+        (delivery_id,),
+    )
+    if row is None:
+        return None
+    unreachable = await tx.scalar(
+        "SELECT unreachable_at IS NOT NULL FROM users WHERE id = ?", (row["chat_id"],)
+    )
+    return ClaimedDelivery(**dict(row), unreachable=bool(unreachable))
+
+
+async def mark_part_sent(
+    tx: Transaction, delivery_id: int, part: int, *, last: bool, now: datetime
+) -> None:
+    """Record that message number ``part`` went out; the last one completes the delivery."""
+    await tx.execute(
+        """
+        UPDATE deliveries SET sent_parts = MAX(sent_parts, ?),
+            status = CASE WHEN ? THEN 'sent' ELSE status END,
+            sent_at = CASE WHEN ? THEN ? ELSE sent_at END
+        WHERE id = ?
+        """,
+        (part + 1, last, last, to_db(now), delivery_id),
+    )
+
+
+async def defer(
+    tx: Transaction,
+    delivery_id: int,
+    *,
+    until: datetime,
+    error: str,
+    count_attempt: bool,
+) -> int:
+    """Put a delivery back in the queue until ``until``; return its attempts so far."""
+    value = await tx.scalar(
+        """
+        UPDATE deliveries SET status = 'pending', not_before = ?, last_error = ?,
+            attempts = attempts + ?
+        WHERE id = ? AND status = 'sending'
+        RETURNING attempts
+        """,
+        (to_db(until), error[:500], 1 if count_attempt else 0, delivery_id),
+    )
+    return int(value or 0)
+
+
+async def finish(tx: Transaction, delivery_id: int, status: str, error: str | None) -> None:
+    """Give a delivery its final outcome: failed, blocked or cancelled."""
+    if status not in FINAL_STATUSES:
+        raise ValueError(f"not a final status: {status}")
+    await tx.execute(
+        "UPDATE deliveries SET status = ?, last_error = COALESCE(?, last_error) WHERE id = ?",
+        (status, error[:500] if error else None, delivery_id),
+    )
+
+
+async def mark_unreachable(tx: Transaction, user_id: int, now: datetime) -> None:
+    """Remember that a user blocked the bot (cleared when they write to it again)."""
+    await tx.execute(
+        "UPDATE users SET unreachable_at = COALESCE(unreachable_at, ?) WHERE id = ?",
+        (to_db(now), user_id),
+    )
+
+
+async def move_chat(tx: Transaction, old_chat_id: int, new_chat_id: int) -> int:
+    """Point open deliveries of a group that became a supergroup at its new id."""
+    return await tx.execute(
+        "UPDATE deliveries SET chat_id = ? WHERE chat_id = ? AND status IN ('pending', 'sending')",
+        (new_chat_id, old_chat_id),
+    )
+
+
+async def cancel_broadcast_deliveries(tx: Transaction, broadcast_id: int) -> int:
+    """Cancel a broadcast's deliveries that have not started; return how many."""
+    return await tx.execute(
+        "UPDATE deliveries SET status = 'cancelled' WHERE broadcast_id = ? AND status = 'pending'",
+        (broadcast_id,),
+    )
+
+
+async def cancel_by_key_prefix(tx: Transaction, prefix: str) -> int:
+    """Cancel queued deliveries whose dedupe key starts with ``prefix`` (e.g. a pickup's)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return await tx.execute(
+        "UPDATE deliveries SET status = 'cancelled' "
+        "WHERE status = 'pending' AND dedupe_key LIKE ? ESCAPE '\\'",
+        (escaped + "%",),
+    )
+
+
+async def broadcast_counts(tx: Transaction, broadcast_id: int) -> DeliveryCounts:
+    """Count a broadcast's deliveries by status."""
+    rows = await tx.fetchall(
+        "SELECT status, COUNT(*) AS n FROM deliveries WHERE broadcast_id = ? GROUP BY status",
+        (broadcast_id,),
+    )
+    counts = {row["status"]: row["n"] for row in rows}
+    return DeliveryCounts(total=sum(counts.values()), **counts)
+
+
+async def open_count(tx: Transaction) -> int:
+    """Count deliveries that are still to go."""
+    return int(
+        await tx.scalar("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'sending')")
+    )
