@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import warnings
 from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
+from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -421,6 +423,13 @@ async def cancel_quantity(update: Update, context: Ctx) -> int:
 
 def quantity_conversation() -> ConversationHandler[Ctx]:
     """Typing a quantity: survives a restart through the persistence."""
+    with warnings.catch_warnings():
+        # Entered from a button but kept per chat and user, not per message, on purpose.
+        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
+        return _quantity_conversation()
+
+
+def _quantity_conversation() -> ConversationHandler[Ctx]:
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(ask_quantity, pattern=TypeQuantity.matches)],
         states={
