@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
-from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -18,6 +17,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
