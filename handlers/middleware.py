@@ -27,4 +27,4 @@ async def remember_user(update: Update, context: Ctx) -> None:
         language_code=tg_user.language_code,
     )
     set_current_user(user)
-    set_locale(members.locale_of(user))
+    set_locale(await members.reader_locale(user))

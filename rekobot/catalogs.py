@@ -125,7 +125,11 @@ def _english_is_the_source(catalog: Catalog) -> None:
 def fill(locale: str, translations: dict[str, str | list[str]]) -> int:
     """Set translations in a locale's catalog (creating it if needed); return how many."""
     path = po_path(locale)
-    catalog = read_catalog(path, locale) if path.exists() else Catalog(locale=locale)
+    catalog = (
+        read_catalog(path, locale)
+        if path.exists()
+        else Catalog(locale=locale, project="rekobot", fuzzy=False)
+    )
     _merge(catalog, extract())
     count = 0
     for msgid, msgstr in translations.items():

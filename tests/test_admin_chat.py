@@ -275,7 +275,7 @@ async def test_cancelling_a_pickup_in_the_chat_tells_its_customers(
         told = plain(bot.texts(KARI)[-1])
 
     assert "1 bestilling blir avbestilt." in question
-    assert "1 kunder og 2 produsenter vil få beskjed." in question
+    assert "1 kunde og 2 produsenter får beskjed." in question
     assert done.startswith("✅ Utleveringen er avlyst.")
     assert told.startswith("❌ Denne utleveringen er avlyst.")
     assert f"Bestillingen din #{number} er avbestilt." in told

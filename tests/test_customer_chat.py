@@ -17,6 +17,7 @@ from tests.customer_bot import (
     running_bot,
     texts,
 )
+from tests.telegram_fake import TgUser
 
 
 async def test_start_with_a_slug_joins_the_ring_and_says_what_to_do(
@@ -329,3 +330,16 @@ async def test_language_switches_and_the_menu_is_published_in_every_language(
     assert "Order for the next pickup" in str(menus["en"].params["commands"])
     assert switched == "Language set to English. /shop to order."
     assert helped.startswith("How REKO works here")
+
+
+async def test_a_user_whose_language_we_do_not_ship_reads_the_rings_language(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    hans = TgUser(1003, "Hans", language_code="de")
+    english_default = settings.model_copy(update={"default_locale": "en"})
+    async with running_bot(english_default, clock) as bot:
+        await bot.send(hans, "/start testby")
+        await bot.send(hans, "/shop")
+        shop = last(bot, hans)
+
+    assert "Bestill innen" in shop  # REKO Testby speaks Bokmål; the bot's default is English

@@ -305,11 +305,9 @@ class PickupChangeForm(PickupForm):
                 [
                     _("This moves the pickup to a new time or place."),
                     _(
-                        "{customers} customers with an order and {producers} producers with "
-                        "offers will be told. Their orders stay."
-                    ).format(
-                        customers=number(affected.customers), producers=number(affected.producers)
-                    ),
+                        "{customers} with an order and {producers} with offers will be told. "
+                        "Their orders stay."
+                    ).format(**people(affected.customers, affected.producers)),
                 ]
             )
             rows = [
@@ -466,8 +464,8 @@ async def pickup_screen(update: Update, context: Ctx, data: PickupScreen) -> int
                     "{n} orders are cancelled and their stock given back.",
                     affected.orders,
                 ).format(n=number(affected.orders)),
-                _("{customers} customers and {producers} producers are being told.").format(
-                    customers=number(affected.customers), producers=number(affected.producers)
+                _("{customers} and {producers} are being told.").format(
+                    **people(affected.customers, affected.producers)
                 ),
             ]
         )
@@ -479,6 +477,18 @@ async def pickup_screen(update: Update, context: Ctx, data: PickupScreen) -> int
     else:
         await show_pickup(update, context, data.pickup_id)
     return END
+
+
+def people(customers: int, producers: int) -> dict[str, str]:
+    """"3 customers" and "1 producer", with the right plural in the reader's language."""
+    return {
+        "customers": ngettext("{n} customer", "{n} customers", customers).format(
+            n=number(customers)
+        ),
+        "producers": ngettext("{n} producer", "{n} producers", producers).format(
+            n=number(producers)
+        ),
+    }
 
 
 async def ask_cancel(update: Update, context: Ctx, pickup_id: int) -> None:
@@ -495,8 +505,8 @@ async def ask_cancel(update: Update, context: Ctx, pickup_id: int) -> None:
             ngettext(
                 "{n} order will be cancelled.", "{n} orders will be cancelled.", affected.orders
             ).format(n=number(affected.orders)),
-            _("{customers} customers and {producers} producers will be told.").format(
-                customers=number(affected.customers), producers=number(affected.producers)
+            _("{customers} and {producers} will be told.").format(
+                **people(affected.customers, affected.producers)
             ),
         ]
     )

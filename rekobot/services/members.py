@@ -75,6 +75,25 @@ class Members:
         fallback = ring.locale if ring and ring.locale in available_locales() else None
         return guess_locale(user.language_code, fallback or self.default_locale)
 
+    async def reader_locale(self, user: User) -> str:
+        """The language to speak to this user now, looking up their ring only when needed.
+
+        A user whose app speaks a language we do not ship reads their ring's language, as
+        the ring's notifications already are.
+        """
+        shipped = available_locales()
+        if user.locale in shipped:
+            return str(user.locale)
+        guessed = guess_locale(user.language_code, "")
+        if guessed:
+            return guessed
+        if user.current_ring_id is not None:
+            async with self.db.read() as tx:
+                ring = await ring_store.get_ring(tx, user.current_ring_id)
+            if ring is not None and ring.locale in shipped:
+                return ring.locale
+        return self.default_locale
+
     async def set_locale(self, user_id: int, locale: str) -> None:
         """Remember the language the user picked."""
         if locale not in available_locales():
