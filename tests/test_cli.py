@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.process import rekobot
+from tests.process import ROOT, rekobot
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:
@@ -84,3 +84,12 @@ def _counts(tmp_path: Path) -> tuple[int, ...]:
                 "SELECT COUNT(*) FROM offers WHERE quantity_total IS NOT NULL",
             )
         )
+
+
+def test_a_copy_of_env_example_is_a_valid_configuration(tmp_path: Path) -> None:
+    example = (ROOT / ".env.example").read_text()
+    (tmp_path / ".env").write_text(example)
+    migrated = rekobot(tmp_path, "migrate")
+    running = rekobot(tmp_path, "run")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "@BotFather" in running.stderr and "Traceback" not in running.stderr
