@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -90,7 +91,7 @@ class FormState:
             return None
 
 
-class Form:
+class Form(ABC):
     """A kind of form: its fields and what it does with the answers."""
 
     kind: ClassVar[str]
@@ -114,6 +115,7 @@ class Form:
 
     async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
         """Refuse to open the form unless the user may (the services check again on save)."""
+        return None
 
     async def choices(self, context: Ctx, state: FormState, form_field: FormField) -> list[Choice]:
         """Buttons that answer the question, if any."""
@@ -141,13 +143,13 @@ class Form:
         """Act as soon as nothing is missing (a search); None shows the summary instead."""
         return None
 
+    @abstractmethod
     async def summary(self, context: Ctx, state: FormState) -> str:
         """The draft as it stands."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
         """Save the draft and show the result; return INPUT to stay in the form, else END."""
-        raise NotImplementedError
 
 
 FORMS: dict[str, Form] = {}

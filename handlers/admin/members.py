@@ -73,6 +73,12 @@ class MemberSearch(Form):
         return text
 
     async def finish(self, update: Update, context: Ctx, state: FormState) -> int | None:
+        return await self.save(update, context, state, confirmed=True)
+
+    async def summary(self, context: Ctx, state: FormState) -> str:
+        return esc(str(state.draft.get("query", "")))
+
+    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
         close_form(context)
         assert context.user_data is not None
         context.user_data[SEARCH_KEY] = {"ring": state.ring_id, "q": state.draft["query"]}
