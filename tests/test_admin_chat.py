@@ -15,7 +15,7 @@ from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, MovableClock, World
 from tests.customer_bot import plain
 from tests.telegram_fake import BotDriver, Call, RecordingRequest, TgUser, UpdateFactory
-from tests.test_outbox import sender_for
+from tests.test_outbox import drain_all
 from tests.test_reminders import EMMA, KARI, order
 
 ANNE = TgUser(ADMIN_ID, "Anne", "Admin", "anne", language_code="nb")
@@ -213,7 +213,7 @@ async def test_a_broadcast_with_a_photo_and_a_pin_is_previewed_sent_and_followed
         question = last(bot, ANNE)
         await bot.press(ANNE, "Send den")
         sending = last(bot, ANNE)
-        await sender_for(application, clock).drain(within=600)
+        await drain_all(application, clock)
         progress = plain(bot.texts(ANNE)[-1])
         kari_calls = bot.request.calls(chat_id=KARI.id, ok=True)
 
@@ -250,7 +250,7 @@ async def test_a_running_broadcast_can_be_stopped(
         await bot.press(ANNE, "Send den")
         await bot.press(ANNE, "Stopp utsendingen")
         stopped = last(bot, ANNE)
-        await sender_for(application, clock).drain(within=600)
+        await drain_all(application, clock)
 
     assert stopped.startswith("⏹ Utsendingen er stoppet.\nSendt: 0 av 2")
     assert "Ikke sendt (stoppet): 2" in stopped
@@ -271,7 +271,7 @@ async def test_cancelling_a_pickup_in_the_chat_tells_its_customers(
         question = last(bot, ANNE)
         await bot.press(ANNE, "Ja, avlys utleveringen")
         done = last(bot, ANNE)
-        await sender_for(application, clock).drain(within=600)
+        await drain_all(application, clock)
         told = plain(bot.texts(KARI)[-1])
 
     assert "1 bestilling blir avbestilt." in question

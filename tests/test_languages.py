@@ -46,7 +46,7 @@ from tests.telegram_fake import (
     buttons,
     parse_html,
 )
-from tests.test_outbox import Wire, outbox_bot, sender_for
+from tests.test_outbox import Wire, drain_all, outbox_bot
 
 NEW_LOCALES = ("sv", "fi", "da", "nn")
 
@@ -604,7 +604,7 @@ class Scene:
     async def deliver(self) -> None:
         """Run the due work and send everything the outbox holds, as the running bot would."""
         await run_due_work(self.services.due_work)
-        await sender_for(self.application, self.clock).drain(within=600)
+        await drain_all(self.application, self.clock)
         unsent = await self.services.db.fetchall(
             "SELECT kind, chat_id, status, last_error FROM deliveries "
             "WHERE status NOT IN ('sent', 'cancelled')"

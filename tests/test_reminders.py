@@ -12,7 +12,7 @@ from rekobot.settings import Settings
 from tests.conftest import MovableClock, World
 from tests.customer_bot import plain
 from tests.telegram_fake import BotDriver, TgUser, UpdateFactory
-from tests.test_outbox import outbox_bot, sender_for
+from tests.test_outbox import drain_all, outbox_bot
 
 KARI = TgUser(1001, "Kari", "Nordmann", "kari", language_code="nb")
 EMMA = TgUser(1002, "Emma", None, "emma", language_code="en")
@@ -43,7 +43,7 @@ async def order(services: Services, world: World, user: TgUser, **items: int) ->
 
 async def delivered(application: RekoApplication, clock: MovableClock) -> None:
     """Send what the outbox holds."""
-    await sender_for(application, clock).drain(within=600)
+    await drain_all(application, clock)
 
 
 async def test_customers_get_the_evening_and_the_hour_reminder_once_each(
