@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from rekobot.settings import TOKEN_HELP, Settings
 from storage.database import Database
+from storage.instance_lock import DatabaseInUse, InstanceLock
 from storage.migrations import DatabaseTooNew
 
 log = logging.getLogger("rekobot")
@@ -66,6 +67,12 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
+def cmd_run_alone(settings: Settings) -> int:
+    """Run the bot while holding the database's lock, so a second one refuses to start."""
+    with InstanceLock(settings.database):
+        return cmd_run(settings)
+
+
 async def _migrate(settings: Settings) -> None:
     db = Database(settings.database)
     await db.connect()
@@ -73,8 +80,9 @@ async def _migrate(settings: Settings) -> None:
 
 
 def cmd_migrate(settings: Settings) -> int:
-    """Bring the database file up to date."""
-    asyncio.run(_migrate(settings))
+    """Bring the database file up to date (never under a running bot)."""
+    with InstanceLock(settings.database):
+        asyncio.run(_migrate(settings))
     print(f"Database {settings.database} is up to date.")
     return 0
 
@@ -88,7 +96,7 @@ def cmd_demo_data(settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "demo-data": cmd_demo_data}
+COMMANDS = {"run": cmd_run_alone, "migrate": cmd_migrate, "demo-data": cmd_demo_data}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseTooNew as exc:
         print(f"rekobot: {exc}", file=sys.stderr)
         return 3
+    except DatabaseInUse as exc:
+        print(f"rekobot: {exc}", file=sys.stderr)
+        return 4
 
 
 if __name__ == "__main__":  # pragma: no cover
