@@ -307,3 +307,9 @@ def test_the_lock_is_free_after_a_restore(tmp_path: Path, settings: Settings) ->
             restore_database(path, settings.database, datetime.now(UTC))
     with pytest.raises(RestoreRefused):
         restore_database(settings.database, settings.database, datetime.now(UTC))
+
+
+def test_help_lists_the_backup_commands(tmp_path: Path) -> None:
+    result = rekobot(tmp_path, "--help")
+    for command in ("backup", "restore", "check"):
+        assert command in result.stdout
