@@ -70,6 +70,10 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
+class UpgradeNotBackedUp(RuntimeError):
+    """The copy taken before migrations failed; nothing was migrated."""
+
+
 def cmd_run_alone(settings: Settings) -> int:
     """Run the bot while holding the database's lock, so a second one refuses to start."""
     with InstanceLock(settings.database):
@@ -79,10 +83,18 @@ def cmd_run_alone(settings: Settings) -> int:
 
 def _backup_before_migrating(settings: Settings) -> None:
     """With a backup folder set, copy a database that is about to be upgraded."""
-    if settings.backup_dir is not None:
+    if settings.backup_dir is None:
+        return
+    try:
         taken = backup.backup_before_migrating(settings.database, settings.backup_dir, utcnow())
-        if taken is not None:
-            print(f"Backed up {settings.database} to {taken} before upgrading it.")
+    except (backup.BackupFailed, OSError) as exc:
+        raise UpgradeNotBackedUp(
+            f"no backup could be taken before upgrading, so {settings.database} was left as it "
+            f"is: {exc}. Free some space or fix REKOBOT_BACKUP_DIR, or unset it to upgrade "
+            "without a backup."
+        ) from exc
+    if taken is not None:
+        print(f"Backed up {settings.database} to {taken} before upgrading it.")
 
 
 async def _migrate(settings: Settings) -> None:
@@ -141,7 +153,7 @@ def cmd_restore(settings: Settings, path: Path) -> int:
     """Replace the database by a checked backup, keeping the current file aside."""
     try:
         done = backup.restore_database(path, settings.database, utcnow())
-    except backup.RestoreRefused as exc:
+    except (backup.RestoreRefused, OSError) as exc:
         print(f"rekobot: not restored: {exc}", file=sys.stderr)
         return 1
     print(f"Restored {done.database} from {path} (schema version {done.source.schema_version}).")
@@ -229,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseInUse as exc:
         print(f"rekobot: {exc}", file=sys.stderr)
         return 4
+    except UpgradeNotBackedUp as exc:
+        print(f"rekobot: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -286,10 +286,16 @@ def test_migrate_takes_a_backup_first_when_a_database_is_upgraded(tmp_path: Path
             "INSERT INTO rings (slug, name, timezone, locale, currency, created_at) "
             "VALUES ('gammel', 'REKO Gammel', 'Europe/Oslo', 'nb', 'NOK', '2026-01-01')"
         )
+    (tmp_path / "not-a-folder").write_text("")
+    refused = rekobot(tmp_path, "migrate", backup_dir=str(tmp_path / "not-a-folder"))
+    with sqlite3.connect(database) as conn:
+        version_after_refusal = conn.execute("PRAGMA user_version").fetchone()[0]
     upgraded = rekobot(tmp_path, "migrate", backup_dir=str(tmp_path / "backups"))
     again = rekobot(tmp_path, "migrate", backup_dir=str(tmp_path / "backups"))
 
     [copy] = (tmp_path / "backups").glob(f"*-before-schema-{len(migrations)}.sqlite3")
+    assert refused.returncode == 1 and "no backup could be taken" in refused.stderr
+    assert "Traceback" not in refused.stderr and version_after_refusal == 1
     assert upgraded.returncode == 0 and "before upgrading" in upgraded.stdout
     assert again.returncode == 0 and "before upgrading" not in again.stdout  # nothing to do
     with sqlite3.connect(copy) as conn:
