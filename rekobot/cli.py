@@ -1,4 +1,4 @@
-"""The ``rekobot`` command: run the bot, migrate the database, load the demo ring."""
+"""The ``rekobot`` command: run, migrate, demo data; back up, restore and check the database."""
 
 from __future__ import annotations
 
@@ -70,6 +70,30 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
+async def _migrate(settings: Settings) -> None:
+    db = Database(settings.database)
+    await db.connect()
+    await db.close()
+
+
+def cmd_migrate(settings: Settings) -> int:
+    """Bring the database file up to date (never under a running bot)."""
+    with InstanceLock(settings.database):
+        _backup_before_migrating(settings)
+        asyncio.run(_migrate(settings))
+    print(f"Database {settings.database} is up to date.")
+    return 0
+
+
+def cmd_demo_data(settings: Settings) -> int:
+    """Create (or refresh) the demo ring "REKO Nittedal"."""
+    from rekobot.demo import load_demo
+
+    summary = asyncio.run(load_demo(settings))
+    print(summary)
+    return 0
+
+
 class UpgradeNotBackedUp(RuntimeError):
     """The copy taken before migrations failed; nothing was migrated."""
 
@@ -95,30 +119,6 @@ def _backup_before_migrating(settings: Settings) -> None:
         ) from exc
     if taken is not None:
         print(f"Backed up {settings.database} to {taken} before upgrading it.")
-
-
-async def _migrate(settings: Settings) -> None:
-    db = Database(settings.database)
-    await db.connect()
-    await db.close()
-
-
-def cmd_migrate(settings: Settings) -> int:
-    """Bring the database file up to date (never under a running bot)."""
-    with InstanceLock(settings.database):
-        _backup_before_migrating(settings)
-        asyncio.run(_migrate(settings))
-    print(f"Database {settings.database} is up to date.")
-    return 0
-
-
-def cmd_demo_data(settings: Settings) -> int:
-    """Create (or refresh) the demo ring "REKO Nittedal"."""
-    from rekobot.demo import load_demo
-
-    summary = asyncio.run(load_demo(settings))
-    print(summary)
-    return 0
 
 
 def backup_target(settings: Settings, path: Path | None) -> tuple[Path, Path | None]:
