@@ -3,19 +3,26 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 LOCALES := locales
 POT    := $(LOCALES)/messages.pot
 
 .PHONY: run test lint typecheck pytest migrate demo-data extract update-catalogs compile-catalogs catalogs bench clean
 
-# The venv is (re)built whenever pyproject.toml changes.
-$(STAMP): pyproject.toml
+# The venv is (re)built whenever pyproject.toml changes. Running the bot needs only the
+# runtime dependencies ($(RUNTIME_STAMP)); everything else adds the dev extra ($(STAMP)), so a
+# venv made by `make run` is upgraded by the first `make test`.
+$(RUNTIME_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): pyproject.toml $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUNTIME_STAMP)
 	$(BIN)/rekobot migrate
 	$(BIN)/rekobot run
 
@@ -30,10 +37,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-migrate: $(STAMP)
+migrate: $(RUNTIME_STAMP)
 	$(BIN)/rekobot migrate
 
-demo-data: $(STAMP)
+demo-data: $(RUNTIME_STAMP)
 	$(BIN)/rekobot demo-data
 
 # --- message catalogs -------------------------------------------------------

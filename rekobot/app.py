@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from handlers import admin, customer, outbox, producer
+from handlers import admin, backup_job, customer, outbox, producer
 from handlers.commands import publish_commands
 from handlers.context import BotData, Ctx
 from handlers.customer import start
@@ -114,6 +114,7 @@ def build_application(
     admin.register(application)
     producer.register(application)
     outbox.register(application)  # the sweep (due work) and the outbox sender
+    backup_job.schedule(application)  # the nightly copy, when REKOBOT_BACKUP_DIR is set
     # Last in group 0: /cancel outside any conversation, and buttons nobody recognised.
     application.add_handler(CommandHandler("cancel", start.cancel))
     application.add_handler(

@@ -1,4 +1,4 @@
-"""The ``rekobot`` command: run the bot, migrate the database, load the demo ring."""
+"""The ``rekobot`` command: run, migrate, demo data; back up, restore and check the database."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
+from rekobot.clock import utcnow
 from rekobot.settings import TOKEN_HELP, Settings
+from storage import backup
 from storage.database import Database
+from storage.instance_lock import DatabaseInUse, InstanceLock
 from storage.migrations import DatabaseTooNew
 
 log = logging.getLogger("rekobot")
@@ -73,8 +77,10 @@ async def _migrate(settings: Settings) -> None:
 
 
 def cmd_migrate(settings: Settings) -> int:
-    """Bring the database file up to date."""
-    asyncio.run(_migrate(settings))
+    """Bring the database file up to date (never under a running bot)."""
+    with InstanceLock(settings.database):
+        _backup_before_migrating(settings)
+        asyncio.run(_migrate(settings))
     print(f"Database {settings.database} is up to date.")
     return 0
 
@@ -88,7 +94,95 @@ def cmd_demo_data(settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "demo-data": cmd_demo_data}
+class UpgradeNotBackedUp(RuntimeError):
+    """The copy taken before migrations failed; nothing was migrated."""
+
+
+def cmd_run_alone(settings: Settings) -> int:
+    """Run the bot while holding the database's lock, so a second one refuses to start."""
+    with InstanceLock(settings.database):
+        _backup_before_migrating(settings)
+        return cmd_run(settings)
+
+
+def _backup_before_migrating(settings: Settings) -> None:
+    """With a backup folder set, copy a database that is about to be upgraded."""
+    if settings.backup_dir is None:
+        return
+    try:
+        taken = backup.backup_before_migrating(settings.database, settings.backup_dir, utcnow())
+    except (backup.BackupFailed, OSError) as exc:
+        raise UpgradeNotBackedUp(
+            f"no backup could be taken before upgrading, so {settings.database} was left as it "
+            f"is: {exc}. Free some space or fix REKOBOT_BACKUP_DIR, or unset it to upgrade "
+            "without a backup."
+        ) from exc
+    if taken is not None:
+        print(f"Backed up {settings.database} to {taken} before upgrading it.")
+
+
+def backup_target(settings: Settings, path: Path | None) -> tuple[Path, Path | None]:
+    """Where `rekobot backup [PATH]` writes: (folder, exact file or None for a dated name)."""
+    if path is None:
+        return settings.backup_dir or settings.database.parent / "backups", None
+    if path.suffix in {".sqlite3", ".sqlite", ".db"} and not path.is_dir():
+        return path.parent, path
+    return path, None
+
+
+def cmd_backup(settings: Settings, path: Path | None = None) -> int:
+    """Copy the database, running or not, to PATH (a folder or a .sqlite3 file) and check it."""
+    folder, exact = backup_target(settings, path)
+    try:
+        if exact is None:
+            taken = backup.take_backup(settings.database, folder, utcnow())
+        elif exact.exists():
+            print(f"rekobot: {exact} already exists; choose another name.", file=sys.stderr)
+            return 1
+        else:
+            backup.copy_database(settings.database, exact)
+            taken = exact
+    except (backup.BackupFailed, OSError) as exc:
+        print(f"rekobot: no backup taken: {exc}", file=sys.stderr)
+        return 1
+    print(f"Backed up {settings.database} to {taken}; integrity check ok.")
+    return 0
+
+
+def cmd_restore(settings: Settings, path: Path) -> int:
+    """Replace the database by a checked backup, keeping the current file aside."""
+    try:
+        done = backup.restore_database(path, settings.database, utcnow())
+    except (backup.RestoreRefused, OSError) as exc:
+        print(f"rekobot: not restored: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {done.database} from {path} (schema version {done.source.schema_version}).")
+    if done.kept_aside is not None:
+        print(f"The previous file is kept as {done.kept_aside}.")
+    if done.source.needs_migrations:
+        print(f"It is upgraded to schema version {done.source.known_version} when rekobot starts.")
+    return 0
+
+
+def cmd_check(settings: Settings, quick: bool = False) -> int:
+    """Open the database read-only; exit 0 if it is sound and fully migrated, else 1."""
+    found = backup.check_database(settings.database, quick=quick)
+    problems = list(found.problems)
+    if found.sound and found.needs_migrations:
+        problems.append(
+            f"{settings.database} is at schema version {found.schema_version} of "
+            f"{found.known_version}: run `rekobot migrate` (or start the bot)"
+        )
+    if problems:
+        for problem in problems:
+            print(f"rekobot: {problem}", file=sys.stderr)
+        return 1
+    kind = "quick check" if quick else "integrity check"
+    print(f"{settings.database}: schema version {found.schema_version}, {kind} ok.")
+    return 0
+
+
+COMMANDS = {"run": cmd_run_alone, "migrate": cmd_migrate, "demo-data": cmd_demo_data}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,6 +196,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("run", help="run the bot (long polling); stop with Ctrl-C or SIGTERM")
     sub.add_parser("migrate", help="create or upgrade the database")
     sub.add_parser("demo-data", help="create the demo ring REKO Nittedal (safe to repeat)")
+    backup_parser = sub.add_parser(
+        "backup", help="copy the database, even while the bot runs, and check the copy"
+    )
+    backup_parser.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        help="a folder (the copy is named by date) or a .sqlite3 file; "
+        "default REKOBOT_BACKUP_DIR, else backups/ beside the database",
+    )
+    restore_parser = sub.add_parser(
+        "restore", help="replace the database by a backup (the bot must be stopped)"
+    )
+    restore_parser.add_argument("path", type=Path, help="the backup file")
+    check_parser = sub.add_parser(
+        "check", help="check the database read-only: schema and integrity (exit 0 or 1)"
+    )
+    check_parser.add_argument(
+        "--quick", action="store_true", help="quick_check instead of the full integrity_check"
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -114,10 +228,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     setup_logging(settings)
     try:
+        if args.command == "backup":
+            return cmd_backup(settings, args.path)
+        if args.command == "restore":
+            return cmd_restore(settings, args.path)
+        if args.command == "check":
+            return cmd_check(settings, args.quick)
         return COMMANDS[args.command](settings)
     except DatabaseTooNew as exc:
         print(f"rekobot: {exc}", file=sys.stderr)
         return 3
+    except DatabaseInUse as exc:
+        print(f"rekobot: {exc}", file=sys.stderr)
+        return 4
+    except UpgradeNotBackedUp as exc:
+        print(f"rekobot: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

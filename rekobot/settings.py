@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +37,12 @@ class Settings(BaseSettings):
     outbox_rate: float = Field(default=25.0, gt=0, le=30)
     # How often the sweep looks for due digests, reminders and deliveries (seconds).
     sweep_interval: float = Field(default=20.0, gt=0)
+    # Backups: with a folder set, the bot copies the database there every night at backup_at
+    # (in the timezone above) and keeps the newest backup_keep copies; `rekobot backup` writes
+    # there too. Unset: no nightly backup.
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=14, ge=1)
+    backup_at: time = time(3, 0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -45,6 +52,19 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in re.split(r"[,\s]+", value.strip()) if part)
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``REKOBOT_BACKUP_DIR=`` (as in .env.example) means no backup folder."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("backup_at")
+    @classmethod
+    def _wall_clock_time(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("give a time of day such as 03:00; REKOBOT_TIMEZONE sets the zone")
         return value
 
     @field_validator("default_locale")
