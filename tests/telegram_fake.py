@@ -745,7 +745,17 @@ class FakeBotApi:
     def calls_since(self, mark: int) -> list[Call]:
         """Return the calls recorded since a bookmark taken with mark()."""
         with self._lock:
-            return [call for call in self._calls if call.index >= mark]
+            return self._since(mark)
+
+    def _since(self, mark: int) -> list[Call]:
+        """Slice off the calls with an index at least ``mark``, without scanning the history.
+
+        The recorded calls have consecutive indexes ending at ``_call_count`` (clear() drops
+        them all), so the first wanted one sits at a known position: this stays cheap however
+        long a benchmark runs. Call with the lock held.
+        """
+        first = self._call_count - len(self._calls)
+        return self._calls[max(mark - first, 0) :]
 
     def clear(self) -> None:
         """Forget the recorded calls; the chats keep their messages, as Telegram's would."""
@@ -783,7 +793,7 @@ class FakeBotApi:
         with self._changed:
             start = self._push_mark if after is None else after
             while True:
-                seen = [call for call in self._calls if call.index >= start]
+                seen = self._since(start)
                 found = [call for call in seen if matches(call)]
                 remaining = deadline - time.monotonic()
                 if len(found) >= count or remaining <= 0:

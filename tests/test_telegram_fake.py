@@ -289,6 +289,40 @@ async def test_waiting_for_a_call_that_never_comes_fails_and_shows_what_came(
     assert sent.text == "Takk for bestillingen"
 
 
+def test_calls_since_a_mark_are_the_later_calls_even_across_a_clear() -> None:
+    api = RecordingRequest()
+    for number in range(3):
+        api.handle("sendMessage", {"chat_id": ALICE.id, "text": f"Melding {number}"})
+    before_clear = api.mark() - 1
+    api.clear()
+    api.handle("sendMessage", {"chat_id": BOB.id, "text": "Etter"})
+    mark = api.mark()
+    api.handle("sendMessage", {"chat_id": BOB.id, "text": "Sist"})
+
+    assert [call.text for call in api.calls_since(before_clear)] == ["Etter", "Sist"]
+    assert [call.text for call in api.calls_since(mark)] == ["Sist"]
+    assert api.calls_since(api.mark()) == []
+    assert [call.text for call in api.wait_for(after=mark, timeout=0)] == ["Sist"]
+
+
+def test_calls_since_does_not_scan_a_long_history() -> None:
+    # A benchmark driver asks after every update; scanning 100,000 calls a thousand times takes
+    # seconds, while slicing them off takes milliseconds even on a loaded machine.
+    api = RecordingRequest()
+    for _ in range(100_000):
+        api.handle("getMe", {})
+    mark = api.mark()
+    api.handle("sendMessage", {"chat_id": ALICE.id, "text": "Ny"})
+
+    started = time.perf_counter()
+    for _ in range(1000):
+        [latest] = api.calls_since(mark)
+    elapsed = time.perf_counter() - started
+
+    assert latest.text == "Ny"
+    assert elapsed < 0.3, f"1000 calls_since took {elapsed:.2f}s"
+
+
 # --- the loopback Bot API server ---------------------------------------------------------------
 
 
