@@ -80,6 +80,15 @@ def chat_key(chat_id: object) -> int | str:
     return text
 
 
+def plain(text: str | None) -> str:
+    """Fold the no-break spaces Babel writes (U+00A0, U+202F) into plain ones, for assertions.
+
+    Babel puts them in money ("12\u00a0345,67\u00a0kr") and English times ("4:30\u202fPM");
+    every test compares what a user sees through this one function. None reads as "".
+    """
+    return (text or "").replace("\xa0", " ").replace("\u202f", " ")
+
+
 def utf16_len(text: str) -> int:
     """Return the length of `text` in UTF-16 code units, the unit of Telegram's offsets."""
     return len(text.encode("utf-16-le")) // 2
