@@ -35,7 +35,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --cov
 
 migrate: $(RUNTIME_STAMP)
 	$(BIN)/rekobot migrate

@@ -2,8 +2,10 @@
 
 Each simulated customer browses (/shop, pickup, by producer, producer, product), adds to the
 cart, opens it and checks out, on a real SQLite file with the demo ring, through the real
-Application; only Telegram's HTTP edge is the recording fake. The same fake serves a bare PTB
-echo handler in the same run, so the ratio says what rekobot's own work costs.
+Application; only Telegram's HTTP edge is the recording fake. A bare PTB echo handler on its
+own fake runs in the same process and is timed right after each rekobot update, so both see
+the same machine load, garbage and history growth, and the ratio says what rekobot's own work
+costs.
 
     .venv/bin/python benchmarks/customer_updates.py [--customers 200]
 """
@@ -16,19 +18,20 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Update
-from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from rekobot.app import build_application
 from rekobot.demo import seed
 from rekobot.settings import Settings
 from storage.database import Database
-from tests.telegram_fake import BotDriver, RecordingRequest, TgUser, UpdateFactory
+from tests.telegram_fake import BotDriver, ButtonQuery, RecordingRequest, TgUser, UpdateFactory
 
 TOKEN = "123456789:AAHbenchBENCHbenchBENCHbenchBENCH12"
 
@@ -42,49 +45,8 @@ def summary(name: str, samples: list[float]) -> tuple[float, float]:
     return median, p99
 
 
-async def timed(driver: BotDriver, update: dict[str, Any], into: list[float]) -> None:
-    """Process one update and record how long it took."""
-    start = time.perf_counter()
-    await driver.feed(update)
-    into.append(time.perf_counter() - start)
-
-
-async def press(driver: BotDriver, user: TgUser, label: str, into: list[float]) -> None:
-    """Press a button by its label and time it."""
-    message, data = driver.request.find_button(user.id, label)
-    await timed(driver, driver.factory.callback(user, data, message=message), into)
-
-
-async def rekobot_run(folder: Path, customers: int) -> dict[str, list[float]]:
-    """Drive `customers` shoppers through the real bot; return timings by kind of update."""
-    settings = Settings(_env_file=None, token=TOKEN, database=folder / "bench.sqlite3")
-    db = await Database(settings.database).connect()
-    await seed(db)
-    await db.close()
-    request = RecordingRequest()
-    application = build_application(settings, request=request, rate_limit=False)
-    timings: dict[str, list[float]] = {"browse": [], "add": [], "checkout": []}
-    async with BotDriver(application, request, UpdateFactory(request)) as driver:
-        for n in range(customers):
-            user = TgUser(10_000 + n, f"Kunde {n}", language_code="nb")
-            await driver.send(user, "/start nittedal")
-            await timed(driver, driver.factory.message(user, "/shop"), timings["browse"])
-            message, data = request.find_button(user.id, lambda label: " · " in label)
-            await timed(
-                driver, driver.factory.callback(user, data, message=message), timings["browse"]
-            )
-            await press(driver, user, "Etter produsent", timings["browse"])
-            await press(driver, user, "Nordli Birøkt (3)", timings["browse"])
-            await press(driver, user, "Bringebærsyltetøy", timings["browse"])
-            await press(driver, user, "Legg til", timings["add"])
-            await press(driver, user, "Handlekurv (1)", timings["checkout"])
-            await press(driver, user, "Til kassen", timings["checkout"])
-            await press(driver, user, "Ja, send bestillingen", timings["checkout"])
-    return timings
-
-
-async def echo_run(messages: int) -> list[float]:
-    """Time a bare PTB application that echoes text, through the same fake."""
+def echo_application() -> tuple[Application[Any, Any, Any, Any, Any, Any], RecordingRequest]:
+    """A bare PTB application that echoes text, on its own recording fake."""
     request = RecordingRequest()
     application = (
         ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
@@ -95,12 +57,70 @@ async def echo_run(messages: int) -> list[float]:
         await update.message.reply_text(update.message.text)
 
     application.add_handler(MessageHandler(filters.TEXT, echo))
-    samples: list[float] = []
-    async with BotDriver(application, request, UpdateFactory(request)) as driver:
-        for n in range(messages):
-            user = TgUser(20_000 + n % 50, "Echo", language_code="nb")
-            await timed(driver, driver.factory.message(user, f"hei {n}"), samples)
-    return samples
+    return application, request
+
+
+class Interleaved:
+    """Times each rekobot update, then one echo update, so both run under the same conditions."""
+
+    def __init__(self, rekobot: BotDriver, echo: BotDriver) -> None:
+        self.rekobot = rekobot
+        self.echo = echo
+        self.timings: dict[str, list[float]] = {"browse": [], "add": [], "checkout": []}
+        self.echo_samples: list[float] = []
+
+    async def feed(self, kind: str, update: dict[str, Any]) -> None:
+        """Process one rekobot update and one echo update, timing each."""
+        start = time.perf_counter()
+        await self.rekobot.feed(update)
+        self.timings[kind].append(time.perf_counter() - start)
+        n = len(self.echo_samples)
+        user = TgUser(20_000 + n % 50, "Echo", language_code="nb")
+        message = self.echo.factory.message(user, f"hei {n}")
+        start = time.perf_counter()
+        await self.echo.feed(message)
+        self.echo_samples.append(time.perf_counter() - start)
+
+    async def press(self, kind: str, user: TgUser, label: ButtonQuery) -> None:
+        """Press a button by its label (or a predicate on it), timed."""
+        message, data = self.rekobot.request.find_button(user.id, label)
+        await self.feed(kind, self.rekobot.factory.callback(user, data, message=message))
+
+
+async def shop(bench: Interleaved, user: TgUser) -> None:
+    """One customer's way from /start to a placed order."""
+    await bench.rekobot.send(user, "/start nittedal")
+    await bench.feed("browse", bench.rekobot.factory.message(user, "/shop"))
+    await bench.press("browse", user, lambda label: " · " in label)
+    await bench.press("browse", user, "Etter produsent")
+    await bench.press("browse", user, "Nordli Birøkt (3)")
+    await bench.press("browse", user, "Bringebærsyltetøy")
+    await bench.press("add", user, "Legg til")
+    await bench.press("checkout", user, "Handlekurv (1)")
+    await bench.press("checkout", user, "Til kassen")
+    await bench.press("checkout", user, "Ja, send bestillingen")
+
+
+async def run(folder: Path, customers: int) -> Interleaved:
+    """Drive `customers` shoppers through the real bot, interleaved with the echo bot."""
+    settings = Settings(_env_file=None, token=TOKEN, database=folder / "bench.sqlite3")
+    db = await Database(settings.database).connect()
+    await seed(db)
+    await db.close()
+    request = RecordingRequest()
+    application = build_application(settings, request=request, rate_limit=False)
+    echo_app, echo_request = echo_application()
+    async with AsyncExitStack() as stack:
+        rekobot = await stack.enter_async_context(
+            BotDriver(application, request, UpdateFactory(request))
+        )
+        echo = await stack.enter_async_context(
+            BotDriver(echo_app, echo_request, UpdateFactory(echo_request))
+        )
+        bench = Interleaved(rekobot, echo)
+        for n in range(customers):
+            await shop(bench, TgUser(10_000 + n, f"Kunde {n}", language_code="nb"))
+    return bench
 
 
 async def main() -> None:
@@ -109,14 +129,14 @@ async def main() -> None:
     parser.add_argument("--customers", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        timings = await rekobot_run(Path(folder), args.customers)
-    echo = await echo_run(sum(len(v) for v in timings.values()))
+        bench = await run(Path(folder), args.customers)
     print(f"rekobot: {args.customers} customers, each browsing, adding and checking out")
-    everything = [t for samples in timings.values() for t in samples]
-    for name, samples in timings.items():
+    print("PTB echo: one update timed right after each rekobot update, in the same process")
+    everything = [t for samples in bench.timings.values() for t in samples]
+    for name, samples in bench.timings.items():
         summary(name, samples)
     median, p99 = summary("all rekobot", everything)
-    echo_median, echo_p99 = summary("PTB echo", echo)
+    echo_median, echo_p99 = summary("PTB echo", bench.echo_samples)
     print(f"ratio rekobot/echo: median {median / echo_median:.1f}x, p99 {p99 / echo_p99:.1f}x")
 
 

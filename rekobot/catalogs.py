@@ -26,6 +26,8 @@ from babel.messages.pofile import read_po, write_po
 
 from rekobot.i18n import DOMAIN, LOCALES_DIR, SHIPPED_LOCALES
 
+# The catalogs are the locales package's data; the code they are extracted from sits beside it
+# (in a checkout, the repository's root).
 ROOT = LOCALES_DIR.parent
 POT_PATH = LOCALES_DIR / "messages.pot"
 METHOD_MAP = [("rekobot/**.py", "python"), ("handlers/**.py", "python")]

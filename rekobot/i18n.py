@@ -2,7 +2,9 @@
 
 Every text a user sees goes through :func:`gettext` / :func:`ngettext` in the locale of the
 update being handled, which lives in a ContextVar. Catalogs are read from the ``.po`` files in
-``locales/`` when first needed, so running and testing need no compile step.
+``locales/`` when first needed, so running and testing need no compile step. ``locales`` is a
+package of its own with the catalogs as package data: a checkout and an installed wheel find
+them the same way, through the package's location.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
+from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,7 +27,16 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import NullTranslations, Translations
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+def _locales_dir() -> Path:
+    """Return the folder of the ``locales`` package, where the catalogs are installed."""
+    folder = files("locales")
+    if not isinstance(folder, Path):  # pip unpacks wheels; only a zipped install could differ
+        raise RuntimeError(f"the locales package is not a folder on disk: {folder}")
+    return folder
+
+
+LOCALES_DIR = _locales_dir()
 DOMAIN = "messages"
 FALLBACK_LOCALE = "nb"
 

@@ -80,7 +80,6 @@ class PickupStatus(StrEnum):
 
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
-    COMPLETED = "completed"
 
 
 class Pickup(Model):

@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable
 
 from rekobot.i18n import _, clock_time, day, money, ngettext
-from rekobot.models import HandoverStatus, Offer, Order, OrderPart, OrderStatus, Pickup, Ring
+from rekobot.models import HandoverStatus, Offer, Order, OrderPart, Pickup, Ring
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -115,13 +115,6 @@ def order_body(order: Order, *, with_payment: bool = True) -> str:
         "<b>" + _("Total: {amount}").format(amount=money(order.total, order.currency)) + "</b>"
     )
     return "\n\n".join(blocks)
-
-
-def order_status_text(order: Order) -> str:
-    """Placed or cancelled, in words."""
-    if order.status is OrderStatus.CANCELLED:
-        return _("cancelled")
-    return _("placed")
 
 
 def join_blocks(blocks: Iterable[str]) -> str:

@@ -88,24 +88,6 @@ async def audit(
     )
 
 
-async def audit_entries(tx: Transaction, ring_id: int, limit: int = 20) -> list[dict[str, Any]]:
-    """Return the ring's latest audit entries, newest first."""
-    rows = await tx.fetchall(
-        "SELECT user_id, action, detail, created_at FROM audit_log WHERE ring_id = ? "
-        "ORDER BY id DESC LIMIT ?",
-        (ring_id, limit),
-    )
-    return [
-        {
-            "user_id": row["user_id"],
-            "action": row["action"],
-            "detail": json.loads(row["detail"]),
-            "at": from_db(row["created_at"]),
-        }
-        for row in rows
-    ]
-
-
 async def update_ring(tx: Transaction, ring_id: int, changes: dict[str, Any]) -> None:
     """Change some of a ring's settings."""
     unknown = set(changes) - RING_FIELDS

@@ -14,17 +14,6 @@ async def load_kind(db: Database, kind: str) -> dict[str, Any]:
     return {row["key"]: json.loads(row["data"]) for row in rows}
 
 
-async def load_kinds_like(db: Database, prefix: str) -> dict[str, dict[str, Any]]:
-    """Return {kind: {key: value}} for every kind that starts with ``prefix``."""
-    rows = await db.fetchall(
-        "SELECT kind, key, data FROM bot_state WHERE kind LIKE ? || '%'", (prefix,)
-    )
-    found: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        found.setdefault(row["kind"], {})[row["key"]] = json.loads(row["data"])
-    return found
-
-
 async def save(db: Database, kind: str, key: str, value: Any) -> None:
     """Store one value; None deletes it."""
     if value is None:

@@ -50,17 +50,6 @@ async def open_pickups(tx: Transaction, ring_id: int, now: datetime) -> list[Pic
     return [pickup_from_row(row) for row in rows]
 
 
-async def upcoming_pickups(tx: Transaction, ring_id: int, now: datetime) -> list[Pickup]:
-    """Return the ring's scheduled pickups that have not ended, soonest first."""
-    rows = await tx.fetchall(
-        f"""{PICKUP_SELECT}
-        WHERE p.ring_id = ? AND p.status = 'scheduled' AND p.ends_at > ?
-        ORDER BY p.starts_at""",
-        (ring_id, to_db(now)),
-    )
-    return [pickup_from_row(row) for row in rows]
-
-
 async def create_pickup(
     tx: Transaction,
     *,

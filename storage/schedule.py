@@ -22,18 +22,6 @@ async def ring_pickups(
     return [pickup_from_row(row) for row in rows]
 
 
-async def past_pickups(
-    tx: Transaction, ring_id: int, now: datetime, *, limit: int = 5
-) -> list[Pickup]:
-    """Return the ring's latest pickups that have ended, newest first."""
-    rows = await tx.fetchall(
-        f"""{PICKUP_SELECT}
-        WHERE p.ring_id = ? AND p.ends_at <= ? ORDER BY p.starts_at DESC LIMIT ?""",
-        (ring_id, to_db(now), limit),
-    )
-    return [pickup_from_row(row) for row in rows]
-
-
 async def previous_pickup(tx: Transaction, ring_id: int, before: datetime) -> Pickup | None:
     """Return the ring's last pickup that was not cancelled and started before ``before``."""
     row = await tx.fetchone(

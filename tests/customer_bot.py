@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from rekobot.app import build_application
 from rekobot.settings import Settings
 from tests.conftest import MovableClock
-from tests.telegram_fake import BotDriver, RecordingRequest, TgUser, UpdateFactory
+from tests.telegram_fake import BotDriver, RecordingRequest, TgUser, UpdateFactory, plain
 
 KARI = TgUser(1001, "Kari", "Nordmann", "kari", language_code="nb")
 EMMA = TgUser(1002, "Emma", None, "emma", language_code="en")
@@ -25,10 +25,6 @@ async def running_bot(
     async with BotDriver(application, request, factory) as driver:
         yield driver
 
-
-def plain(text: str) -> str:
-    """Fold Babel's no-break spaces into plain ones so assertions read naturally."""
-    return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
 def last(bot: BotDriver, user: TgUser) -> str:

@@ -10,7 +10,7 @@ from rekobot.services.outbox import OutMessage, load_messages
 from rekobot.services.registry import Services
 from storage import users as user_store
 from storage.database import Database
-from tests.telegram_fake import BotDriver
+from tests.telegram_fake import BotDriver, plain
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,6 @@ class Queued:
         """The texts of the delivery, joined (no-break spaces folded)."""
         return plain("\n".join(m.text or m.caption or "" for m in self.messages))
 
-
-def plain(text: str) -> str:
-    """Fold Babel's no-break spaces into plain ones so assertions read naturally."""
-    return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
 async def queued(db: Database, kind: str | None = None, chat_id: int | None = None) -> list[Queued]:

@@ -80,6 +80,15 @@ def chat_key(chat_id: object) -> int | str:
     return text
 
 
+def plain(text: str | None) -> str:
+    """Fold the no-break spaces Babel writes (U+00A0, U+202F) into plain ones, for assertions.
+
+    Babel puts them in money ("12\u00a0345,67\u00a0kr") and English times ("4:30\u202fPM");
+    every test compares what a user sees through this one function. None reads as "".
+    """
+    return (text or "").replace("\xa0", " ").replace("\u202f", " ")
+
+
 def utf16_len(text: str) -> int:
     """Return the length of `text` in UTF-16 code units, the unit of Telegram's offsets."""
     return len(text.encode("utf-16-le")) // 2
@@ -745,7 +754,17 @@ class FakeBotApi:
     def calls_since(self, mark: int) -> list[Call]:
         """Return the calls recorded since a bookmark taken with mark()."""
         with self._lock:
-            return [call for call in self._calls if call.index >= mark]
+            return self._since(mark)
+
+    def _since(self, mark: int) -> list[Call]:
+        """Slice off the calls with an index at least ``mark``, without scanning the history.
+
+        The recorded calls have consecutive indexes ending at ``_call_count`` (clear() drops
+        them all), so the first wanted one sits at a known position: this stays cheap however
+        long a benchmark runs. Call with the lock held.
+        """
+        first = self._call_count - len(self._calls)
+        return self._calls[max(mark - first, 0) :]
 
     def clear(self) -> None:
         """Forget the recorded calls; the chats keep their messages, as Telegram's would."""
@@ -783,7 +802,7 @@ class FakeBotApi:
         with self._changed:
             start = self._push_mark if after is None else after
             while True:
-                seen = [call for call in self._calls if call.index >= start]
+                seen = self._since(start)
                 found = [call for call in seen if matches(call)]
                 remaining = deadline - time.monotonic()
                 if len(found) >= count or remaining <= 0:

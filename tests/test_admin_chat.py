@@ -13,8 +13,7 @@ from rekobot.app import RekoApplication, build_application
 from rekobot.models import PickupStatus
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, MovableClock, World
-from tests.customer_bot import plain
-from tests.telegram_fake import BotDriver, Call, RecordingRequest, TgUser, UpdateFactory
+from tests.telegram_fake import BotDriver, Call, RecordingRequest, TgUser, UpdateFactory, plain
 from tests.test_outbox import drain_all
 from tests.test_reminders import EMMA, KARI, order
 

@@ -22,7 +22,7 @@ from storage.database import Database
 from tests.botapi_server import BotApiServer
 from tests.conftest import ADMIN_ID, TOKEN
 from tests.process import running
-from tests.telegram_fake import Call, TgUser
+from tests.telegram_fake import Call, TgUser, plain
 
 ANNE = TgUser(ADMIN_ID, "Anne", "Admin", "anne", language_code="nb")
 KARI = TgUser(4242, "Kari", "Nordmann", "kari", language_code="nb")
@@ -31,13 +31,10 @@ OSLO = ZoneInfo("Europe/Oslo")
 WAIT = 20.0
 
 
-def _text(call: Call) -> str:
-    return (call.text or "").replace("\xa0", " ").replace("\u202f", " ")
-
 
 def says(fragment: str) -> Callable[[Call], bool]:
     """A predicate for a message (sent or edited) that contains ``fragment``."""
-    return lambda call: fragment in _text(call)
+    return lambda call: fragment in plain(call.text)
 
 
 async def add_offer(database: Path, pickup_id: int) -> None:
@@ -210,15 +207,17 @@ def test_an_admin_runs_a_pickup_and_the_customer_is_reminded_and_told(tmp_path: 
         )[0]
     log = (tmp_path / "rekobot.log").read_text()
 
-    assert _text(broadcast) == "📣 REKO E2E\n\nVelkommen! Første utlevering er i morgen."
+    assert plain(broadcast.text) == "📣 REKO E2E\n\nVelkommen! Første utlevering er i morgen."
     assert pin.params["title"] == "Torget"
-    assert "Bestillingsnummeret ditt er #1." in _text(evening)
-    assert "Betaling: Vipps 123456" in _text(evening)
-    assert f"{start}–{end}" in _text(moved) and "#1 gjelder fortsatt" in _text(moved)
-    assert "Bestillingsnummeret ditt er #1." in _text(hour)
-    assert "Bestillingen din #1 er avbestilt." in _text(cancelled)
+    assert "Bestillingsnummeret ditt er #1." in plain(evening.text)
+    assert "Betaling: Vipps 123456" in plain(evening.text)
+    assert f"{start}–{end}" in plain(moved.text) and "#1 gjelder fortsatt" in plain(moved.text)
+    assert "Bestillingsnummeret ditt er #1." in plain(hour.text)
+    assert "Bestillingen din #1 er avbestilt." in plain(cancelled.text)
     reminders = [
-        c for c in server.calls(chat_id=KARI.id, ok=True) if "REKO-utleveringen din" in _text(c)
+        c
+        for c in server.calls(chat_id=KARI.id, ok=True)
+        if "REKO-utleveringen din" in plain(c.text)
     ]
     assert len(reminders) == 2  # each exactly once
     assert bot.returncode == 0, log

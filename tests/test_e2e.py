@@ -10,13 +10,10 @@ from pathlib import Path
 from tests.botapi_server import BotApiServer
 from tests.conftest import TOKEN
 from tests.process import rekobot, running
-from tests.telegram_fake import Call, TgUser
+from tests.telegram_fake import TgUser, plain
 
 KARI = TgUser(4242, "Kari", "Nordmann", "kari", language_code="nb")
 
-
-def _text(call: Call) -> str:
-    return (call.text or "").replace("\xa0", " ")
 
 
 def test_a_customer_orders_from_the_demo_ring_and_cancels(tmp_path: Path) -> None:
@@ -28,7 +25,7 @@ def test_a_customer_orders_from_the_demo_ring_and_cancels(tmp_path: Path) -> Non
         server.wait_for("setMyCommands", timeout=30)
         server.push_message(KARI, "/start nittedal")
         greeting = server.wait_for("sendMessage", chat_id=KARI.id)[0]
-        assert _text(greeting).startswith("Velkommen til REKO Nittedal!")
+        assert plain(greeting.text).startswith("Velkommen til REKO Nittedal!")
 
         server.push_message(KARI, "/shop")
         server.press(KARI, lambda label: " · " in label, timeout=10)  # the soonest pickup
@@ -36,7 +33,7 @@ def test_a_customer_orders_from_the_demo_ring_and_cancels(tmp_path: Path) -> Non
         server.press(KARI, "Berg Gård", timeout=10)
         server.press(KARI, "Poteter", timeout=10)
         server.press(KARI, "Legg til", timeout=10)
-        server.wait_for(lambda c: "I handlekurven: 1" in _text(c), chat_id=KARI.id)
+        server.wait_for(lambda c: "I handlekurven: 1" in plain(c.text), chat_id=KARI.id)
         server.press(KARI, "Handlekurv (1)", timeout=10)
         server.press(KARI, "Til kassen", timeout=10)
         server.press(KARI, "Ja, send bestillingen", timeout=10)
@@ -48,12 +45,12 @@ def test_a_customer_orders_from_the_demo_ring_and_cancels(tmp_path: Path) -> Non
         server.press(KARI, "#1", timeout=10)
         server.press(KARI, "Avbestill", timeout=10)
         server.press(KARI, "Ja, avbestill #1", timeout=10)
-        cancelled = server.wait_for(lambda c: "er avbestilt" in _text(c), chat_id=KARI.id)[0]
+        cancelled = server.wait_for(lambda c: "er avbestilt" in plain(c.text), chat_id=KARI.id)[0]
     log = (tmp_path / "rekobot.log").read_text()
 
     assert confirmation and "Vipps 123456" in confirmation[0]
     assert venue and venue[0].params["title"].startswith(("Nittedal", "Hakadal"))
     assert b"BEGIN:VEVENT" in bytes(document.files["document"])
-    assert _text(cancelled).startswith("Bestilling #1 er avbestilt.")
+    assert plain(cancelled.text).startswith("Bestilling #1 er avbestilt.")
     assert bot.returncode == 0, log  # SIGTERM is a clean stop
     assert TOKEN not in log and TOKEN.split(":")[1] not in log

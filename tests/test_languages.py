@@ -35,7 +35,7 @@ from rekobot.scheduling import run_due_work
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, BAKER_ID, FARMER_ID, MovableClock, World
-from tests.customer_bot import last, plain, running_bot, texts
+from tests.customer_bot import last, running_bot, texts
 from tests.producer_support import customer, make_admin, order
 from tests.telegram_fake import (
     BotDriver,
@@ -45,6 +45,7 @@ from tests.telegram_fake import (
     UpdateFactory,
     buttons,
     parse_html,
+    plain,
 )
 from tests.test_outbox import Wire, drain_all, outbox_bot
 

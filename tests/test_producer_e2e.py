@@ -21,20 +21,17 @@ from storage import rings as ring_store
 from storage.database import Database
 from tests.botapi_server import BotApiServer
 from tests.process import running
-from tests.telegram_fake import Call, TgUser
+from tests.telegram_fake import Call, TgUser, plain
 
 ADMIN = TgUser(4100, "Ada", "Admin", language_code="nb")
 LIV = TgUser(4200, "Liv", "Li", "livli", language_code="nb")
 KARI = TgUser(4300, "Kari", "Nordmann", "kari", language_code="nb")
 
 
-def _text(call: Call) -> str:
-    return (call.text or "").replace("\xa0", " ").replace("\u202f", " ")
-
 
 def says(fragment: str) -> Callable[[Call], bool]:
     """Match a call whose text, as the user sees it, contains ``fragment``."""
-    return lambda call: fragment in _text(call)
+    return lambda call: fragment in plain(call.text)
 
 
 async def seed(path: Path) -> int:
@@ -172,15 +169,17 @@ def test_a_producer_applies_offers_gets_the_note_and_digest_and_hands_over(
         server.push_message(LIV, "/start")  # a last update, so the sweep has run again
         server.wait_for("sendMessage", chat_id=LIV.id)
         digests = [
-            c for c in server.calls("sendMessage", chat_id=LIV.id) if "Hvem får hva" in _text(c)
+            c
+            for c in server.calls("sendMessage", chat_id=LIV.id)
+            if "Hvem får hva" in plain(c.text)
         ]
     log = (tmp_path / "rekobot.log").read_text()
 
-    assert "Sendt av: Liv Li (@livli)" in _text(application[0])
-    assert "Åpne /producer" in _text(approved[0])
-    assert "2 × Lynghonning (glass 350 g)" in _text(note[0])
-    assert "Å kreve inn: 259,00 kr" in _text(note[0])
-    text = _text(digest[0])
+    assert "Sendt av: Liv Li (@livli)" in plain(application[0].text)
+    assert "Åpne /producer" in plain(approved[0].text)
+    assert "2 × Lynghonning (glass 350 g)" in plain(note[0].text)
+    assert "Å kreve inn: 259,00 kr" in plain(note[0].text)
+    text = plain(digest[0].text)
     assert "Foreløpig" not in text
     assert "2 × Lynghonning (glass 350 g): 259,00 kr" in text
     assert "#1 Kari Nordmann: 259,00 kr" in text
@@ -197,7 +196,7 @@ def test_a_producer_applies_offers_gets_the_note_and_digest_and_hands_over(
         "259,00",
         "",
     ]
-    assert "Hentet: 1 av 1." in _text(ticked[0])
-    assert "hentet" in _text(kari_sees[-1])
+    assert "Hentet: 1 av 1." in plain(ticked[0].text)
+    assert "hentet" in plain(kari_sees[-1].text)
     assert len(digests) == 1  # exactly once, though the sweep ran many times
     assert bot.returncode == 0, log

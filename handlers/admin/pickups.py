@@ -357,8 +357,6 @@ def status_text(pickup: Pickup, now_open: bool) -> str:
     """Open, closed or cancelled, in words."""
     if pickup.status is PickupStatus.CANCELLED:
         return _("❌ cancelled")
-    if pickup.status is PickupStatus.COMPLETED:
-        return _("done")
     return _("open for orders") if now_open else _("ordering has closed")
 
 

@@ -39,11 +39,6 @@ class DueWork:
     deliveries: list[DueDelivery]
     deferred_heads: dict[int, int]
 
-    def blocked_by_earlier(self, delivery: DueDelivery) -> bool:
-        """Whether an earlier delivery to the same chat is waiting (e.g. after RetryAfter)."""
-        head = self.deferred_heads.get(delivery.chat_id)
-        return head is not None and head < delivery.id
-
 
 @dataclass(frozen=True)
 class BroadcastProgress:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from rekobot.i18n import _, clock_time, day, money, ngettext
+from rekobot.i18n import _, clock_time, day, money
 from rekobot.models import Order, OrderLine, Pickup, Producer, Ring, User
 from rekobot.services.members import Members
 from storage import users as user_store
@@ -162,7 +162,3 @@ def no_orders_text(producer: Producer, pickup: Pickup, ring: Ring) -> str:
         ]
     )
 
-
-def orders_count(n: int) -> str:
-    """Say "3 orders"."""
-    return ngettext("{n} order", "{n} orders", n).format(n=n)
