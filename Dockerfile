@@ -19,9 +19,9 @@ RUN groupadd --system --gid 10001 rekobot \
 # (locales/) come with it. .dockerignore keeps tests, benchmarks and local files out.
 WORKDIR /app
 COPY . /app
-# `pip install .` without the dev extra: no ruff, mypy or pytest in the image. Editable, so
-# the code and its catalogs are read from /app whichever way the package finds them.
-RUN pip install --no-compile -e /app \
+# `pip install .` without the dev extra: no ruff, mypy or pytest in the image. The message
+# catalogs are package data, so the installed package speaks every language on its own.
+RUN pip install --no-compile /app \
  && rekobot --help > /dev/null
 
 USER rekobot
