@@ -37,7 +37,7 @@ def assert_no_token(output: str) -> None:
     # separator, or in a URL, it is the token.
     for form in (TOKEN, SECRET, SECRET[:12], f"{BOT_ID}%3A", f"bot{BOT_ID}", f"{BOT_ID}:AAHt"):
         where = output.find(form)
-        assert where < 0, f"{form!r} is in the log: ...{output[max(0, where - 300):where + 100]}"
+        assert where < 0, f"{form!r} is in the log: ...{output[max(0, where - 300) : where + 100]}"
 
 
 def wait_for_exit(bot: subprocess.Popen[str], timeout: float = 60) -> int:
@@ -48,7 +48,9 @@ def wait_for_exit(bot: subprocess.Popen[str], timeout: float = 60) -> int:
         pytest.fail("the bot kept running after Telegram refused its token")
 
 
-def wait_for_log(tmp_path: Path, text: str, bot: subprocess.Popen[str], timeout: float = 60) -> None:
+def wait_for_log(
+    tmp_path: Path, text: str, bot: subprocess.Popen[str], timeout: float = 60
+) -> None:
     """Wait until the bot's log says ``text``."""
     deadline = time.monotonic() + timeout
     while text not in (tmp_path / "rekobot.log").read_text():
@@ -168,7 +170,13 @@ def test_the_formatter_redacts_exception_text_and_tracebacks() -> None:
         raise RuntimeError(f"The token `{TOKEN}` was rejected; url /bot{BOT_ID}%3A{SECRET}/getMe")
     except RuntimeError as error:
         record = logging.LogRecord(
-            "telegram", logging.ERROR, __file__, 1, "failed: %s", (SECRET,), (type(error), error, None)
+            "telegram",
+            logging.ERROR,
+            __file__,
+            1,
+            "failed: %s",
+            (SECRET,),
+            (type(error), error, None),
         )
     line = formatter.format(record)
     assert "RuntimeError" in line and line.count(REDACTED) == 3
