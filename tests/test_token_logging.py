@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from telegram.error import InvalidToken
 
 from rekobot.app import build_application
 from rekobot.logs import REDACTED, RedactingFormatter, setup_logging
@@ -157,9 +158,22 @@ async def test_every_path_in_process_at_debug_keeps_the_token_out(
                 await asyncio.sleep(0.1)
             await application.updater.stop()
             await application.stop()
+        refused = build_application(local)
+        server.token = "987654321:another-bot-entirely-xxxxxxxxxxxxx"
+        try:
+            await refused.initialize()  # PTB quotes the token in this InvalidToken
+        except InvalidToken as error:
+            # Any code path that logs it wrapped, with its chained traceback.
+            logging.getLogger("rekobot").error("start-up failed", exc_info=RuntimeError(error))
+            logging.getLogger("rekobot").exception("start-up failed", exc_info=error)
+        else:
+            pytest.fail("the bot started with a token the server refuses")
+        finally:
+            await refused.services.close()
     output = captured.getvalue()
 
     assert "HTTP Request: POST" in output
+    assert output.count("start-up failed") == 2 and f"token `{REDACTED}`" in output
     assert "Unauthorized" in output  # the 401 of a send was logged, without the token
     assert_no_token(output)
 
