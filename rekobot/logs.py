@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from types import TracebackType
 from typing import TextIO
 
@@ -87,6 +88,7 @@ def setup_logging(settings: Settings, stream: TextIO | None = None) -> logging.H
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     sys.excepthook = _log_uncaught
+    threading.excepthook = _log_thread_error
     return handler
 
 
@@ -98,3 +100,15 @@ def _log_uncaught(
         sys.__excepthook__(kind, error, traceback)
         return
     log.critical("rekobot stopped on an unexpected error", exc_info=(kind, error, traceback))
+
+
+def _log_thread_error(args: threading.ExceptHookArgs) -> None:
+    """Send an exception that ended a thread through logging, like the uncaught ones."""
+    if args.exc_value is None:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    log.error(
+        "thread %s stopped on an error",
+        name,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )

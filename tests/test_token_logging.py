@@ -11,6 +11,8 @@ import asyncio
 import io
 import logging
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,6 +132,7 @@ def captured(settings: Settings) -> Iterator[io.StringIO]:
         logging.getLogger(name).setLevel(logging.DEBUG)
     yield stream
     logging.basicConfig(handlers=[logging.NullHandler()], force=True)
+    sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
 
 
 async def test_every_path_in_process_at_debug_keeps_the_token_out(
@@ -195,3 +198,14 @@ def test_the_formatter_redacts_exception_text_and_tracebacks() -> None:
     line = formatter.format(record)
     assert "RuntimeError" in line and line.count(REDACTED) == 3
     assert_no_token(line)
+
+
+def test_uncaught_exceptions_go_through_the_redaction(captured: io.StringIO) -> None:
+    try:
+        raise RuntimeError(f"request to /bot{TOKEN}/getMe failed")
+    except RuntimeError as error:
+        sys.excepthook(type(error), error, error.__traceback__)
+    output = captured.getvalue()
+
+    assert "Traceback" in output and f"/bot{REDACTED}/getMe" in output
+    assert_no_token(output)
