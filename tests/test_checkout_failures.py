@@ -189,12 +189,19 @@ async def test_a_failed_call_after_checkout_still_ends_in_one_confirmation(
 
 
 @pytest.mark.parametrize("failure", FAILURES, ids=lambda f: f.name)
+@pytest.mark.parametrize("flow", ["checkout", "cancel"])
 async def test_a_failed_producer_note_does_not_touch_the_customer(
-    settings: Settings, clock: MovableClock, world: World, failure: Failure
+    settings: Settings, clock: MovableClock, world: World, flow: str, failure: Failure
 ) -> None:
     async with customer_bot(settings, clock) as bot:
         await to_the_question(bot)
         await bot.press(KARI, "Ja, send bestillingen")
+        if flow == "cancel":
+            await drain_all(app_of(bot), clock)  # the note of the new order went out
+            await bot.send(KARI, "/orders")
+            await bot.press(KARI, "#1")
+            await bot.press(KARI, "Avbestill")
+            await bot.press(KARI, "Ja, avbestill #1")
         customer_calls = len(bot.request.calls(chat_id=KARI.id))
         failure.script(bot.request, "sendMessage")
         await drain_all(app_of(bot), clock)
@@ -203,15 +210,17 @@ async def test_a_failed_producer_note_does_not_touch_the_customer(
         notes = bot.request.messages(FARMER_ID)
         orders = await placed_orders(app_of(bot).services)
 
-    assert orders == [(1, 2, "placed")]
-    assert len(with_text(chat(bot), PLACED)) == 1
+    status = "cancelled" if flow == "cancel" else "placed"
+    assert orders == [(1, 0 if flow == "cancel" else 2, status)]
+    assert len(with_text(chat(bot), CANCELLED if flow == "cancel" else PLACED)) == 1
     assert len(bot.request.calls(chat_id=KARI.id)) == customer_calls  # the outbox left Kari be
     expected = {"400": 0, "403": 0, "timeout-after-delivery": 2}.get(failure.name, 1)
-    assert len(with_text(notes, "Ny bestilling")) == expected
+    words = "er kansellert" if flow == "cancel" else "Ny bestilling"
+    assert len(with_text(notes, words)) == expected
 
 
 @pytest.mark.parametrize("failure", FAILURES, ids=lambda f: f.name)
-@pytest.mark.parametrize("method", ["editMessageText", "sendDocument", "answerCallbackQuery"])
+@pytest.mark.parametrize("method", CUSTOMER_CALLS)
 async def test_a_failed_call_after_a_change_confirms_the_change_once(
     settings: Settings, clock: MovableClock, world: World, method: str, failure: Failure
 ) -> None:
