@@ -11,9 +11,10 @@ What went wrong decides both:
   outbox (which retries) when Telegram cannot be reached;
 - anything else: our bug, logged with its traceback.
 
-A handler whose action has been committed calls ``settled(update)`` first (checkout, cancel):
-from then on a failure only costs a message that the outbox delivers, so the user is never told
-to "try again" for something that happened.
+A handler whose action has been committed calls ``settled(update)`` first: from then on a
+failure only costs a message, so the user is never told to "try again" for something that
+happened. Checkout and cancel have their answer in the outbox already; a cart step says what
+to do instead (``told``).
 """
 
 from __future__ import annotations
@@ -42,18 +43,27 @@ from rekobot.services.outbox import OutMessage
 
 log = logging.getLogger(__name__)
 
-#: The update whose action succeeded; its answers are owed by the outbox, not the handler.
-_settled: ContextVar[int | None] = ContextVar("rekobot_settled_update", default=None)
+#: The update whose action succeeded, and what to tell the user if its answer fails.
+_settled: ContextVar[tuple[int, str | None] | None] = ContextVar(
+    "rekobot_settled_update", default=None
+)
 
 
-def settled(update: Update) -> None:
-    """Say that this update's action is committed and its answer is queued in the outbox."""
-    _settled.set(update.update_id)
+def settled(update: Update, told: str | None = None) -> None:
+    """Say that this update's action is committed.
+
+    Without ``told`` its answer is queued in the outbox and a failure needs no word; with it,
+    a failed answer is replaced by ``told`` (which must not ask to try again).
+    """
+    _settled.set((update.update_id, told))
 
 
-def is_settled(update: object) -> bool:
-    """Tell whether the handler of ``update`` committed its action before the error."""
-    return isinstance(update, Update) and _settled.get() == update.update_id
+def settled_as(update: object) -> tuple[bool, str | None]:
+    """Whether the handler of ``update`` committed its action, and what to say if so."""
+    mark = _settled.get()
+    if not isinstance(update, Update) or mark is None or mark[0] != update.update_id:
+        return False, None
+    return True, mark[1]
 
 
 def telegram_method(error: BaseException | None) -> str:
@@ -113,9 +123,12 @@ async def on_error(update: object, context: Ctx) -> None:
     else:
         log.error("error while handling update %s", update_id, exc_info=error)
         text = _("Sorry, something went wrong on our side. Please try again in a moment.")
-    if is_settled(update):
-        log.info("update %s was done before the error; the outbox delivers its answer", update_id)
-        return
+    done, told = settled_as(update)
+    if done:
+        log.info("update %s was done before the error; the user is not asked to retry", update_id)
+        if told is None:
+            return
+        text = told
     if isinstance(update, Update):
         await apologise(update, context, text, wait)
 

@@ -167,3 +167,23 @@ async def test_a_failed_button_screen_is_answered_on_the_button(
     alert = next(c for c in calls if c.method == "answerCallbackQuery")
     assert alert.params["text"].startswith(UNREACHABLE_TELEGRAM)
     assert alert.params["show_alert"] is True
+
+
+async def test_a_saved_cart_step_whose_screen_failed_is_not_to_be_repeated(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with joined_bot(settings, clock) as bot:
+        await bot.send(KARI, "/shop")
+        await bot.press(KARI, "Etter produsent")
+        await bot.press(KARI, "Berg Gård")
+        await bot.press(KARI, "Poteter")
+        await bot.press(KARI, "Legg til")
+        await bot.press(KARI, "Handlekurv")
+        bot.request.time_out(method="editMessageText", times=1)
+        calls = await bot.press(KARI, "➕")
+        cart = await app_of(bot).services.carts.view(KARI.id, world.pickup_id)
+
+    alert = next(c for c in calls if c.method == "answerCallbackQuery")
+    assert plain(alert.params["text"]).startswith("Handlekurven er lagret")
+    assert "/cart" in alert.params["text"] and "Prøv igjen" not in alert.params["text"]
+    assert [line.quantity for line in cart.lines] == [2]  # one step, saved once

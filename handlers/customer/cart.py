@@ -158,12 +158,18 @@ async def on_open_cart(update: Update, context: Ctx, data: OpenCart) -> None:
     await show_cart(update, context, data.pickup_id)
 
 
+def cart_saved() -> str:
+    """What a cart change says when Telegram did not show the cart after it."""
+    return _("Your cart is saved, but Telegram did not show it just now. Tap /cart to see it.")
+
+
 @on_button(StepLine)
 async def on_step_line(update: Update, context: Ctx, data: StepLine) -> None:
     """Change a line by one and show the cart again."""
     if data.delta not in (1, -1):
         raise Refusal()
     change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, data.delta)
+    settled(update, cart_saved())
     await show_cart(update, context, change.offer.pickup_id)
 
 
@@ -171,6 +177,7 @@ async def on_step_line(update: Update, context: Ctx, data: StepLine) -> None:
 async def on_remove_line(update: Update, context: Ctx, data: RemoveLine) -> None:
     """Remove a line and show the cart again."""
     change = await context.bot_data.services.carts.set_quantity(current_user().id, data.offer_id, 0)
+    settled(update, cart_saved())
     await show_cart(update, context, change.offer.pickup_id)
 
 
@@ -178,6 +185,7 @@ async def on_remove_line(update: Update, context: Ctx, data: RemoveLine) -> None
 async def on_empty(update: Update, context: Ctx, data: ClearCart) -> None:
     """Empty the cart."""
     await context.bot_data.services.carts.empty(current_user().id, data.pickup_id)
+    settled(update, cart_saved())
     await show_cart(update, context, data.pickup_id)
 
 
