@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from rekobot.clock import utcnow
+from rekobot.logs import setup_logging
 from rekobot.settings import TOKEN_HELP, Settings
 from storage import backup
 from storage.database import Database
@@ -20,31 +21,6 @@ from storage.instance_lock import DatabaseInUse, InstanceLock
 from storage.migrations import DatabaseTooNew
 
 log = logging.getLogger("rekobot")
-
-
-class RedactToken(logging.Filter):
-    """Keep the bot token out of every log line (httpx logs request URLs)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Replace the token in the message and its arguments."""
-        if self.token and self.token in record.getMessage():
-            record.msg = record.getMessage().replace(self.token, "<token>")
-            record.args = None
-        return True
-
-
-def setup_logging(settings: Settings) -> None:
-    """Log to stderr at the configured level, with the token redacted."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactToken(settings.token.get_secret_value()))
-    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def cmd_run(settings: Settings) -> int:

@@ -139,6 +139,14 @@ async def claim(tx: Transaction, delivery_id: int) -> ClaimedDelivery | None:
     return ClaimedDelivery(**dict(row), unreachable=bool(unreachable))
 
 
+async def claim_by_key(tx: Transaction, key: str) -> ClaimedDelivery | None:
+    """Take the pending delivery with this dedupe key for sending; None when there is none."""
+    delivery_id = await tx.scalar(
+        "SELECT id FROM deliveries WHERE dedupe_key = ? AND status = 'pending'", (key,)
+    )
+    return None if delivery_id is None else await claim(tx, int(delivery_id))
+
+
 async def mark_part_sent(
     tx: Transaction, delivery_id: int, part: int, *, last: bool, now: datetime
 ) -> None:

@@ -16,6 +16,7 @@ import copy
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from http import HTTPStatus
@@ -26,6 +27,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.telegram_fake import (
     JSON,
+    LOST,
     ButtonQuery,
     Clock,
     FakeBotApi,
@@ -191,6 +193,10 @@ class _Handler(BaseHTTPRequestHandler):
         status, answer, delay = api.handle(method, params, files)
         if delay > 0:
             time.sleep(delay)
+        if status == LOST:  # a scripted time_out: hang up without an answer
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self._reply_json(status, answer)
 
     def _read_body(self) -> bytes:

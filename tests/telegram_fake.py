@@ -4,8 +4,9 @@ This module owns:
 
 - `FakeBotApi`: the memory and the answers of a pretend Bot API. It records every call, keeps
   the messages of each chat as Telegram would (ids, edits, deletions, keyboards), renders HTML
-  the way Telegram does and rejects what Telegram rejects, and plays scripted 429/403 failures
-  and latency. Both `RecordingRequest` and the loopback server in `botapi_server.py` are one.
+  the way Telegram does and rejects what Telegram rejects, and plays scripted failures (any
+  status, or no answer at all) and latency. Both `RecordingRequest` and the loopback server
+  in `botapi_server.py` are one.
 - `RecordingRequest`: a PTB `BaseRequest` that answers from a `FakeBotApi`, in-process.
 - `TgUser` and `UpdateFactory`: real Update JSON, as Telegram would deliver it.
 - `BotDriver`: drives a PTB `Application` like a person typing and tapping in a chat.
@@ -27,6 +28,7 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from telegram import Update
+from telegram.error import TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -354,6 +356,11 @@ class _ApiError(Exception):
         return body
 
 
+#: Scripted "no answer" statuses (see FakeBotApi.time_out); never sent as HTTP statuses.
+LOST = 0
+LOST_DELIVERED = -1
+
+
 def _bad_request(description: str) -> _ApiError:
     return _ApiError(400, f"Bad Request: {description}")
 
@@ -488,6 +495,28 @@ class FakeBotApi:
             times=times,
         )
 
+    def time_out(
+        self,
+        *,
+        chat_id: int | str | None = None,
+        method: str | None = None,
+        when: Callable[[Call], bool] | None = None,
+        times: int | None = 1,
+        delivered: bool = False,
+    ) -> None:
+        """Give the next matching calls no answer: PTB raises TimedOut (the loopback server drops
+        the connection instead). With `delivered`, Telegram did the call and only its answer was
+        lost, as when a timeout strikes after the message went out.
+        """
+        self.fail(
+            LOST_DELIVERED if delivered else LOST,
+            "no answer (timed out)",
+            chat_id=chat_id,
+            method=method,
+            when=when,
+            times=times,
+        )
+
     def clear_failures(self) -> None:
         """Forget every scripted failure."""
         with self._lock:
@@ -504,6 +533,13 @@ class FakeBotApi:
         with self._lock:
             call = Call(method=method, params=params, files=files, at=time.monotonic())
             failure = self._take_failure(call)
+            if failure is not None and failure.status == LOST_DELIVERED and not is_poll:
+                try:
+                    call.result = self._answer(method, params, files)
+                except _ApiError as error:
+                    failure = error
+                else:
+                    failure = _ApiError(LOST, failure.description)
             if failure is None and not is_poll:
                 try:
                     call.result = self._answer(method, params, files)
@@ -1322,6 +1358,8 @@ class RecordingRequest(FakeBotApi, BaseRequest):
         api_method = url.rstrip("/").rsplit("/", 1)[-1]
         params, files = decode_request_data(request_data)
         status, body, delay = self.handle(api_method, params, files)
+        if status == LOST:
+            raise TimedOut(f"no answer to {api_method} (scripted)")
         if api_method.lower() == "getupdates" and not body.get("result"):
             delay = max(delay, 0.05)  # an idle long poll must not let a polling loop spin
         if delay > 0:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InputFile, Update
+from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CommandHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
+from handlers.customer.notices import deliver_now
 from handlers.customer.shop import OpenCart, ShowPickup, expired_notice
+from handlers.errors import settled
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc, shorten
 from rekobot.calendar import pickup_event
@@ -24,7 +27,11 @@ from rekobot.render import (
     pickup_block,
     pickup_when,
     quantity_line,
+    split_message,
 )
+from rekobot.services.confirmations import notice_key
+from rekobot.services.events import checkout_key
+from rekobot.services.outbox import OutMessage
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,12 +158,18 @@ async def on_open_cart(update: Update, context: Ctx, data: OpenCart) -> None:
     await show_cart(update, context, data.pickup_id)
 
 
+def cart_saved() -> str:
+    """What a cart change says when Telegram did not show the cart after it."""
+    return _("Your cart is saved, but Telegram did not show it just now. Tap /cart to see it.")
+
+
 @on_button(StepLine)
 async def on_step_line(update: Update, context: Ctx, data: StepLine) -> None:
     """Change a line by one and show the cart again."""
     if data.delta not in (1, -1):
         raise Refusal()
     change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, data.delta)
+    settled(update, cart_saved())
     await show_cart(update, context, change.offer.pickup_id)
 
 
@@ -164,6 +177,7 @@ async def on_step_line(update: Update, context: Ctx, data: StepLine) -> None:
 async def on_remove_line(update: Update, context: Ctx, data: RemoveLine) -> None:
     """Remove a line and show the cart again."""
     change = await context.bot_data.services.carts.set_quantity(current_user().id, data.offer_id, 0)
+    settled(update, cart_saved())
     await show_cart(update, context, change.offer.pickup_id)
 
 
@@ -171,6 +185,7 @@ async def on_remove_line(update: Update, context: Ctx, data: RemoveLine) -> None
 async def on_empty(update: Update, context: Ctx, data: ClearCart) -> None:
     """Empty the cart."""
     await context.bot_data.services.carts.empty(current_user().id, data.pickup_id)
+    settled(update, cart_saved())
     await show_cart(update, context, data.pickup_id)
 
 
@@ -220,41 +235,55 @@ def confirmation_text(ring: Ring, order: Order, changed: bool) -> str:
     )
 
 
-@on_button(Confirm)
-async def on_confirm(update: Update, context: Ctx, data: Confirm) -> None:
-    """Place the order, then send the confirmation, the map pin and the calendar file."""
-    services = context.bot_data.services
-    user = current_user()
-    result = await services.ordering.checkout(user.id, data.pickup_id, data.version)
-    order = result.order
-    query = update.callback_query
-    assert query is not None
-    if result.kind is None:
-        await query.answer(
-            _("Order #{number} is already placed.").format(number=order.number), show_alert=False
-        )
-        return
-    ring, _pickup = await services.shop.pickup(user.id, order.pickup.id)
-    await show(update, context, confirmation_text(ring, order, result.kind == "changed"))
-    chat = update.effective_chat
-    assert chat is not None
+def confirmation_messages(
+    ring: Ring, order: Order, changed: bool, now: datetime
+) -> list[OutMessage]:
+    """The confirmation as it is sent: the text, the map pin, the calendar file."""
+    messages = [
+        OutMessage(text=part) for part in split_message(confirmation_text(ring, order, changed))
+    ]
     location = order.pickup.location
     if location.has_pin:
         assert location.latitude is not None and location.longitude is not None
-        await context.bot.send_venue(
-            chat.id,
-            latitude=location.latitude,
-            longitude=location.longitude,
-            title=shorten(location.name, 100),
-            address=shorten(location.address or location.name, 100),
+        messages.append(
+            OutMessage(
+                venue_latitude=location.latitude,
+                venue_longitude=location.longitude,
+                venue_title=shorten(location.name, 100),
+                venue_address=shorten(location.address or location.name, 100),
+            )
         )
-    ics = pickup_event(ring, order.pickup, order_number=order.number, now=services.clock())
+    ics = pickup_event(ring, order.pickup, order_number=order.number, now=now)
     local_start = order.pickup.starts_at.astimezone(ZoneInfo(ring.timezone))
-    filename = f"reko-{local_start.date().isoformat()}.ics"
-    await context.bot.send_document(
-        chat.id,
-        InputFile(ics, filename=filename),
-        caption=_("Add the pickup to your calendar."),
+    messages.append(
+        OutMessage.document(
+            f"reko-{local_start.date().isoformat()}.ics",
+            ics,
+            caption=_("Add the pickup to your calendar."),
+        )
+    )
+    return messages
+
+
+@on_button(Confirm)
+async def on_confirm(update: Update, context: Ctx, data: Confirm) -> None:
+    """Place the order, then deliver its confirmation: text, map pin and calendar file.
+
+    The confirmation was queued with the order, so from here on the order stands whatever
+    Telegram does: what fails now is sent by the outbox, never announced as a failure.
+    """
+    services = context.bot_data.services
+    user = current_user()
+    result = await services.ordering.checkout(user.id, data.pickup_id, data.version)
+    settled(update)
+    key = notice_key(checkout_key(user.id, data.pickup_id, data.version))
+    if await deliver_now(update, context, key) or result.kind is not None:
+        return
+    query = update.callback_query
+    assert query is not None
+    await query.answer(
+        _("Order #{number} is already placed.").format(number=result.order.number),
+        show_alert=False,
     )
 
 

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CommandHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
-from handlers.customer.cart import show_cart
+from handlers.customer.cart import confirmation_messages, show_cart
+from handlers.customer.notices import deliver_now
+from handlers.errors import settled
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import DeadlinePassed, Refusal
 from rekobot.i18n import _, day, money, ngettext
 from rekobot.models import Order, OrderStatus, Ring
 from rekobot.render import deadline_text, join_blocks, order_body, pickup_block
+from rekobot.services.confirmations import CustomerNotices, notice_key
+from rekobot.services.events import OrderEvent, OrderEventKind, cancel_key
+from rekobot.services.outbox import OutMessage
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,20 +181,35 @@ async def on_cancel(update: Update, context: Ctx, data: CancelOrder) -> None:
     )
 
 
+def cancelled_text(order: Order) -> str:
+    """Say that the order is cancelled."""
+    return _("Order #{number} is cancelled. Tap /shop to order again.").format(number=order.number)
+
+
+def customer_notice(event: OrderEvent, ring: Ring, now: datetime) -> list[OutMessage]:
+    """What the customer is sent when their order is placed, changed or cancelled."""
+    if event.kind is OrderEventKind.CANCELLED:
+        back = [[(_("⬅ All orders"), ListOrders().pack())]]
+        return [OutMessage(text=cancelled_text(event.order), buttons=back)]
+    changed = event.kind is OrderEventKind.CHANGED
+    return confirmation_messages(ring, event.order, changed, now)
+
+
 @on_button(ConfirmCancel)
 async def on_confirm_cancel(update: Update, context: Ctx, data: ConfirmCancel) -> None:
-    """Cancel the order and say so."""
+    """Cancel the order and say so (the notice was queued with the cancellation)."""
     order = await context.bot_data.services.ordering.cancel(current_user().id, data.order_id)
-    await show(
-        update,
-        context,
-        _("Order #{number} is cancelled. Tap /shop to order again.").format(number=order.number),
-        [[button(_("⬅ All orders"), ListOrders())]],
-    )
+    settled(update)
+    if await deliver_now(update, context, notice_key(cancel_key(order.id))):
+        return
+    await show(update, context, cancelled_text(order), [[button(_("⬅ All orders"), ListOrders())]])
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add these handlers."""
+    """Add these handlers, and queue the customer's notice with every order change."""
+    services = application.bot_data.services
+    notices = CustomerNotices(services.members, customer_notice, clock=services.clock)
+    services.ordering.listeners.append(notices.on_order_event)
     application.add_handler(CommandHandler("orders", list_orders))
     for handler in (on_list, on_show, on_edit, on_cancel, on_confirm_cancel):
         application.add_handler(handler)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rekobot.clock import Clock, utcnow
+from rekobot.services.outbox import OutMessage, enqueue
 from storage import broadcasts as broadcast_store
 from storage import deliveries as store
 from storage.broadcasts import Broadcast, BroadcastStatus
@@ -94,6 +95,32 @@ class Deliveries:
         async with self.db.transaction() as tx:
             return await store.claim(tx, delivery_id)
 
+    async def claim_key(self, key: str) -> ClaimedDelivery | None:
+        """Take the pending delivery queued under ``key`` for sending now, whatever its time.
+
+        None when there is none, or it was sent or taken already: the one row is what makes a
+        notice go out once, whoever sends it.
+        """
+        async with self.db.transaction() as tx:
+            return await store.claim_by_key(tx, key)
+
+    async def notice(
+        self, chat_id: int, messages: list[OutMessage], *, key: str, not_before: datetime
+    ) -> bool:
+        """Queue a message the chat could not take just now; False when ``key`` was queued."""
+        async with self.db.transaction() as tx:
+            queued = await enqueue(
+                tx,
+                chat_id=chat_id,
+                kind="notice",
+                messages=messages,
+                now=self.clock(),
+                dedupe_key=key,
+                not_before=not_before,
+            )
+        self.notify()
+        return queued
+
     async def part_sent(self, delivery_id: int, part: int, *, last: bool) -> None:
         """Record that Telegram accepted message ``part`` of a delivery."""
         async with self.db.transaction() as tx:
@@ -131,6 +158,14 @@ class Deliveries:
         """The user blocked the bot: close the delivery and skip them from now on."""
         async with self.db.transaction() as tx:
             await store.finish(tx, delivery_id, "blocked", "bot was blocked by the user")
+            await store.mark_unreachable(tx, chat_id, self.clock())
+
+    async def unreachable(self, chat_id: int) -> None:
+        """Telegram refused a reply to this user (``Forbidden``): skip them, as the outbox does.
+
+        Cleared when they write to the bot again.
+        """
+        async with self.db.transaction() as tx:
             await store.mark_unreachable(tx, chat_id, self.clock())
 
     async def failed(self, delivery_id: int, error: str) -> None:

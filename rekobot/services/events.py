@@ -25,6 +25,18 @@ class OrderEvent:
     kind: OrderEventKind
     order: Order
     before: Order | None = None
+    #: What made it happen, once: the checkout key, or "cancel:<order id>".
+    key: str = ""
+
+
+def checkout_key(user_id: int, pickup_id: int, version: int) -> str:
+    """Name one checkout: the customer confirming one version of one cart."""
+    return f"{user_id}:{pickup_id}:{version}"
+
+
+def cancel_key(order_id: int) -> str:
+    """Name the cancellation of an order (an order is cancelled once)."""
+    return f"cancel:{order_id}"
 
 
 #: A listener runs in the ordering transaction: if it raises, the order is not placed.

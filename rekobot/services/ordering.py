@@ -20,7 +20,13 @@ from rekobot.errors import (
 )
 from rekobot.models import Order, OrderStatus
 from rekobot.services.cart import check_quantity
-from rekobot.services.events import OrderEvent, OrderEventKind, OrderListener
+from rekobot.services.events import (
+    OrderEvent,
+    OrderEventKind,
+    OrderListener,
+    cancel_key,
+    checkout_key,
+)
 from rekobot.services.members import Members
 from rekobot.services.shop import Shop
 from storage import carts as cart_store
@@ -53,7 +59,7 @@ class Ordering:
 
     async def checkout(self, user_id: int, pickup_id: int, version: int) -> CheckoutResult:
         """Turn the cart the customer confirmed into their order for the pickup."""
-        key = f"{user_id}:{pickup_id}:{version}"
+        key = checkout_key(user_id, pickup_id, version)
         async with self.db.transaction() as tx:
             done = await order_store.checkout_order(tx, key)
             if done is not None:
@@ -87,7 +93,7 @@ class Ordering:
             order = await order_store.load_order(tx, order_id)
             assert order is not None
             kind = OrderEventKind.CHANGED if before else OrderEventKind.PLACED
-            await self._emit(tx, OrderEvent(kind=kind, order=order, before=before))
+            await self._emit(tx, OrderEvent(kind=kind, order=order, before=before, key=key))
         log.info("order %s (#%s) %s by user %s", order.id, order.number, kind, user_id)
         return CheckoutResult(order=order, kind=kind)
 
@@ -137,7 +143,13 @@ class Ordering:
             order = await order_store.load_order(tx, order_id)
             assert order is not None
             await self._emit(
-                tx, OrderEvent(kind=OrderEventKind.CANCELLED, order=order, before=before)
+                tx,
+                OrderEvent(
+                    kind=OrderEventKind.CANCELLED,
+                    order=order,
+                    before=before,
+                    key=cancel_key(order_id),
+                ),
             )
         log.info("order %s cancelled by user %s", order_id, user_id)
         return order

@@ -1,0 +1,150 @@
+"""Deliver an order's notice to the customer now, and leave to the outbox what Telegram refused.
+
+The notice (confirmation, or cancellation) was queued with the order itself (see
+``rekobot/services/confirmations.py``). The handler that placed the order claims that one row
+and sends it at once, its first message as an edit of the message the customer pressed. Each
+message Telegram accepts is recorded, so when a call fails the outbox sender goes on from the
+next unsent message: the customer ends up with one confirmation however the first try went.
+
+What a failure means here:
+
+- timeout or network error on the edit: edits are idempotent, so it is tried again at once; a
+  send (map pin, calendar file) may have reached the chat, so it goes back to the outbox, which
+  retries it later (at least once, like every outbox message);
+- ``RetryAfter``: back to the outbox, due when Telegram allows;
+- ``Forbidden``: the customer blocked the bot; the row ends ``blocked`` and they are unreachable;
+- ``BadRequest`` on the edit (the message is gone or too old): sent as a new message instead;
+  on a send, it is our bug: logged at ERROR and that one message skipped, the others still go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from handlers.context import Ctx
+from handlers.outbox import markup_of, retry_seconds, send_out_message
+from rekobot.services.outbox import OutMessage, load_messages
+from storage.deliveries import ClaimedDelivery
+
+log = logging.getLogger(__name__)
+
+#: Tries of the edit that turns the pressed message into the confirmation.
+EDIT_TRIES = 3
+#: Seconds between two tries of that edit.
+EDIT_PAUSE = 0.5
+
+
+class _HandedOver(Exception):
+    """The rest of the delivery is the outbox's now."""
+
+
+async def deliver_now(update: Update, context: Ctx, key: str) -> bool:
+    """Send the pending notice queued under ``key``; False when there was none left to send."""
+    deliveries = context.bot_data.services.deliveries
+    claimed = await deliveries.claim_key(key)
+    if claimed is None:
+        return False
+    messages = load_messages(claimed.payload)
+    try:
+        for part in range(claimed.sent_parts, len(messages)):
+            await _send_part(update, context, claimed, messages[part], part)
+            await deliveries.part_sent(claimed.id, part, last=part == len(messages) - 1)
+    except _HandedOver:
+        deliveries.notify()
+    except Exception:
+        # Our own failure mid-way: give the rest back to the outbox, then let it be logged.
+        await deliveries.attempt_failed(claimed.id, "the handler failed while sending")
+        raise
+    return True
+
+
+async def _send_part(
+    update: Update, context: Ctx, claimed: ClaimedDelivery, message: OutMessage, part: int
+) -> None:
+    """Send one message of the notice, or raise _HandedOver after recording why not."""
+    deliveries = context.bot_data.services.deliveries
+    chat = claimed.chat_id
+    method = "editMessageText" if part == 0 else _method(message)
+    try:
+        if part == 0 and await _edit_pressed(update, message):
+            return
+        method = _method(message)
+        await send_out_message(context.bot, chat, message, outbox=False)
+    except RetryAfter as exc:
+        seconds = retry_seconds(exc)
+        log.warning(
+            "order notice %s: Telegram asks to wait %ss; the outbox sends it",
+            key_of(claimed),
+            seconds,
+        )
+        await deliveries.retry_after(claimed.id, seconds)
+        raise _HandedOver from exc
+    except Forbidden as exc:
+        log.info("order notice %s: chat %s cannot be reached (%s)", key_of(claimed), chat, exc)
+        await deliveries.blocked(claimed.id, chat)
+        raise _HandedOver from exc
+    except BadRequest as exc:
+        log.error(
+            "Telegram refused %s of order notice %s (update %s): %s",
+            method,
+            key_of(claimed),
+            update.update_id,
+            exc.message,
+        )
+    except NetworkError as exc:  # TimedOut included
+        log.warning(
+            "order notice %s: %s failed (%s); the outbox sends the rest",
+            key_of(claimed),
+            method,
+            exc,
+        )
+        await deliveries.attempt_failed(claimed.id, f"{method}: {exc}")
+        raise _HandedOver from exc
+
+
+async def _edit_pressed(update: Update, message: OutMessage) -> bool:
+    """Turn the pressed message into ``message``; False when it has to be a new message."""
+    query = update.callback_query
+    pressed = query.message if query is not None else None
+    if query is None or message.text is None or not isinstance(pressed, Message):
+        return False
+    if pressed.text is None:
+        return False
+    for attempt in range(1, EDIT_TRIES + 1):
+        try:
+            await query.edit_message_text(
+                message.text, reply_markup=markup_of(message), disable_web_page_preview=True
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return True  # an earlier try got through; only its answer was lost
+            log.info("could not edit the pressed message, sending a new one: %s", exc.message)
+            return False
+        except (RetryAfter, Forbidden):
+            raise
+        except NetworkError:
+            if attempt == EDIT_TRIES:
+                raise
+            await asyncio.sleep(EDIT_PAUSE)
+        else:
+            return True
+    return False  # pragma: no cover - the loop returns or raises
+
+
+def _method(message: OutMessage) -> str:
+    if message.text is not None:
+        return "sendMessage"
+    if message.photo_file_id is not None:
+        return "sendPhoto"
+    if message.venue_latitude is not None:
+        return "sendVenue"
+    return "sendDocument"
+
+
+def key_of(claimed: ClaimedDelivery) -> str:
+    """Name a delivery in the log."""
+    return f"#{claimed.id} ({claimed.kind})"
