@@ -21,8 +21,8 @@ from rekobot.app import RekoApplication, build_application
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from tests.conftest import FARMER_ID, MovableClock, World
-from tests.customer_bot import KARI, buy_potatoes, plain
-from tests.telegram_fake import JSON, BotDriver, RecordingRequest, UpdateFactory
+from tests.customer_bot import KARI, buy_potatoes
+from tests.telegram_fake import JSON, BotDriver, RecordingRequest, UpdateFactory, plain
 from tests.test_outbox import drain_all
 
 PLACED = "Bestilling #1 er mottatt"

@@ -16,8 +16,8 @@ from rekobot.app import RekoApplication, build_application
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.settings import Settings
 from tests.conftest import MovableClock, World
-from tests.customer_bot import KARI, plain
-from tests.telegram_fake import BotDriver, RecordingRequest, UpdateFactory
+from tests.customer_bot import KARI
+from tests.telegram_fake import BotDriver, RecordingRequest, UpdateFactory, plain
 from tests.test_outbox import drain_all
 
 SORRY = "Beklager, noe gikk galt hos oss."
