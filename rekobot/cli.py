@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from rekobot.settings import TOKEN_HELP, Settings
 from storage.database import Database
-from storage.migrations import DatabaseTooNew
+from storage.faults import DatabaseProblem, DatabaseUnusable
 
 log = logging.getLogger("rekobot")
 
@@ -67,6 +68,7 @@ def cmd_run(settings: Settings) -> int:
 
 
 async def _migrate(settings: Settings) -> None:
+    """Open the file (which checks and migrates it), then close it."""
     db = Database(settings.database)
     await db.connect()
     await db.close()
@@ -113,10 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rekobot: the settings are not valid: {problems}", file=sys.stderr)
         return 2
     setup_logging(settings)
+    # A database problem needs a person, not a restart: say what to do and exit non-zero.
     try:
         return COMMANDS[args.command](settings)
-    except DatabaseTooNew as exc:
+    except DatabaseProblem as exc:
         print(f"rekobot: {exc}", file=sys.stderr)
+        return 3
+    except sqlite3.Error as exc:  # the file failed while in use, after it opened fine
+        print(f"rekobot: {DatabaseUnusable.because(settings.database, exc)}", file=sys.stderr)
         return 3
 
 
