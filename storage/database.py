@@ -29,7 +29,10 @@ from storage.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 5000
+#: How long a write waits for another connection's write (a second process, a backup)
+#: before SQLite gives up with "database is locked". A write that waits succeeds; one that
+#: gives up loses what the customer tapped. Writers within one process queue on the lock.
+BUSY_TIMEOUT_MS = 10_000
 READERS = 1
 Params = Sequence[Any] | dict[str, Any]
 
@@ -228,9 +231,17 @@ async def _check_pages(conn: aiosqlite.Connection, path: Path) -> None:
 
 
 async def _check_writable(conn: aiosqlite.Connection) -> None:
-    """Take and release the write lock, so a file SQLite opened read-only fails now."""
+    """Write and roll back, so a file SQLite could only open read-only fails now.
+
+    Taking the write lock is not enough: in WAL mode it lives in the ``-shm`` file, and only
+    a change to a page finds out that the database file itself cannot be written.
+    """
+    version = await _scalar(conn, "PRAGMA user_version")
     await conn.execute("BEGIN IMMEDIATE")
-    await conn.execute("ROLLBACK")
+    try:
+        await conn.execute(f"PRAGMA user_version = {int(version)}")
+    finally:
+        await conn.execute("ROLLBACK")
 
 
 async def _close_quietly(conn: aiosqlite.Connection) -> None:
