@@ -7,6 +7,7 @@ folder of their own, exactly as a future release would.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 from collections import Counter
@@ -59,7 +60,7 @@ def shipped_files() -> dict[int, tuple[str, bytes]]:
     """{number: (file name, bytes)} of the migration files in the package."""
     found = {}
     for entry in SHIPPED.iterdir():
-        if entry.name.endswith(".sql"):
+        if re.fullmatch(r"\d{4}_.*\.sql", entry.name):
             found[int(entry.name[:4])] = (entry.name, entry.read_bytes())
     return found
 
@@ -78,10 +79,11 @@ def test_no_released_migration_was_edited() -> None:
 
 def test_every_shipped_migration_is_pinned() -> None:
     unpinned = {n: f for n, f in shipped_files().items() if n not in RELEASED}
-    assert not unpinned, "migrations not pinned in tests/test_migrations.py RELEASED: " + ", ".join(
-        f'{name} (add  {number}: "{hashlib.sha256(data).hexdigest()}",)'
+    lines = "\n".join(
+        f'    {number}: "{hashlib.sha256(data).hexdigest()}",  # {name}'
         for number, (name, data) in sorted(unpinned.items())
     )
+    assert not unpinned, f"pin the new migrations: add to RELEASED in {__file__}:\n{lines}"
 
 
 def load_v1_fixture(path: Path) -> None:
