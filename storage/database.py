@@ -225,9 +225,17 @@ async def _scalar(conn: aiosqlite.Connection, sql: str) -> Any:
 
 async def _check_pages(conn: aiosqlite.Connection, path: Path) -> None:
     """Refuse a file whose pages ``PRAGMA quick_check`` finds inconsistent."""
-    findings = [row[0] for row in await conn.execute_fetchall("PRAGMA quick_check")]
+    rows = await conn.execute_fetchall("PRAGMA quick_check")
+    # A row may hold several findings, one a line, under a "*** in database main ***" title.
+    findings = [
+        line.strip()
+        for row in rows
+        for line in str(row[0]).splitlines()
+        if line.strip() and not line.startswith("***")
+    ]
     if findings != ["ok"]:
-        raise damaged(path, "; ".join(findings[:3]))
+        more = f", and {len(findings) - 1} more" if len(findings) > 1 else ""
+        raise damaged(path, f"PRAGMA quick_check found: {findings[0]}{more}")
 
 
 async def _check_writable(conn: aiosqlite.Connection) -> None:

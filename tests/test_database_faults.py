@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -36,6 +37,7 @@ LIMIT_S = 20.0
 COMMANDS = ("run", "migrate", "demo-data")
 #: Nothing listens here: the database must be refused before Telegram is ever asked.
 NOWHERE = "http://127.0.0.1:9/bot"
+LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ")
 
 
 @pytest.fixture(scope="module")
@@ -183,10 +185,13 @@ def test_every_command_refuses_the_file_in_one_paragraph_and_exits(
         after = hashlib.sha256(database.read_bytes()).hexdigest()
 
     for outcome in outcomes:
-        told = [line for line in outcome.stderr.splitlines() if line.startswith("rekobot: ")]
+        lines = outcome.stderr.splitlines()
+        told = [line for line in lines if line.startswith("rekobot: ")]
         assert outcome.code == 3, f"{outcome.command}: exit {outcome.code}\n{outcome.stderr}"
         assert "Traceback" not in outcome.stderr, f"{outcome.command}:\n{outcome.stderr}"
         assert len(told) == 1, f"{outcome.command} should say it once:\n{outcome.stderr}"
+        # One paragraph: besides it, only the log lines of `run` (which start with a time).
+        assert [line for line in lines if line not in told and not LOG_LINE.match(line)] == []
         assert str(database) in told[0] and CASES[case].says in told[0], told[0]
         assert outcome.seconds < LIMIT_S
     assert after == before, "a refused file must be left exactly as it was"
