@@ -208,6 +208,30 @@ async def test_browsing_and_the_cart_never_wait_for_another_connections_write(
     assert time.monotonic() - started < 3
 
 
+async def test_viewing_a_cart_drops_a_withdrawn_line_for_good_so_checkout_goes_through(
+    services: Services, world: World
+) -> None:
+    shopper = 1001
+    await services.members.register(user_id=shopper, first_name="Kari", language_code="nb")
+    await services.members.join(shopper, "testby")
+    await services.carts.add(shopper, world.offer_ids["potatoes"], 1)
+    await services.carts.add(shopper, world.offer_ids["bread"], 1)
+    await services.db.execute(
+        "UPDATE offers SET withdrawn_at = '2026-11-30T11:00:00+00:00' WHERE id = ?",
+        (world.offer_ids["bread"],),
+    )
+
+    cart = await services.carts.view(shopper, world.pickup_id)
+    kept = await services.db.fetchall(
+        "SELECT offer_id FROM cart_items WHERE user_id = ?", (shopper,)
+    )
+    placed = await services.ordering.checkout(shopper, world.pickup_id, cart.version)
+
+    assert [line.offer.id for line in cart.lines] == [world.offer_ids["potatoes"]]
+    assert [row[0] for row in kept] == [world.offer_ids["potatoes"]]
+    assert placed.order.total == 6000
+
+
 async def test_two_hundred_checkouts_on_their_own_connections_sell_exactly_ten_and_none_is_locked(
     services: Services, world: World, clock: MovableClock
 ) -> None:
