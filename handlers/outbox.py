@@ -236,6 +236,12 @@ class OutboxSender:
         self._queue: list[DueDelivery] = []
         self._deferred_heads: dict[int, int] = {}
         self._refilled_at = float("-inf")
+        # Reads run on a snapshot and never wait for writes, so a queue read while a chat's
+        # outcome (say a flood-wait deferral) was being written may not show it. Refills are
+        # numbered; a chat settled since the queue's refill started waits for the next one.
+        self._refills = 0
+        self._queue_refill = 0
+        self._settled: dict[int, int] = {}  # chat id -> refills started when it was settled
         self._active: dict[int, _Active] = {}  # by chat id
         self._chat_ready: dict[int, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -373,7 +379,11 @@ class OutboxSender:
         self._recent.append(now)
 
     async def _refill(self, now: float) -> None:
+        self._refills += 1
+        refill = self._refills
         work = await self.deliveries.due()
+        self._queue_refill = refill
+        self._settled = {chat: at for chat, at in self._settled.items() if at >= refill}
         self._queue = work.deliveries
         self._deferred_heads = work.deferred_heads
         self._refilled_at = now
@@ -408,6 +418,8 @@ class OutboxSender:
             seen.add(chat)  # only a chat's oldest row may go next
             if chat in self._active or self._chat_ready.get(chat, float("-inf")) > now:
                 continue
+            if self._settled.get(chat, -1) >= self._queue_refill:
+                continue  # the queue may predate this chat's last outcome
             head = self._deferred_heads.get(chat)
             if head is not None and head < delivery.id:
                 continue
@@ -491,6 +503,7 @@ class OutboxSender:
 
     def _drop(self, active: _Active) -> None:
         self._active.pop(active.delivery.chat_id, None)
+        self._settled[active.delivery.chat_id] = self._refills
 
     # -- broadcast progress
 

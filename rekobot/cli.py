@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,8 +18,8 @@ from rekobot.logs import setup_logging
 from rekobot.settings import TOKEN_HELP, Settings
 from storage import backup
 from storage.database import Database
+from storage.faults import DatabaseProblem, DatabaseUnusable
 from storage.instance_lock import DatabaseInUse, InstanceLock
-from storage.migrations import DatabaseTooNew
 
 log = logging.getLogger("rekobot")
 
@@ -47,6 +48,7 @@ def cmd_run(settings: Settings) -> int:
 
 
 async def _migrate(settings: Settings) -> None:
+    """Open the file (which checks and migrates it), then close it."""
     db = Database(settings.database)
     await db.connect()
     await db.close()
@@ -203,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rekobot: the settings are not valid: {problems}", file=sys.stderr)
         return 2
     setup_logging(settings)
+    # A database problem needs a person, not a restart: say what to do and exit non-zero.
     try:
         if args.command == "backup":
             return cmd_backup(settings, args.path)
@@ -211,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return cmd_check(settings, args.quick)
         return COMMANDS[args.command](settings)
-    except DatabaseTooNew as exc:
+    except DatabaseProblem as exc:
         print(f"rekobot: {exc}", file=sys.stderr)
         return 3
     except DatabaseInUse as exc:
@@ -220,6 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UpgradeNotBackedUp as exc:
         print(f"rekobot: {exc}", file=sys.stderr)
         return 1
+    except sqlite3.Error as exc:  # the file failed while in use, after it opened fine
+        print(f"rekobot: {DatabaseUnusable.because(settings.database, exc)}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,13 +1,22 @@
-"""The one connection to the SQLite file, and the transactions on it.
+"""The SQLite file: one writer, readers over the WAL, and the checks that refuse a bad file.
 
-All work goes through a single aiosqlite connection guarded by an asyncio lock, so there is
-one writer and a transaction is never interleaved with another coroutine's statements.
+Writes go through one aiosqlite connection guarded by an asyncio lock, so there is one writer
+and a write transaction is never interleaved with another coroutine's statements. Reads go to
+separate read-only connections (a pool, of one by default): in WAL mode a reader sees the last
+committed snapshot and never waits for the writer, so browsing never competes with checkouts
+for the write lock.
+
+Opening refuses a file rekobot could not run on (read-only, not a database, damaged) with a
+``DatabaseUnusable`` that tells the operator what to do, and first closes whatever it opened:
+each aiosqlite connection runs a non-daemon thread, and one left behind keeps the process
+alive forever after the error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,44 +24,82 @@ from typing import Any
 
 import aiosqlite
 
+from storage.faults import DatabaseUnusable, damaged, refuse_unwritable
 from storage.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 5000
+#: How long a write waits for another connection's write (a second process, a backup)
+#: before SQLite gives up with "database is locked". A write that waits succeeds; one that
+#: gives up loses what the customer tapped. Writers within one process queue on the lock.
+BUSY_TIMEOUT_MS = 10_000
+READERS = 1
 Params = Sequence[Any] | dict[str, Any]
+
+_EVERY_CONNECTION = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA foreign_keys=ON")
 
 
 class Database:
-    """A connection to the rekobot SQLite file."""
+    """The rekobot SQLite file: a writer connection and a small pool of readers."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, readers: int = READERS) -> None:
+        if readers < 1:
+            raise ValueError("a database needs at least one reader")
         self.path = Path(path)
-        self._conn: aiosqlite.Connection | None = None
+        self._writer: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._reader_count = readers
+        self._readers: list[aiosqlite.Connection] = []
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
 
-    async def connect(self, *, migrate: bool = True) -> Database:
-        """Open the file, set the pragmas and bring the schema up to date."""
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        if migrate:
-            try:
-                await apply_migrations(conn)
-            except BaseException:
-                await conn.close()
-                raise
-        self._conn = conn
+    async def connect(self, *, migrate: bool = True, check: bool = True) -> Database:
+        """Open the file, refuse it if rekobot cannot run on it, migrate it, open the readers.
+
+        ``check`` runs ``PRAGMA quick_check``, which reads every page: a damaged file is
+        refused at start-up instead of failing in the middle of a pickup.
+        """
+        if self._writer is not None:
+            return self
+        refuse_unwritable(self.path)
+        opened: list[aiosqlite.Connection] = []
+        try:
+            writer = await _open(self.path, opened)
+            mode = await _scalar(writer, "PRAGMA journal_mode=WAL")
+            if mode != "wal":
+                log.warning("%s stays in journal mode %s: reads wait for writes", self.path, mode)
+            await writer.execute("PRAGMA synchronous=NORMAL")
+            if check:
+                await _check_pages(writer, self.path)
+            await _check_writable(writer)
+            if migrate:
+                await apply_migrations(writer)
+            for _ in range(self._reader_count):
+                reader = await _open(self.path, opened)
+                await reader.execute("PRAGMA query_only=ON")
+        except BaseException as exc:
+            for conn in reversed(opened):
+                await _close_quietly(conn)
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseUnusable.because(self.path, exc) from exc
+            raise
+        self._writer, self._readers = writer, opened[1:]
+        self._idle = asyncio.Queue()
+        for reader in self._readers:
+            self._idle.put_nowait(reader)
         return self
 
     async def close(self) -> None:
-        """Close the connection."""
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        """Close the readers and the writer."""
+        connections = [*self._readers, *([self._writer] if self._writer else [])]
+        self._writer, self._readers = None, []
+        failures = []
+        for conn in connections:
+            try:
+                await conn.close()
+            except Exception as exc:  # close the others all the same
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     async def __aenter__(self) -> Database:
         return await self.connect()
@@ -63,14 +110,14 @@ class Database:
     @property
     def is_connected(self) -> bool:
         """Whether the file is open."""
-        return self._conn is not None
+        return self._writer is not None
 
     @property
     def conn(self) -> aiosqlite.Connection:
-        """The open connection."""
-        if self._conn is None:
+        """The writer connection (migrations use it directly)."""
+        if self._writer is None:
             raise RuntimeError("Database is not connected")
-        return self._conn
+        return self._writer
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -87,32 +134,44 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Transaction]:
-        """Run several reads on one consistent snapshot."""
-        async with self._lock:
-            await self.conn.execute("BEGIN")
+        """Run several reads on one consistent snapshot, on a reader: never waits for writes."""
+        async with self._reader() as conn:
+            await conn.execute("BEGIN")
             try:
-                yield Transaction(self.conn)
+                yield Transaction(conn)
             finally:
-                await self.conn.execute("COMMIT")
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """Run a read and return every row."""
-        async with self._lock:
-            return await Transaction(self.conn).fetchall(sql, params)
+        """Run one read on a reader and return every row."""
+        async with self._reader() as conn:
+            return await Transaction(conn).fetchall(sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        """Run a read and return the first row, if any."""
-        async with self._lock:
-            return await Transaction(self.conn).fetchone(sql, params)
+        """Run one read on a reader and return the first row, if any."""
+        async with self._reader() as conn:
+            return await Transaction(conn).fetchone(sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; return the rows changed."""
         async with self.transaction() as tx:
             return await tx.execute(sql, params)
 
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Borrow an idle reader for the block, waiting for one when all are in use."""
+        if self._writer is None:
+            raise RuntimeError("Database is not connected")
+        conn = await self._idle.get()
+        try:
+            yield conn
+        finally:
+            self._idle.put_nowait(conn)
+
 
 class Transaction:
-    """Statements inside one open transaction (or one locked read)."""
+    """Statements inside one open transaction (or one snapshot of a reader)."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
@@ -147,3 +206,55 @@ class Transaction:
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run a statement once per row."""
         await self.conn.executemany(sql, rows)
+
+
+async def _open(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
+    """Open one connection, listed in ``opened`` at once so a failure after it closes it."""
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    opened.append(conn)
+    conn.row_factory = aiosqlite.Row
+    for pragma in _EVERY_CONNECTION:
+        await conn.execute(pragma)
+    return conn
+
+
+async def _scalar(conn: aiosqlite.Connection, sql: str) -> Any:
+    rows = await conn.execute_fetchall(sql)
+    return next(iter(rows))[0]
+
+
+async def _check_pages(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a file whose pages ``PRAGMA quick_check`` finds inconsistent."""
+    rows = await conn.execute_fetchall("PRAGMA quick_check")
+    # A row may hold several findings, one a line, under a "*** in database main ***" title.
+    findings = [
+        line.strip()
+        for row in rows
+        for line in str(row[0]).splitlines()
+        if line.strip() and not line.startswith("***")
+    ]
+    if findings != ["ok"]:
+        more = f", and {len(findings) - 1} more" if len(findings) > 1 else ""
+        raise damaged(path, f"PRAGMA quick_check found: {findings[0]}{more}")
+
+
+async def _check_writable(conn: aiosqlite.Connection) -> None:
+    """Write and roll back, so a file SQLite could only open read-only fails now.
+
+    Taking the write lock is not enough: in WAL mode it lives in the ``-shm`` file, and only
+    a change to a page finds out that the database file itself cannot be written.
+    """
+    version = await _scalar(conn, "PRAGMA user_version")
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute(f"PRAGMA user_version = {int(version)}")
+    finally:
+        await conn.execute("ROLLBACK")
+
+
+async def _close_quietly(conn: aiosqlite.Connection) -> None:
+    """Close a connection after a failure; the failure, not this, is what gets reported."""
+    try:
+        await conn.close()
+    except Exception:
+        log.debug("closing %s after a failure failed too", conn, exc_info=True)

@@ -70,16 +70,21 @@ class Carts:
             await cart_store.clear_cart(tx, user_id, pickup_id)
 
     async def view(self, user_id: int, pickup_id: int) -> Cart:
-        """Return the cart, grouped by producer; lines withdrawn meanwhile are dropped."""
-        async with self.db.transaction() as tx:
+        """Return the cart, grouped by producer; lines withdrawn meanwhile are dropped.
+
+        A read, so looking at a cart never queues behind checkouts for the write lock; only
+        a cart that still holds a withdrawn offer takes a short write to drop that line.
+        """
+        async with self.db.read() as tx:
             ring, pickup = await self.shop.open_pickup(tx, user_id, pickup_id)
             version, order_id = await cart_store.cart_header(tx, user_id, pickup_id)
             quantities = await cart_store.cart_quantities(tx, user_id, pickup_id)
             lines: list[CartLine] = []
+            withdrawn: list[int] = []
             for offer_id, quantity in quantities.items():
                 offer = await offer_store.get_offer(tx, offer_id)
                 if offer is None or offer.withdrawn:
-                    await cart_store.set_item(tx, user_id, pickup_id, offer_id, 0, self.clock())
+                    withdrawn.append(offer_id)
                     continue
                 lines.append(CartLine(offer=offer, quantity=quantity))
             payments = await _payment_infos(tx, {line.offer.product.producer_id for line in lines})
@@ -88,6 +93,8 @@ class Carts:
                 editing = await tx.scalar(
                     "SELECT number FROM orders WHERE id = ? AND status = 'placed'", (order_id,)
                 )
+        if withdrawn:
+            await self._drop_withdrawn(user_id, pickup_id, withdrawn)
         groups: dict[int, list[CartLine]] = {}
         for line in lines:
             groups.setdefault(line.offer.product.producer_id, []).append(line)
@@ -112,6 +119,10 @@ class Carts:
 
     async def expire_closed(self, user_id: int) -> list[ExpiredCart]:
         """Clear carts whose pickup closed or was cancelled; return them to explain why."""
+        async with self.db.read() as tx:  # nearly always nothing: no write lock for that
+            closed = await cart_store.carts_of_closed_pickups(tx, user_id, self.clock())
+        if not closed:
+            return []
         async with self.db.transaction() as tx:
             expired = []
             for pickup_id in await cart_store.carts_of_closed_pickups(tx, user_id, self.clock()):
@@ -139,6 +150,14 @@ class Carts:
                 raise NotFound()
             await self._prefill(tx, user_id, order.pickup.id, order_id)
             return order.pickup
+
+    async def _drop_withdrawn(self, user_id: int, pickup_id: int, offer_ids: list[int]) -> None:
+        """Remove cart lines whose offer is gone or withdrawn (checked again under the lock)."""
+        async with self.db.transaction() as tx:
+            for offer_id in offer_ids:
+                offer = await offer_store.get_offer(tx, offer_id)
+                if offer is None or offer.withdrawn:
+                    await cart_store.set_item(tx, user_id, pickup_id, offer_id, 0, self.clock())
 
     async def _offer(self, tx: Transaction, user_id: int, offer_id: int) -> tuple[Offer, Pickup]:
         offer = await offer_store.get_offer(tx, offer_id)

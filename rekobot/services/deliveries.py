@@ -24,7 +24,7 @@ from rekobot.services.outbox import OutMessage, enqueue
 from storage import broadcasts as broadcast_store
 from storage import deliveries as store
 from storage.broadcasts import Broadcast, BroadcastStatus
-from storage.database import Database
+from storage.database import Database, Transaction
 from storage.deliveries import ClaimedDelivery, DeliveryCounts, DueDelivery
 
 log = logging.getLogger(__name__)
@@ -194,14 +194,33 @@ class Deliveries:
             return await broadcast_store.sending_broadcasts(tx)
 
     async def broadcast_progress(self, broadcast_id: int) -> BroadcastProgress | None:
-        """Count a broadcast's deliveries; a sending broadcast with none left becomes done."""
-        async with self.db.transaction() as tx:
-            broadcast = await broadcast_store.get_broadcast(tx, broadcast_id)
-            if broadcast is None:
-                return None
-            counts = await store.broadcast_counts(tx, broadcast_id)
-            if broadcast.status is BroadcastStatus.SENDING and counts.open == 0:
+        """Count a broadcast's deliveries; a sending broadcast with none left becomes done.
+
+        The outbox asks every few seconds while sending: the count is a read, and only the
+        last call, the one that marks the broadcast done, takes the write lock.
+        """
+        async with self.db.read() as tx:
+            progress = await _progress(tx, broadcast_id)
+        if progress is None or not _all_sent(progress):
+            return progress
+        async with self.db.transaction() as tx:  # counted again: a stop may have come between
+            progress = await _progress(tx, broadcast_id)
+            if progress is not None and _all_sent(progress):
                 await broadcast_store.set_status(tx, broadcast_id, BroadcastStatus.DONE)
-                broadcast = broadcast.model_copy(update={"status": BroadcastStatus.DONE})
-                log.info("broadcast %s done: %s", broadcast_id, counts)
-        return BroadcastProgress(broadcast=broadcast, counts=counts)
+                done = progress.broadcast.model_copy(update={"status": BroadcastStatus.DONE})
+                progress = BroadcastProgress(broadcast=done, counts=progress.counts)
+                log.info("broadcast %s done: %s", broadcast_id, progress.counts)
+        return progress
+
+
+async def _progress(tx: Transaction, broadcast_id: int) -> BroadcastProgress | None:
+    broadcast = await broadcast_store.get_broadcast(tx, broadcast_id)
+    if broadcast is None:
+        return None
+    return BroadcastProgress(
+        broadcast=broadcast, counts=await store.broadcast_counts(tx, broadcast_id)
+    )
+
+
+def _all_sent(progress: BroadcastProgress) -> bool:
+    return progress.broadcast.status is BroadcastStatus.SENDING and progress.counts.open == 0
