@@ -101,11 +101,17 @@ def refuse_unwritable(path: Path) -> None:
     if path.exists() and not os.access(path, os.W_OK):
         raise read_only_file(path)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise DatabaseUnusable(
-            f"The folder {folder} that holds the database {path} is not writable. rekobot "
-            "keeps the database in WAL mode, so that reading never waits for writing, and "
-            f"SQLite then keeps two companion files ({path.name}-wal and {path.name}-shm) "
-            "next to it, so the folder must be writable for the user that runs rekobot. Make "
-            "it writable, or move the database to a folder that is and point REKOBOT_DATABASE "
-            "there."
-        )
+        raise unwritable_folder(path)
+
+
+def unwritable_folder(path: Path) -> DatabaseUnusable:
+    """The folder of the database cannot take new files (the WAL companions, the lock)."""
+    folder = path.absolute().parent
+    return DatabaseUnusable(
+        f"The folder {folder} that holds the database {path} is not writable. rekobot "
+        "keeps the database in WAL mode, so that reading never waits for writing, and "
+        f"SQLite then keeps two companion files ({path.name}-wal and {path.name}-shm) "
+        "next to it, so the folder must be writable for the user that runs rekobot. Make "
+        "it writable, or move the database to a folder that is and point REKOBOT_DATABASE "
+        "there."
+    )

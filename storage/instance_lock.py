@@ -20,6 +20,8 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from storage import faults
+
 
 class DatabaseInUse(RuntimeError):
     """Another process holds the database's lock."""
@@ -65,7 +67,12 @@ class InstanceLock:
         """Take the lock and write our pid into the file, or raise DatabaseInUse."""
         if self._fd is not None:
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        # A missing or read-only folder is the database's problem, told the database's way.
+        faults.refuse_unwritable(self.database)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise faults.unwritable_folder(self.database) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
