@@ -108,6 +108,11 @@ def digest_xlsx(digest: Digest, locale: str) -> bytes:
     for col, title in enumerate(columns):
         lines.write_string(0, col, title, head_number if col in numeric else head)
     yes = _("yes")
+
+    def text(row: int, col: int, value: str) -> None:
+        if value:  # an empty cell stays empty, not an empty text
+            lines.write_string(row, col, value)
+
     row = 0
     for order in digest.orders:
         contact = ", ".join(order.contacts)
@@ -116,15 +121,15 @@ def digest_xlsx(digest: Digest, locale: str) -> bytes:
             row += 1
             lines.write_number(row, 0, order.number)
             lines.write_string(row, 1, order.customer)
-            lines.write_string(row, 2, contact)
+            text(row, 2, contact)
             lines.write_string(row, 3, line.product_name)
             lines.write_string(row, 4, line.unit)
             lines.write_number(row, 5, line.quantity)
             lines.write_number(row, 6, value(line.unit_price), amount)
             lines.write_number(row, 7, value(line.amount), amount)
-            lines.write_string(row, 8, yes if line.estimated else "")
-            lines.write_string(row, 9, status)
-            lines.write_string(row, 10, order.comment or "")
+            text(row, 8, yes if line.estimated else "")
+            text(row, 9, status)
+            text(row, 10, order.comment or "")
     for col, width in enumerate((10, 28, 18, 30, 12, 10, 12, 12, 10, 12, 30)):
         lines.set_column(col, col, width)
     lines.freeze_panes(1, 0)
