@@ -203,6 +203,8 @@ def test_names_wrap_whole_and_markup_is_printed_as_typed() -> None:
     orders = pages(render_pdf(digest, "nb"))[1]
 
     assert " ".join(orders.split()).count("Kari-Margrethe Østby Ødegård") == 8  # nothing cut
+    name_lines = orders.split("#1 ", 1)[1].split("\n45,50 kr", 1)[0].split("\n")
+    assert len(name_lines) >= 4 and all(len(text) < 60 for text in name_lines)  # wrapped
     assert "#2 <b>Emma</b> & <i>Co</i> 45,50 kr" in orders
     assert '#3 =HYPERLINK("x") 91,00 kr' in orders
 
