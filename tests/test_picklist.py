@@ -19,7 +19,7 @@ from rekobot.app import RekoApplication
 from rekobot.digest import CustomerOrder, Digest, DigestLine
 from rekobot.digest_xlsx import digest_xlsx, money_format
 from rekobot.i18n import use_locale
-from rekobot.models import Location, Pickup, Producer, Ring
+from rekobot.models import HandoverStatus, Location, Pickup, Producer, Ring
 from rekobot.picklist import pick_list_pdf
 from rekobot.scheduling import run_due_work
 from rekobot.settings import Settings
@@ -105,7 +105,7 @@ def render_pdf(digest: Digest, locale: str) -> bytes:
 def test_the_pick_list_starts_with_what_to_bring_then_each_order_in_bokmal() -> None:
     digest = digest_of(
         [
-            customer_order(2, "Emma Nordmann", line(0, 1)),
+            customer_order(2, "Emma Nordmann", line(0, 1), handover=HandoverStatus.COLLECTED),
             customer_order(
                 1,
                 "Kari Nordmann",
@@ -133,7 +133,7 @@ def test_the_pick_list_starts_with_what_to_bring_then_each_order_in_bokmal() -> 
     assert (
         "#1 Kari Nordmann 166,00 kr\n@kari\nMerknad: Ring på døra, takk\n"
         "2 × Produkt 0 (1 kg) 91,00 kr\n1 × Produkt 1 (1 kg) 75,00 kr\n"
-        "#2 Emma Nordmann 45,50 kr\n1 × Produkt 0 (1 kg) 45,50 kr"
+        "#2 Emma Nordmann 45,50 kr\nhentet\n1 × Produkt 0 (1 kg) 45,50 kr"
     ) in orders
     footer = "Berg Gård · REKO Testby · torsdag 3. desember 2026, 18:00–19:00 · Coop Extra"
     assert footer in orders and orders.endswith("Side 2/2")
