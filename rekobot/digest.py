@@ -29,6 +29,8 @@ class DigestLine:
     unit: str
     quantity: int
     unit_price: int
+    #: "ca." until weighed: sold-by-weight lines carry an estimate (every line is final today).
+    estimated: bool = False
 
     @property
     def amount(self) -> int:
@@ -46,6 +48,11 @@ class CustomerOrder:
     customer: str
     lines: tuple[DigestLine, ...]
     handover: HandoverStatus | None = None
+    #: What the customer lets this producer reach them by, e.g. ("@kari",); a phone number
+    #: shared at checkout joins these.
+    contacts: tuple[str, ...] = ()
+    #: The customer's note to this producer, when they wrote one.
+    comment: str | None = None
     #: What the customer pays this producer (added up once: digests read it often).
     amount: int = field(init=False)
 
@@ -53,6 +60,11 @@ class CustomerOrder:
         object.__setattr__(
             self, "amount", sum(line.quantity * line.unit_price for line in self.lines)
         )
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the amount is an estimate until something is weighed."""
+        return any(line.estimated for line in self.lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,7 @@ class ProductTotal:
     unit: str
     quantity: int
     amount: int
+    estimated: bool = False
 
 
 @dataclass(slots=True)
@@ -72,6 +85,7 @@ class _Tally:
     unit: str
     quantity: int = 0
     amount: int = 0
+    estimated: bool = False
 
 
 def display_name(first: str, last: str | None, username: str | None, user_id: int) -> str:
@@ -111,10 +125,11 @@ class Digest:
                     tally = totals[line.product_id] = _Tally(line.product_name, line.unit)
                 tally.quantity += line.quantity
                 tally.amount += line.amount
+                tally.estimated = tally.estimated or line.estimated
         products = tuple(
             sorted(
                 (
-                    ProductTotal(pid, t.name, t.unit, t.quantity, t.amount)
+                    ProductTotal(pid, t.name, t.unit, t.quantity, t.amount, t.estimated)
                     for pid, t in totals.items()
                 ),
                 key=lambda p: (p.name.lower(), p.product_id),
@@ -133,6 +148,11 @@ class Digest:
     def total(self) -> int:
         """What all the customers pay this producer together."""
         return sum(product.amount for product in self.products)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the total is an estimate until something is weighed."""
+        return any(product.estimated for product in self.products)
 
     def order(self, order_id: int) -> CustomerOrder | None:
         """Return one customer's order by id."""

@@ -107,7 +107,7 @@ def digest_csv(digest: Digest, locale: str) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def digest_filename(digest: Digest) -> str:
-    """Name the file after the ring and the pickup's local date."""
+def digest_filename(digest: Digest, extension: str = "csv") -> str:
+    """Name a digest file after the ring and the pickup's local date."""
     local = digest.pickup.starts_at.astimezone(ZoneInfo(digest.ring.timezone))
-    return f"reko-{digest.ring.slug}-{local.date().isoformat()}.csv"
+    return f"reko-{digest.ring.slug}-{local.date().isoformat()}.{extension}"

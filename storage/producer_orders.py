@@ -55,13 +55,17 @@ async def digest_orders(tx: Transaction, pickup_id: int, producer_id: int) -> li
 
 def _customer_order(head: Any, lines: list[DigestLine]) -> CustomerOrder:
     order_id, number, user_id, first, last, username, *_line, handover = head
+    customer = display_name(first, last, username, user_id)
+    # A Telegram username is public, so it is a contact the customer already shares.
+    handle = f"@{username}" if username else None
     return CustomerOrder(
         order_id=order_id,
         number=number,
         user_id=user_id,
-        customer=display_name(first, last, username, user_id),
+        customer=customer,
         lines=tuple(lines),
         handover=HandoverStatus(handover) if handover else None,
+        contacts=(handle,) if handle and handle != customer else (),
     )
 
 

@@ -331,8 +331,12 @@ async def test_digest_before_the_deadline_is_preliminary_and_comes_with_a_csv(
     assert digest.startswith("⚠️ Foreløpig: bestillingene kan fortsatt endres fram til")
     assert "2 × Poteter (2 kg): 120,00 kr" in digest
     assert "#1 Kari Nordmann: 195,00 kr" in digest
-    (sheet,) = uploads
-    assert sheet.filename == "reko-testby-2026-12-03.csv"
+    assert [u.filename for u in uploads] == [
+        "reko-testby-2026-12-03.pdf",
+        "reko-testby-2026-12-03.xlsx",
+        "reko-testby-2026-12-03.csv",
+    ]  # the pick list and the workbook are tested in test_picklist.py
+    sheet = uploads[-1]
     rows = list(csv.reader(io.StringIO(bytes(sheet).decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Bestillingsnummer", "Kunde", "Produkt"]
     assert rows[1:] == [

@@ -272,7 +272,7 @@ async def test_the_csv_from_the_outbox_parses_back_to_the_orders(
 
     document = messages[-1]
     assert document.document_name == "reko-testby-2026-12-03.csv"
-    assert "regneark" in (document.caption or "")
+    assert "CSV-fil" in (document.caption or "")
     rows = list(csv.reader(io.StringIO(document.document_bytes.decode("utf-8-sig")), delimiter=";"))
     assert rows[1:] == [
         ["1", "Kari Nordmann", "Egg", "12 stk", "1", "75,00", "75,00", ""],

@@ -1,7 +1,8 @@
-"""📋 Orders: the digest (`/digest`) with its CSV file, and the handover list at the pickup."""
+"""📋 Orders: the digest (`/digest`) with its files, and the handover list at the pickup."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -14,12 +15,11 @@ from handlers.producer.common import PAGE_SIZE, home_row, page_rows, pages_of
 from handlers.replies import button, keyboard, on_button, show
 from handlers.text import esc, shorten
 from rekobot.digest import CustomerOrder, Digest, digest_messages
-from rekobot.digest_csv import digest_csv, digest_filename
 from rekobot.errors import NotFound, Refusal
-from rekobot.i18n import _, get_locale, money, ngettext
+from rekobot.i18n import _, money, ngettext
 from rekobot.models import HandoverStatus
 from rekobot.render import pickup_block, pickup_when
-from rekobot.services.digests import PickupSummary
+from rekobot.services.digests import PickupSummary, digest_files
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class PickupOrders(Callback, prefix="ppk"):
 
 @dataclasses.dataclass(frozen=True)
 class SendDigest(Callback, prefix="pdig"):
-    """Send the digest and its CSV file."""
+    """Send the digest and its files."""
 
     pickup_id: int
 
@@ -153,7 +153,7 @@ async def on_pickup(update: Update, context: Ctx, data: PickupOrders) -> int:
 
 
 async def send_digest(update: Update, context: Ctx, pickup_id: int) -> None:
-    """Send the digest as messages, then as a CSV file."""
+    """Send the digest as messages, then the pick list, the workbook and the CSV file."""
     digest = await context.bot_data.services.digests.digest(current_user().id, pickup_id)
     chat = update.effective_chat
     assert chat is not None
@@ -162,11 +162,15 @@ async def send_digest(update: Update, context: Ctx, pickup_id: int) -> None:
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         await context.bot.send_message(chat.id, part, reply_markup=keyboard(rows) if last else None)
-    if digest.orders:
+    if not digest.orders:
+        return
+    # A big pick list takes a second to draw: in a thread, the bot keeps answering others.
+    for file in await asyncio.to_thread(digest_files, digest):
         await context.bot.send_document(
             chat.id,
-            InputFile(digest_csv(digest, get_locale()), filename=digest_filename(digest)),
-            caption=_("The same orders as a spreadsheet file (opens in Excel)."),
+            InputFile(file.content, filename=file.filename),
+            caption=file.caption,
+            write_timeout=60,
         )
 
 
