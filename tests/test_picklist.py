@@ -24,9 +24,9 @@ from rekobot.picklist import pick_list_pdf
 from rekobot.scheduling import run_due_work
 from rekobot.settings import Settings
 from tests.conftest import FARMER_ID, MovableClock, World
-from tests.customer_bot import plain, running_bot
+from tests.customer_bot import running_bot
 from tests.producer_support import customer, order
-from tests.telegram_fake import TgUser, UploadedFile
+from tests.telegram_fake import TgUser, UploadedFile, plain
 from tests.test_outbox import drain_all
 
 START = datetime(2026, 12, 3, 17, tzinfo=UTC)
