@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
+from rekobot.demo import seed
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, MovableClock, World
 from tests.process import rekobot
 from tests.telegram_fake import BotDriver, TgUser
 from tests.test_admin_chat import admin_bot, app_of, last
+from tests.test_outbox import drain_all
 
 ANNE = TgUser(ADMIN_ID, "Anne", "Admin", "anne", language_code="nb")
 ANNE_EN = TgUser(ADMIN_ID, "Anne", "Admin", "anne", language_code="en")
@@ -216,3 +219,20 @@ def test_the_demo_producers_are_made_up_users_the_outbox_never_sends_to(tmp_path
 
     assert len(owners) == 5
     assert all(user_id < 0 and unreachable for user_id, unreachable in owners)
+
+
+async def test_the_demo_producers_digests_are_recorded_but_never_sent(
+    settings: Settings, clock: MovableClock
+) -> None:
+    async with admin_bot(settings, clock) as bot:
+        services = app_of(bot).services
+        await seed(services.db, clock)
+        clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # the first pickup's deadline passed
+        queued = await services.digests.send_due()
+        await drain_all(app_of(bot), clock)
+        async with services.db.read() as tx:
+            outcomes = await tx.fetchall("SELECT chat_id, status FROM deliveries ORDER BY chat_id")
+
+    assert queued == 5
+    assert [tuple(row) for row in outcomes] == [(-105 + n, "blocked") for n in range(5)]
+    assert not [c for c in bot.request.calls() if int(c.params.get("chat_id", 0) or 0) < 0]
