@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 from rekobot.demo import seed
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, MovableClock, World
-from tests.process import rekobot
+from tests.process import ROOT, rekobot
 from tests.telegram_fake import BotDriver, TgUser
 from tests.test_admin_chat import admin_bot, app_of, last
 from tests.test_outbox import drain_all
@@ -236,3 +237,13 @@ async def test_the_demo_producers_digests_are_recorded_but_never_sent(
     assert queued == 5
     assert [tuple(row) for row in outcomes] == [(-105 + n, "blocked") for n in range(5)]
     assert not [c for c in bot.request.calls() if int(c.params.get("chat_id", 0) or 0) < 0]
+
+
+def test_make_demo_runs_every_step_on_its_own_database() -> None:
+    dry_run = subprocess.run(
+        ["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    )
+    steps = [line for line in dry_run.stdout.splitlines() if "bin/rekobot " in line]
+
+    assert [line.split("bin/rekobot ")[1] for line in steps] == ["migrate", "demo-data", "run"]
+    assert all(line.startswith("REKOBOT_DATABASE=demo.sqlite3 ") for line in steps)
