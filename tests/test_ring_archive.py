@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,8 @@ from rekobot.errors import NotAllowed
 from rekobot.services.registry import Services
 from rekobot.services.ring_archive import NotArchived
 from rekobot.settings import Settings
+from storage.database import Database
+from storage.migrations import load_migrations
 from tests.conftest import ADMIN_ID, MovableClock, World
 from tests.telegram_fake import BotDriver, TgUser
 from tests.test_admin_chat import admin_bot, app_of, last
@@ -177,3 +181,29 @@ async def test_deleting_the_demo_ring_takes_its_made_up_producers_along(
     assert made_up == 0
     assert [row[0] for row in slugs] == ["testby"]
     assert problems == []
+
+
+async def test_an_old_database_with_demo_data_stops_sending_to_the_made_up_producers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # as the first release left it, demo data and all
+        conn.executescript(load_migrations()[0].sql)
+        conn.execute("PRAGMA user_version = 1")
+        conn.executemany(
+            "INSERT INTO users (id, first_name, created_at) VALUES (?, ?, ?)",
+            [(-101, "Berg Gård", "2025-01-01T00:00:00+00:00"), (1001, "Kari", "2025-01-01")],
+        )
+        conn.execute(
+            "INSERT INTO rings (slug, name, timezone, locale, currency, created_at) "
+            "VALUES ('nittedal', 'REKO Nittedal', 'Europe/Oslo', 'nb', 'NOK', '2025-01-01')"
+        )
+    db = await Database(path).connect()
+    try:
+        users = await db.fetchall("SELECT id, unreachable_at IS NOT NULL FROM users ORDER BY id")
+        archived = await db.fetchone("SELECT archived_at FROM rings")
+    finally:
+        await db.close()
+
+    assert [tuple(row) for row in users] == [(-101, 1), (1001, 0)]
+    assert archived is not None and archived[0] is None

@@ -57,7 +57,9 @@ def menu_rows(ring: Ring, *, many: bool, operator: bool = False) -> Rows:
         ],
         [button(_("🔗 Invite link and QR code"), RingScreen(ring.id, "inv"))],
     ]
-    if operator:
+    if operator and ring.archived:
+        rows.append([button(_("♻️ Bring it back"), RingLifecycle(ring.id, "unarch"))])
+    elif operator:
         rows.append([button(_("🗄 Archive this ring"), RingLifecycle(ring.id, "arch"))])
     if many:
         rows.append([button(_("◀️ All rings"), AdminHome(0))])
