@@ -128,6 +128,7 @@ async def test_an_invitation_makes_its_opener_admin_of_the_ring_they_set_up_once
         async with services.db.read() as tx:
             stored = await tx.fetchall("SELECT token_hash, used_by FROM ring_invitations")
 
+    assert len(payload) <= 64  # Telegram's limit for a start parameter
     assert "virker én gang, til mandag 7. desember 2026" in shown
     assert invited.startswith("✉️ Du er invitert til å starte en REKO-ring.")
     assert question == "Hva heter ringen? For eksempel: REKO Nittedal"
@@ -153,6 +154,13 @@ async def test_an_expired_invitation_is_refused(
 
     assert expired.startswith("Denne invitasjonslenken har gått ut. Be om en ny.")
     assert rings == []
+
+
+async def test_a_made_up_invitation_is_refused(settings: Settings, clock: MovableClock) -> None:
+    async with admin_bot(settings, clock) as bot:
+        await bot.send(OLA, "/start invite-" + "A" * 32)
+
+    assert last(bot, OLA).startswith("Denne invitasjonslenken er ikke gyldig.")
 
 
 async def test_an_invitation_that_runs_out_while_the_form_is_open_creates_no_ring(

@@ -1,6 +1,8 @@
 """Ring admins: who may run a ring, creating rings, their settings, admins and invite link.
 
-Only the operator's ``REKOBOT_ADMIN_IDS`` may create rings; they are admins of every ring.
+Only the operator's ``REKOBOT_ADMIN_IDS`` may create rings here; they are admins of every
+ring. Anyone else sets one up through an invitation (``services/invitations.py``), which
+shares ``insert_ring``.
 A ring's own admins are its members marked ``is_admin``. Every method takes the acting user's
 id and checks it again, so a forged or stale button changes nothing. Every change is written
 to the audit log.
