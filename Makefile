@@ -7,7 +7,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-stamp
 LOCALES := locales
 POT    := $(LOCALES)/messages.pot
 
-.PHONY: run test lint typecheck pytest migrate demo-data extract update-catalogs compile-catalogs catalogs bench clean
+.PHONY: run test lint typecheck pytest migrate demo demo-data extract update-catalogs compile-catalogs catalogs bench clean
 
 # The venv is (re)built whenever pyproject.toml changes. Running the bot needs only the
 # runtime dependencies ($(RUNTIME_STAMP)); everything else adds the dev extra ($(STAMP)), so a
@@ -40,8 +40,15 @@ pytest: $(STAMP)
 migrate: $(RUNTIME_STAMP)
 	$(BIN)/rekobot migrate
 
+# The demo ring lives in a database of its own, never in the real one (REKOBOT_DATABASE).
+DEMO_DATABASE ?= demo.sqlite3
+
 demo-data: $(RUNTIME_STAMP)
-	$(BIN)/rekobot demo-data
+	REKOBOT_DATABASE=$(DEMO_DATABASE) $(BIN)/rekobot migrate
+	REKOBOT_DATABASE=$(DEMO_DATABASE) $(BIN)/rekobot demo-data
+
+demo: demo-data
+	REKOBOT_DATABASE=$(DEMO_DATABASE) $(BIN)/rekobot run
 
 # --- message catalogs -------------------------------------------------------
 # extract: code -> messages.pot; update-catalogs: code -> pot -> every <lang>/messages.po;

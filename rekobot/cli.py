@@ -63,11 +63,15 @@ def cmd_migrate(settings: Settings) -> int:
     return 0
 
 
-def cmd_demo_data(settings: Settings) -> int:
-    """Create (or refresh) the demo ring "REKO Nittedal"."""
-    from rekobot.demo import load_demo
+def cmd_demo_data(settings: Settings, force: bool = False) -> int:
+    """Create (or refresh) the demo ring "REKO Nittedal", refusing a database with real rings."""
+    from rekobot.demo import OtherRingsPresent, load_demo
 
-    summary = asyncio.run(load_demo(settings))
+    try:
+        summary = asyncio.run(load_demo(settings, force=force))
+    except OtherRingsPresent as exc:
+        print(f"rekobot: {exc}", file=sys.stderr)
+        return 1
     print(summary)
     return 0
 
@@ -173,7 +177,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the bot (long polling); stop with Ctrl-C or SIGTERM")
     sub.add_parser("migrate", help="create or upgrade the database")
-    sub.add_parser("demo-data", help="create the demo ring REKO Nittedal (safe to repeat)")
+    demo_parser = sub.add_parser(
+        "demo-data",
+        help="create the demo ring REKO Nittedal (safe to repeat); refuses a database that "
+        "holds other rings",
+    )
+    demo_parser.add_argument(
+        "--force", action="store_true", help="add the demo ring even beside other rings"
+    )
     backup_parser = sub.add_parser(
         "backup", help="copy the database, even while the bot runs, and check the copy"
     )
@@ -213,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_restore(settings, args.path)
         if args.command == "check":
             return cmd_check(settings, args.quick)
+        if args.command == "demo-data":
+            return cmd_demo_data(settings, args.force)
         return COMMANDS[args.command](settings)
     except DatabaseProblem as exc:
         print(f"rekobot: {exc}", file=sys.stderr)

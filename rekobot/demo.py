@@ -2,6 +2,14 @@
 
 Running it again adds only what is missing: the ring, places, producers and products are found
 by name, and pickups by their start time, so nothing is duplicated.
+
+The demo belongs in a database of its own (``make demo`` uses ``demo.sqlite3``): ``seed``
+refuses a database that holds any other ring unless forced, so real customers are never offered
+a made-up ring. Its producers are owned by made-up users with negative ids (Telegram user ids
+are positive, so no real person can be one) that are marked unreachable: the outbox marks
+anything queued for an unreachable user as blocked without calling Telegram, and only a user
+writing to the bot clears the mark, which a made-up id never does. So digests and notices for
+the demo producers are recorded, never sent.
 """
 
 from __future__ import annotations
@@ -20,6 +28,11 @@ from storage import rings as ring_store
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
+
+
+class OtherRingsPresent(RuntimeError):
+    """The database already holds real rings; the demo ring would show up among them."""
+
 
 SLUG = "nittedal"
 TIMEZONE = "Europe/Oslo"
@@ -75,7 +88,7 @@ class DemoProducer:
     products: tuple[DemoProduct, ...]
 
 
-# Demo producers are owned by negative ids: no real Telegram user, and no notes are sent.
+# Demo producers are owned by negative ids: never a Telegram user, marked unreachable (above).
 PRODUCERS = (
     DemoProducer(
         -101,
@@ -158,7 +171,7 @@ def pickup_dates(today: date, count: int = 3) -> list[date]:
 
 
 async def _ring(tx: Transaction, now: datetime) -> int:
-    ring = await ring_store.ring_by_slug(tx, SLUG)
+    ring = await ring_store.ring_by_slug(tx, SLUG, include_archived=True)
     if ring is not None:
         return ring.id
     return await ring_store.create_ring(
@@ -194,8 +207,9 @@ async def _place(tx: Transaction, ring_id: int, place: tuple[str, str, float, fl
 
 async def _producer(tx: Transaction, ring_id: int, spec: DemoProducer, now: datetime) -> int:
     await tx.execute(
-        "INSERT OR IGNORE INTO users (id, first_name, created_at) VALUES (?, ?, ?)",
-        (spec.owner_id, spec.name, to_db(now)),
+        "INSERT INTO users (id, first_name, created_at, unreachable_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET unreachable_at = COALESCE(unreachable_at, ?)",
+        (spec.owner_id, spec.name, to_db(now), to_db(now), to_db(now)),
     )
     found = await tx.scalar(
         "SELECT id FROM producers WHERE owner_user_id = ? AND name = ?", (spec.owner_id, spec.name)
@@ -256,11 +270,31 @@ async def _pickup(tx: Transaction, ring_id: int, location_id: int, on: date, now
     )
 
 
-async def seed(db: Database, clock: Clock = utcnow) -> str:
-    """Create whatever of the demo ring is missing; return a one-paragraph summary."""
+async def other_rings(tx: Transaction) -> list[str]:
+    """Return the link codes of the rings that are not the demo ring."""
+    rows = await tx.fetchall(
+        "SELECT slug FROM rings WHERE slug != ? COLLATE NOCASE ORDER BY slug", (SLUG,)
+    )
+    return [row["slug"] for row in rows]
+
+
+async def seed(db: Database, clock: Clock = utcnow, *, force: bool = False) -> str:
+    """Create whatever of the demo ring is missing; return a one-paragraph summary.
+
+    Refuses (``OtherRingsPresent``) a database that holds other rings, unless ``force``.
+    """
     now = clock()
     today = now.astimezone(ZoneInfo(TIMEZONE)).date()
     async with db.transaction() as tx:
+        others = await other_rings(tx)
+        if others and not force:
+            raise OtherRingsPresent(
+                f"{db.path} already holds {len(others)} other ring(s) ({', '.join(others[:5])}), "
+                "so the demo ring would be offered to real customers and its made-up producers "
+                "would sit among real ones. Use a database of its own: `make demo`, or "
+                "REKOBOT_DATABASE=demo.sqlite3 rekobot demo-data. To add it here anyway: "
+                "rekobot demo-data --force."
+            )
         ring_id = await _ring(tx, now)
         await ring_store.set_categories(tx, ring_id, CATEGORIES)
         places = [await _place(tx, ring_id, place) for place in PLACES]
@@ -294,11 +328,11 @@ async def seed(db: Database, clock: Clock = utcnow) -> str:
     )
 
 
-async def load_demo(settings: Settings) -> str:
+async def load_demo(settings: Settings, *, force: bool = False) -> str:
     """Open the configured database and seed the demo ring."""
     db = Database(settings.database)
     await db.connect()
     try:
-        return await seed(db)
+        return await seed(db, force=force)
     finally:
         await db.close()

@@ -47,6 +47,8 @@ class Ring(Model):
     currency: str
     deadline_hours: int = 36
     evening_reminder_time: time = time(19, 0)
+    #: An archived ring is hidden from customers and gets no sweeps (an operator can undo it).
+    archived: bool = False
 
 
 class Membership(Model):

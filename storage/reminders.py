@@ -13,10 +13,14 @@ REMINDER_COLUMNS = {"evening": "evening_reminder_sent_at", "hour": "hour_reminde
 
 
 async def pickups_starting_between(tx: Transaction, start: datetime, end: datetime) -> list[Pickup]:
-    """Return scheduled pickups that start after ``start`` and no later than ``end``."""
+    """Return scheduled pickups that start after ``start`` and no later than ``end``.
+
+    Pickups of an archived ring are left out: an archived ring gets no reminders.
+    """
     rows = await tx.fetchall(
         f"""{PICKUP_SELECT}
         WHERE p.status = 'scheduled' AND p.starts_at > ? AND p.starts_at <= ?
+          AND p.ring_id NOT IN (SELECT id FROM rings WHERE archived_at IS NOT NULL)
         ORDER BY p.starts_at""",
         (to_db(start), to_db(end)),
     )

@@ -1,4 +1,4 @@
-"""Rings, their categories and pickup places."""
+"""Rings, their categories and pickup places; archiving a ring and deleting it for good."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def ring_from_row(row: aiosqlite.Row) -> Ring:
         currency=row["currency"],
         deadline_hours=row["deadline_hours"],
         evening_reminder_time=time.fromisoformat(row["evening_reminder_time"]),
+        archived=row["archived_at"] is not None,
     )
 
 
@@ -46,16 +47,95 @@ async def get_ring(tx: Transaction, ring_id: int) -> Ring | None:
     return None if row is None else ring_from_row(row)
 
 
-async def ring_by_slug(tx: Transaction, slug: str) -> Ring | None:
-    """Return a ring by its deep-link slug (case-insensitive)."""
-    row = await tx.fetchone("SELECT * FROM rings WHERE slug = ? COLLATE NOCASE", (slug,))
+async def ring_by_slug(
+    tx: Transaction, slug: str, *, include_archived: bool = False
+) -> Ring | None:
+    """Return a ring by its deep-link slug (case-insensitive); archived ones only if asked."""
+    row = await tx.fetchone(
+        "SELECT * FROM rings WHERE slug = ? COLLATE NOCASE AND (? OR archived_at IS NULL)",
+        (slug, include_archived),
+    )
     return None if row is None else ring_from_row(row)
 
 
 async def all_rings(tx: Transaction) -> list[Ring]:
-    """Return every ring, by name."""
-    rows = await tx.fetchall("SELECT * FROM rings ORDER BY name")
+    """Return every ring that is not archived, by name."""
+    rows = await tx.fetchall("SELECT * FROM rings WHERE archived_at IS NULL ORDER BY name")
     return [ring_from_row(row) for row in rows]
+
+
+async def archived_rings(tx: Transaction) -> list[Ring]:
+    """Return the archived rings, by name."""
+    rows = await tx.fetchall("SELECT * FROM rings WHERE archived_at IS NOT NULL ORDER BY name")
+    return [ring_from_row(row) for row in rows]
+
+
+async def ring_count(tx: Transaction) -> int:
+    """How many rings there are, archived ones included."""
+    return int(await tx.scalar("SELECT COUNT(*) FROM rings") or 0)
+
+
+async def set_archived(tx: Transaction, ring_id: int, archived_at: datetime | None) -> bool:
+    """Archive a ring (or bring it back with None); False when it already was so."""
+    changed = await tx.execute(
+        "UPDATE rings SET archived_at = ? WHERE id = ? AND (archived_at IS NULL) = ?",
+        (None if archived_at is None else to_db(archived_at), ring_id, archived_at is not None),
+    )
+    return changed == 1
+
+
+async def delete_ring(tx: Transaction, ring_id: int) -> dict[str, int]:
+    """Delete a ring and everything that belongs only to it; return counts of what went.
+
+    The schema cascades from ``rings`` to its places, pickups, categories, memberships,
+    producer links, broadcasts and audit entries, but orders, order lines and offers refer to
+    pickups and offers without a cascade (so a pickup with orders cannot vanish by accident).
+    They go first, children before parents. Producers belong to their owners and may sell
+    elsewhere, so they are kept, except the demo's made-up ones (negative owner ids) that sold
+    only here; their users go with them.
+    """
+    pickups = "SELECT id FROM pickups WHERE ring_id = :ring"
+    counts = {
+        "orders": await tx.execute(
+            f"DELETE FROM orders WHERE pickup_id IN ({pickups})", {"ring": ring_id}
+        ),
+        "broadcasts": await tx.execute(
+            "DELETE FROM broadcasts WHERE ring_id = :ring", {"ring": ring_id}
+        ),
+        "pickups": await tx.execute("DELETE FROM pickups WHERE ring_id = :ring", {"ring": ring_id}),
+        "places": await tx.execute(
+            "DELETE FROM locations WHERE ring_id = :ring", {"ring": ring_id}
+        ),
+    }
+    made_up = await tx.fetchall(
+        """
+        SELECT pr.producer_id FROM producer_rings pr JOIN producers p ON p.id = pr.producer_id
+        WHERE pr.ring_id = :ring AND p.owner_user_id < 0 AND NOT EXISTS (
+            SELECT 1 FROM producer_rings other
+            WHERE other.producer_id = pr.producer_id AND other.ring_id != :ring)
+        """,
+        {"ring": ring_id},
+    )
+    counts["rings"] = await tx.execute("DELETE FROM rings WHERE id = :ring", {"ring": ring_id})
+    counts["demo_producers"] = 0
+    for row in made_up:
+        counts["demo_producers"] += await tx.execute(
+            "DELETE FROM producers WHERE id = ? AND NOT EXISTS ("
+            "SELECT 1 FROM offers o JOIN products pd ON pd.id = o.product_id "
+            "WHERE pd.producer_id = producers.id)",
+            (row["producer_id"],),
+        )
+    await tx.execute(
+        """
+        DELETE FROM users WHERE id < 0
+          AND NOT EXISTS (SELECT 1 FROM producers WHERE owner_user_id = users.id)
+          AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = users.id)
+          AND NOT EXISTS (SELECT 1 FROM orders WHERE user_id = users.id)
+          AND NOT EXISTS (SELECT 1 FROM broadcasts WHERE author_user_id = users.id)
+          AND NOT EXISTS (SELECT 1 FROM producer_rings WHERE decided_by = users.id)
+        """
+    )
+    return counts
 
 
 async def categories(tx: Transaction, ring_id: int) -> list[tuple[int, str]]:

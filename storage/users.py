@@ -86,11 +86,12 @@ async def join_ring(tx: Transaction, *, user_id: int, ring_id: int, now: datetim
 
 
 async def memberships(tx: Transaction, user_id: int) -> list[Membership]:
-    """Return the rings a user belongs to, by name."""
+    """Return the rings a user belongs to, by name (archived rings are hidden)."""
     rows = await tx.fetchall(
         """
         SELECT r.*, m.is_admin, m.blocked_at FROM memberships m
-        JOIN rings r ON r.id = m.ring_id WHERE m.user_id = ? ORDER BY r.name
+        JOIN rings r ON r.id = m.ring_id AND r.archived_at IS NULL
+        WHERE m.user_id = ? ORDER BY r.name
         """,
         (user_id,),
     )

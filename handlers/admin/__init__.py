@@ -36,12 +36,30 @@ ANSWERS = (filters.TEXT & ~filters.COMMAND) | filters.LOCATION | filters.PHOTO
 def register(application: RekoApplication) -> None:
     """Add the admin conversation, the stop button of broadcasts, and /admin to the menu."""
     # Imported here: the screens use the outbox's sender, which uses this package's progress.
-    from handlers.admin import broadcasts, forms, members, menu, navigation, pickups, places
+    from handlers.admin import (
+        broadcasts,
+        forms,
+        invitations,
+        members,
+        menu,
+        navigation,
+        pickups,
+        places,
+        ring_archive,
+    )
+    from handlers.customer.start import setup_starts
 
+    admin_ids = application.bot_data.services.settings.admin_ids
     entry_points: list[BaseHandler[Update, Ctx, object]] = [
         CommandHandler("admin", menu.admin_command, filters.ChatType.PRIVATE),
+        # An invitation link, or an operator's /start: the new-ring form may follow.
+        CommandHandler(
+            "start", invitations.setup_start, filters.ChatType.PRIVATE & setup_starts(admin_ids)
+        ),
         menu.admin_home,
         menu.new_ring,
+        invitations.new_invitation,
+        ring_archive.ring_lifecycle,
         navigation.ring_screen,
         navigation.open_form,
         places.place_screen,

@@ -83,3 +83,16 @@ class MemberScreen(Callback, prefix="amact"):
     ring_id: int
     user_id: int
     action: str
+
+
+@dataclasses.dataclass(frozen=True)
+class NewInvitation(Callback, prefix="ainvite"):
+    """Make a one-time link that lets someone set up a ring of their own (operators only)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RingLifecycle(Callback, prefix="alife"):
+    """Archiving and deleting: list (archived rings), show, arch, archok, unarch, del."""
+
+    ring_id: int
+    action: str

@@ -7,15 +7,23 @@ import io
 import segno
 from telegram import InlineKeyboardButton, InputFile, Update
 
-from handlers.admin.buttons import AdminHome, MemberList, MemberScreen, NewRing, RingScreen
+from handlers.admin.buttons import (
+    AdminHome,
+    MemberList,
+    MemberScreen,
+    NewInvitation,
+    NewRing,
+    RingLifecycle,
+    RingScreen,
+)
 from handlers.admin.forms import END, close_form, start_form
+from handlers.admin.rings import new_ring_draft
 from handlers.context import Ctx, current_user
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import NotAllowed
 from rekobot.i18n import _
 from rekobot.models import Ring
-from rekobot.services.rings_admin import ZONE_CURRENCY
 
 Rows = list[list[InlineKeyboardButton]]
 
@@ -32,7 +40,7 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
-def menu_rows(ring: Ring, *, many: bool) -> Rows:
+def menu_rows(ring: Ring, *, many: bool, operator: bool = False) -> Rows:
     """The ring's admin menu."""
     rows = [
         [
@@ -49,6 +57,10 @@ def menu_rows(ring: Ring, *, many: bool) -> Rows:
         ],
         [button(_("🔗 Invite link and QR code"), RingScreen(ring.id, "inv"))],
     ]
+    if operator and ring.archived:
+        rows.append([button(_("♻️ Bring it back"), RingLifecycle(ring.id, "unarch"))])
+    elif operator:
+        rows.append([button(_("🗄 Archive this ring"), RingLifecycle(ring.id, "arch"))])
     if many:
         rows.append([button(_("◀️ All rings"), AdminHome(0))])
     return rows
@@ -63,17 +75,15 @@ async def show_ring_menu(update: Update, context: Ctx, ring: Ring) -> None:
     """Show what an admin can do in a ring."""
     services = context.bot_data.services
     user = current_user()
-    many = (
-        services.ring_admin.is_operator(user.id)
-        or len(await services.ring_admin.admin_rings(user.id)) > 1
-    )
+    operator = services.ring_admin.is_operator(user.id)
+    many = operator or len(await services.ring_admin.admin_rings(user.id)) > 1
     text = "\n".join(
         [
             _("⚙️ <b>{ring}</b> — admin").format(ring=esc(ring.name)),
             _("What do you want to do?"),
         ]
     )
-    await show(update, context, text, menu_rows(ring, many=many))
+    await show(update, context, text, menu_rows(ring, many=many, operator=operator))
 
 
 async def show_rings(update: Update, context: Ctx) -> None:
@@ -83,11 +93,7 @@ async def show_rings(update: Update, context: Ctx) -> None:
     rings = await services.ring_admin.admin_rings(user.id)
     operator = services.ring_admin.is_operator(user.id)
     if not rings and not operator:
-        await show(
-            update,
-            context,
-            _("You are not an admin of any REKO ring. Ask your ring's admin to make you one."),
-        )
+        await show(update, context, not_an_admin(user.id))
         return
     if len(rings) == 1 and not operator:
         await show_ring_menu(update, context, rings[0])
@@ -95,8 +101,30 @@ async def show_rings(update: Update, context: Ctx) -> None:
     rows = [[button(ring.name, AdminHome(ring.id))] for ring in rings]
     if operator:
         rows.append([button(_("➕ New ring"), NewRing())])
+        rows.append([button(_("✉️ Invitation to set up a ring"), NewInvitation())])
+        archived = await services.ring_archive.archived(user.id)
+        if archived:
+            label = _("🗄 Archived rings ({n})").format(n=len(archived))
+            rows.append([button(label, RingLifecycle(0, "list"))])
     text = _("Which ring?") if rings else _("There is no ring yet. Create the first one:")
     await show(update, context, _("⚙️ <b>Admin</b>") + "\n" + text, rows)
+
+
+def not_an_admin(user_id: int) -> str:
+    """Say who may run a ring, with the user's own id to pass on."""
+    return "\n".join(
+        [
+            _(
+                "You are not an admin of any REKO ring. Your Telegram id is <code>{id}</code>."
+            ).format(id=user_id),
+            _(
+                "To run this bot, put that id in REKOBOT_ADMIN_IDS on the server and restart "
+                "it. To set up a ring of your own, ask the bot's operator for an invitation "
+                "link; to help run a ring, ask its admin to make you one."
+            ),
+            _("/start finds your ring."),
+        ]
+    )
 
 
 async def admin_command(update: Update, context: Ctx) -> int:
@@ -125,11 +153,7 @@ async def new_ring(update: Update, context: Ctx, data: NewRing) -> int:
     user = current_user()
     if not services.ring_admin.is_operator(user.id):
         raise NotAllowed()
-    draft = {
-        "timezone": services.settings.timezone,
-        "locale": services.settings.default_locale,
-        "currency": ZONE_CURRENCY.get(services.settings.timezone, "NOK"),
-    }
+    draft = new_ring_draft(context)
     return await start_form(update, context, "ring", user_id=user.id, ring_id=0, draft=draft)
 
 

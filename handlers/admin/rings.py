@@ -27,6 +27,7 @@ from rekobot.services.rings_admin import (
     CURRENCIES,
     TIMEZONES,
     USUAL_CATEGORIES,
+    ZONE_CURRENCY,
     RingDraft,
     RingField,
     parse_ring_field,
@@ -164,19 +165,34 @@ class RingForm(Form):
         services = context.bot_data.services
         ring = await services.ring_admin.create_ring(current_user().id, self.draft(state))
         close_form(context)
-        text = "\n".join(
-            [
-                _("✅ <b>{ring}</b> is created.").format(ring=esc(ring.name)),
-                _("Next: add a pickup place, then plan the first pickup."),
-            ]
-        )
-        rows = [
-            [button(_("📍 Add a pickup place"), StartForm("place", ring.id, 0))],
-            [button(_("🔗 Invite link and QR code"), RingScreen(ring.id, "inv"))],
-            [button(_("⚙️ Ring menu"), AdminHome(ring.id))],
-        ]
-        await show(update, context, text, rows)
+        await show_created(update, context, ring)
         return END
+
+
+async def show_created(update: Update, context: Ctx, ring: Ring) -> None:
+    """Say the ring exists and what to do next."""
+    text = "\n".join(
+        [
+            _("✅ <b>{ring}</b> is created.").format(ring=esc(ring.name)),
+            _("Next: add a pickup place, then plan the first pickup."),
+        ]
+    )
+    rows = [
+        [button(_("📍 Add a pickup place"), StartForm("place", ring.id, 0))],
+        [button(_("🔗 Invite link and QR code"), RingScreen(ring.id, "inv"))],
+        [button(_("⚙️ Ring menu"), AdminHome(ring.id))],
+    ]
+    await show(update, context, text, rows)
+
+
+def new_ring_draft(context: Ctx) -> dict[str, str]:
+    """What a new ring starts with: the bot's time zone, language and the zone's currency."""
+    settings = context.bot_data.services.settings
+    return {
+        "timezone": settings.timezone,
+        "locale": settings.default_locale,
+        "currency": ZONE_CURRENCY.get(settings.timezone, "NOK"),
+    }
 
 
 class RingSettingsForm(RingForm):

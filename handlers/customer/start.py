@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CommandHandler, filters
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -14,6 +14,7 @@ from handlers.text import esc
 from rekobot.errors import NoRing, Refusal, UnknownRing
 from rekobot.i18n import LANGUAGE_NAMES, _, available_locales, set_locale
 from rekobot.models import Ring
+from rekobot.services.invitations import PAYLOAD_PATTERN as INVITATION_PAYLOAD
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,9 +84,50 @@ async def start(update: Update, context: Ctx) -> None:
         await refuse(update, context, refusal)
         return
     if not rings:
-        await show(update, context, _("There are no REKO rings here yet. Ask your ring's admin."))
+        await show(update, context, no_rings(context, user.id))
         return
     await show(update, context, _("Welcome! Pick your REKO ring:"), ring_buttons(rings))
+
+
+def no_rings(context: Ctx, user_id: int) -> str:
+    """Say there is no ring to join, and what each kind of person can do about it."""
+    if context.bot_data.services.ring_admin.is_operator(user_id):
+        return _("There is no open REKO ring. Open /admin to create one or bring one back.")
+    return "\n".join(
+        [
+            _("There are no REKO rings here yet. Your Telegram id is <code>{id}</code>.").format(
+                id=user_id
+            ),
+            _(
+                "If you run this bot, put that id in REKOBOT_ADMIN_IDS on the server and "
+                "restart it. To set up a ring, ask the bot's operator for an invitation link."
+            ),
+        ]
+    )
+
+
+def setup_starts(admin_ids: frozenset[int]) -> filters.BaseFilter:
+    """The /start messages the admin side takes: an invitation link, or an operator's bare one.
+
+    Either may open the new-ring form, which must run inside the admin conversation.
+    """
+    invitation = filters.Regex(rf"^/start(@\w+)?\s+{INVITATION_PAYLOAD}\s*$")
+    operator = filters.User(user_id=admin_ids, allow_empty=False) & filters.Regex(
+        r"^/start(@\w+)?\s*$"
+    )
+    return invitation | operator
+
+
+async def my_id(update: Update, context: Ctx) -> None:
+    """Tell the user their Telegram id (what an operator puts in REKOBOT_ADMIN_IDS)."""
+    text = "\n".join(
+        [
+            _("Your Telegram id is <code>{id}</code>.").format(id=current_user().id),
+            _("The bot's operator puts it in REKOBOT_ADMIN_IDS to let you run the bot."),
+            _("/start finds your ring, /help explains the bot."),
+        ]
+    )
+    await show(update, context, text)
 
 
 def _switch_rows(count: int) -> list[list[InlineKeyboardButton]]:
@@ -121,6 +163,7 @@ async def help_command(update: Update, context: Ctx) -> None:
             _("5. Bring your order number to the pickup; you pay the producers directly."),
             "",
             _("/language changes the language. /start switches your REKO ring."),
+            _("/id shows your Telegram id, for the bot's operator."),
         ]
     )
     await show(update, context, text)
@@ -164,7 +207,11 @@ async def not_understood(update: Update, context: Ctx) -> None:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add these handlers."""
-    application.add_handler(CommandHandler("start", start))
+    admin_ids = application.bot_data.services.settings.admin_ids
+    # Invitation links and an operator's /start go to the admin conversation instead.
+    setup = filters.ChatType.PRIVATE & setup_starts(admin_ids)
+    application.add_handler(CommandHandler("start", start, ~setup))
+    application.add_handler(CommandHandler("id", my_id))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("language", language))
     application.add_handler(pick_ring)

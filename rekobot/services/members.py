@@ -118,7 +118,7 @@ class Members:
         """Join (or switch to) a ring picked from a list."""
         async with self.db.transaction() as tx:
             ring = await ring_store.get_ring(tx, ring_id)
-            if ring is None:
+            if ring is None or ring.archived:
                 raise NotFound()
             return await self._join(tx, user_id, ring)
 

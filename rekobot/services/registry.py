@@ -12,6 +12,7 @@ from rekobot.services.catalog import Catalog
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.digests import Digests
 from rekobot.services.handover import Handover
+from rekobot.services.invitations import Invitations
 from rekobot.services.members import Members
 from rekobot.services.members_admin import MemberAdmin
 from rekobot.services.offers import Offers
@@ -21,6 +22,7 @@ from rekobot.services.pickups_admin import PickupAdmin
 from rekobot.services.places_admin import PlaceAdmin
 from rekobot.services.producers import Producers
 from rekobot.services.reminders import Reminders
+from rekobot.services.ring_archive import RingArchive
 from rekobot.services.rings_admin import RingAdmin
 from rekobot.services.shop import Shop
 from rekobot.settings import Settings
@@ -41,6 +43,8 @@ class Services:
     deliveries: Deliveries = field(init=False)
     reminders: Reminders = field(init=False)
     ring_admin: RingAdmin = field(init=False)
+    invitations: Invitations = field(init=False)
+    ring_archive: RingArchive = field(init=False)
     place_admin: PlaceAdmin = field(init=False)
     pickup_admin: PickupAdmin = field(init=False)
     member_admin: MemberAdmin = field(init=False)
@@ -70,6 +74,8 @@ class Services:
         self.ring_admin = RingAdmin(
             self.db, self.members, admin_ids=self.settings.admin_ids, clock=self.clock
         )
+        self.invitations = Invitations(self.db, self.ring_admin, clock=self.clock)
+        self.ring_archive = RingArchive(self.db, self.ring_admin, clock=self.clock)
         self.place_admin = PlaceAdmin(self.db, self.ring_admin, clock=self.clock)
         self.pickup_admin = PickupAdmin(
             self.db, self.ring_admin, self.members, self.deliveries, clock=self.clock

@@ -1,6 +1,8 @@
 """Ring admins: who may run a ring, creating rings, their settings, admins and invite link.
 
-Only the operator's ``REKOBOT_ADMIN_IDS`` may create rings; they are admins of every ring.
+Only the operator's ``REKOBOT_ADMIN_IDS`` may create rings here; they are admins of every
+ring. Anyone else sets one up through an invitation (``services/invitations.py``), which
+shares ``insert_ring``.
 A ring's own admins are its members marked ``is_admin``. Every method takes the acting user's
 id and checks it again, so a forged or stale button changes nothing. Every change is written
 to the audit log.
@@ -13,7 +15,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
-from datetime import time
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -311,39 +313,8 @@ class RingAdmin:
         if not self.is_operator(user_id):
             log.warning("user %s tried to create a ring", user_id)
             raise NotAllowed()
-        name = parse_name(draft.name)
-        slug = parse_slug(draft.slug)
-        now = self.clock()
         async with self.db.transaction() as tx:
-            if await admin_store.slug_taken(tx, slug):
-                raise SlugTaken()
-            ring_id = await ring_store.create_ring(
-                tx,
-                slug=slug,
-                name=name,
-                timezone=parse_timezone(draft.timezone),
-                locale=parse_locale(draft.locale),
-                currency=parse_currency(draft.currency),
-                deadline_hours=draft.deadline_hours,
-                description=draft.description,
-                now=now,
-            )
-            reminder = parse_time_of_day(draft.evening_reminder_time).strftime("%H:%M")
-            await admin_store.update_ring(tx, ring_id, {"evening_reminder_time": reminder})
-            if draft.categories:
-                await ring_store.set_categories(tx, ring_id, draft.categories)
-            await user_store.join_ring(tx, user_id=user_id, ring_id=ring_id, now=now)
-            await admin_store.set_admin(tx, ring_id, user_id, True)
-            await admin_store.audit(
-                tx,
-                ring_id=ring_id,
-                user_id=user_id,
-                action="ring.created",
-                detail=draft.to_json(),
-                now=now,
-            )
-            ring = await ring_store.get_ring(tx, ring_id)
-        assert ring is not None
+            ring = await insert_ring(tx, user_id=user_id, draft=draft, now=self.clock())
         log.info("ring %s (%s) created by %s", ring.id, ring.slug, user_id)
         return ring
 
@@ -416,3 +387,46 @@ class RingAdmin:
             target_id,
             ring_id,
         )
+
+
+async def insert_ring(
+    tx: Transaction,
+    *,
+    user_id: int,
+    draft: RingDraft,
+    now: datetime,
+    audit_detail: dict[str, Any] | None = None,
+) -> Ring:
+    """Create a ring from a checked draft, its creator as its admin, and audit it."""
+    name = parse_name(draft.name)
+    slug = parse_slug(draft.slug)
+    if await admin_store.slug_taken(tx, slug):
+        raise SlugTaken()
+    ring_id = await ring_store.create_ring(
+        tx,
+        slug=slug,
+        name=name,
+        timezone=parse_timezone(draft.timezone),
+        locale=parse_locale(draft.locale),
+        currency=parse_currency(draft.currency),
+        deadline_hours=draft.deadline_hours,
+        description=draft.description,
+        now=now,
+    )
+    reminder = parse_time_of_day(draft.evening_reminder_time).strftime("%H:%M")
+    await admin_store.update_ring(tx, ring_id, {"evening_reminder_time": reminder})
+    if draft.categories:
+        await ring_store.set_categories(tx, ring_id, draft.categories)
+    await user_store.join_ring(tx, user_id=user_id, ring_id=ring_id, now=now)
+    await admin_store.set_admin(tx, ring_id, user_id, True)
+    await admin_store.audit(
+        tx,
+        ring_id=ring_id,
+        user_id=user_id,
+        action="ring.created",
+        detail={**draft.to_json(), **(audit_detail or {})},
+        now=now,
+    )
+    ring = await ring_store.get_ring(tx, ring_id)
+    assert ring is not None
+    return ring
