@@ -1,5 +1,5 @@
 -- A first run that leads somewhere: rings can be archived, and an operator can invite someone
--- to set up their own ring with a one-time link. (Meant as 0005 once merged with 0002–0004.)
+-- to set up their own ring with a one-time link.
 
 -- An archived ring is hidden from customers and gets no sweeps; its data is kept.
 ALTER TABLE rings ADD COLUMN archived_at TEXT;
