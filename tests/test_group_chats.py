@@ -7,6 +7,7 @@ command the bot knows in the ring's Telegram group and press every kind of butto
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -146,7 +147,7 @@ async def test_every_kind_of_button_pressed_in_a_group_gets_an_alert_and_shows_n
             (user, ":".join([prefix, *("1" if f.type in (int, "int") else "show" for f in fields)]))
             for user in (KARI, ANNE)
             for prefix, cls in sorted(callbacks._REGISTRY.items())
-            for fields in [callbacks.dataclasses.fields(cls)]
+            for fields in [dataclasses.fields(cls)]
         ]
         garbage = [(KARI, "zzz:1"), (ANNE, "amenu"), (KARI, "")]
         assert len(real) >= 5 and len(forged) >= 2 * 20
