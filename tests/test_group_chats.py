@@ -32,8 +32,7 @@ POINTER = {
     "en": "I show orders and ring details only in a private chat. Tap the button to open it.",
 }
 ALERT = {
-    "nb": f"Dette virker bare i den private chatten med meg: åpne @{BOT_USERNAME} "
-    "og send /start.",
+    "nb": f"Dette virker bare i den private chatten med meg: åpne @{BOT_USERNAME} og send /start.",
     "en": f"This works only in the private chat with me: open @{BOT_USERNAME} and send /start.",
 }
 
@@ -115,9 +114,7 @@ async def test_start_with_a_ring_in_a_group_links_to_the_private_chat_with_that_
 ) -> None:
     async with running_bot(settings, clock) as bot:
         joined = await bot.feed(bot.factory.message(KARI, "/start testby", chat_id=SMALL_GROUP))
-        odd = await bot.feed(
-            bot.factory.message(KARI, "/start <b>x</b>&", chat_id=SMALL_GROUP)
-        )
+        odd = await bot.feed(bot.factory.message(KARI, "/start <b>x</b>&", chat_id=SMALL_GROUP))
         members = await bot.app.bot_data.services.db.fetchall("SELECT user_id FROM memberships")
 
     assert pointer_of(group_calls(joined, SMALL_GROUP)[0])[1][0][0][1] == (

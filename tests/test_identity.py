@@ -79,9 +79,7 @@ async def order_state(path: Path) -> dict[str, object]:
     """What the database holds about orders, carts and users, read from outside the bot."""
     with sqlite3.connect(path) as conn:
         return {
-            "orders": conn.execute(
-                "SELECT id, user_id, status FROM orders ORDER BY id"
-            ).fetchall(),
+            "orders": conn.execute("SELECT id, user_id, status FROM orders ORDER BY id").fetchall(),
             "lines": conn.execute(
                 "SELECT order_id, offer_id, quantity FROM order_lines ORDER BY order_id, offer_id"
             ).fetchall(),
