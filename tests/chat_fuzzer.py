@@ -451,3 +451,18 @@ class Fuzzer:
             self.inputs += 1
         self.stories += 1
         self.problems += [f"after {step.name}: {p}" for p in await problems(self.bot)]
+        self.forget_old_messages()
+
+    def forget_old_messages(self, keep: int = 40) -> None:
+        """Let the fake forget all but each chat's latest messages, and the recorded calls.
+
+        The fake copies a chat's whole history on every look-up; a long run would slow down
+        quadratically. A press on a forgotten message is like one on a forged button, which
+        the stories send anyway.
+        """
+        request = self.bot.request
+        request.clear()
+        with request._lock:
+            for chat, messages in request._messages.items():
+                if len(messages) > keep:
+                    request._messages[chat] = dict(list(messages.items())[-keep:])

@@ -17,7 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from rekobot.settings import Settings
-from tests.chat_fuzzer import ADMIN, CUSTOMER, STEPS, Fuzzer, Move, moves
+from tests.chat_fuzzer import ADMIN, CUSTOMER, STEPS, Fuzzer, Move, moves, play
 from tests.conftest import MovableClock, World
 from tests.customer_bot import KARI, last, running_bot
 
@@ -56,6 +56,29 @@ async def test_an_edited_message_mid_conversation_is_answered_and_the_question_s
 
     assert answer == "I only read new messages. Please send it again as a new message."
     assert "In your cart: 3" in taken
+
+
+async def test_a_sticker_contact_or_pin_where_text_is_expected_gets_an_answer(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with running_bot(settings, clock) as bot:
+        await bot.send(CUSTOMER, "/start testby")
+        await bot.send(CUSTOMER, "/shop")
+        for label in ("By producer", "Berg Gård", "Poteter", "Type a quantity"):
+            await bot.press(CUSTOMER, label)
+        answers = []
+        for kind in ("sticker", "contact", "voice", "dice"):
+            await play(bot, CUSTOMER, Move(kind))
+            answers.append(last(bot, CUSTOMER))
+        await play(bot, CUSTOMER, Move("location", (60.0, 10.0)))
+        answers.append(last(bot, CUSTOMER))
+        await bot.send(CUSTOMER, "2")
+        taken = last(bot, CUSTOMER)
+
+    assert set(answers) == {
+        "I did not understand that. Tap /shop to order, /orders for your orders, /help for help."
+    }
+    assert "In your cart: 2" in taken  # the question was still open
 
 
 async def test_an_overlong_time_zone_is_refused_and_the_question_asked_again(
