@@ -98,6 +98,19 @@ async def test_an_overlong_time_zone_is_refused_and_the_question_asked_again(
     assert unknown.startswith("I do not know the time zone “Europe/../../../etc/passwd”.")
 
 
+async def test_an_admin_searching_members_for_a_huge_number_finds_nobody(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with running_bot(settings, clock) as bot:
+        await bot.send(ADMIN, "/admin")
+        for label in ("REKO Testby", "Members", "Search"):
+            await bot.press(ADMIN, label)
+        await bot.send(ADMIN, "9" * 30)
+        found = last(bot, ADMIN)
+
+    assert f"Search “{'9' * 30}”: 0 found" in found
+
+
 @pytest.fixture
 def fuzzer(
     settings: Settings, clock: MovableClock
