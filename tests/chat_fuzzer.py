@@ -190,10 +190,10 @@ async def customer_quantity(bot: BotDriver) -> None:
 
 
 async def customer_checkout(bot: BotDriver) -> None:
-    """The customer has bread in the cart and is asked to confirm the order."""
-    await reach(bot, CUSTOMER, "/shop", "By producer", "Solbakken Bakeri", "Surdeigsbrød")
-    await bot.press(CUSTOMER, "Add")
-    await bot.press(CUSTOMER, "Cart")
+    """The customer has carrots (never sold out) in the cart and is asked to confirm."""
+    await reach(bot, CUSTOMER, "/shop", "By producer", "Berg Gård", "Gulrøtter")
+    await bot.press(CUSTOMER, lambda label: label in ("➕ Add", "➕"))
+    await bot.press(CUSTOMER, lambda label: label.startswith("🛒 Cart"))
     await bot.press(CUSTOMER, "Check out")
 
 
@@ -219,10 +219,11 @@ async def producer_product_price(bot: BotDriver) -> None:
 
 
 async def producer_offer(bot: BotDriver) -> None:
-    """The producer is asked how many bags of potatoes to offer at the next pickup."""
+    """The producer is asked how many of a product to offer at the next pickup."""
     await reach(bot, FARMER, "/producer", "Offers")
-    await bot.press(FARMER, lambda label: "Poteter" in label)
-    await bot.press(FARMER, "Quantity")
+    await bot.press(FARMER, lambda label: label.startswith("✅"))  # the first product on offer
+    labels = [label for row in bot.buttons(FARMER) for label, _data in row]
+    await bot.press(FARMER, "Quantity" if "🔢 Quantity" in labels else "Put on offer")
 
 
 async def admin_pickup_date(bot: BotDriver) -> None:
