@@ -1,4 +1,9 @@
-"""Typed context for every handler: the services live in ``bot_data``, not behind string keys."""
+"""Typed context for every handler, and who sent the update being handled.
+
+The services live in ``bot_data``, not behind string keys. The sender lives in a ContextVar
+that :func:`begin_update` clears first thing in every update, so a handler can never see the
+user of an earlier update, whatever failed in between.
+"""
 
 from __future__ import annotations
 
@@ -34,13 +39,18 @@ Ctx = CallbackContext[ExtBot[None], dict[str, Any], dict[Any, Any], BotData]
 _current_user: ContextVar[User | None] = ContextVar("rekobot_user", default=None)
 
 
+def forget_current_user() -> None:
+    """Start an update knowing nobody: the sender is loaded afresh or not at all."""
+    _current_user.set(None)
+
+
 def set_current_user(user: User | None) -> None:
     """Remember who sent the update being handled."""
     _current_user.set(user)
 
 
 def current_user() -> User:
-    """Return who sent the update being handled (set by the middleware in group -1)."""
+    """Return who sent the update being handled (set by the middleware before group 0)."""
     user = _current_user.get()
     if user is None:
         raise RuntimeError("no user for this update")

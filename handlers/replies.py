@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -78,8 +79,8 @@ async def show(
 async def refuse(update: Update, context: Ctx, refusal: Refusal) -> None:
     """Tell the user why the rules said no, without touching their screen."""
     text = refusal.message()
-    if update.callback_query is not None:
-        await update.callback_query.answer(text[:200], show_alert=True)
+    if update.callback_query is not None:  # an alert is plain text: no HTML to escape
+        await update.callback_query.answer(html.unescape(text)[:200], show_alert=True)
         return
     chat = update.effective_chat
     if chat is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -18,17 +17,15 @@ from telegram.ext import (
     ExtBot,
     JobQueue,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from handlers import admin, backup_job, customer, outbox, producer
+from handlers import admin, backup_job, customer, middleware, outbox, producer
 from handlers.commands import publish_commands
 from handlers.context import BotData, Ctx
 from handlers.customer import start
 from handlers.errors import on_error
-from handlers.middleware import remember_user
 from handlers.replies import stale_button
 from rekobot.clock import Clock, utcnow
 from rekobot.persistence import SqlitePersistence
@@ -109,7 +106,7 @@ def build_application(
     application = builder.build()
     assert isinstance(application, RekoApplication)
     application.bot_data.services = services
-    application.add_handler(TypeHandler(Update, remember_user), group=-1)
+    middleware.register(application)  # before group 0: identity, private chats only
     customer.register(application)
     admin.register(application)
     producer.register(application)
@@ -119,7 +116,7 @@ def build_application(
     application.add_handler(CommandHandler("cancel", start.cancel))
     application.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & (filters.TEXT | filters.COMMAND), start.not_understood
+            filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, start.not_understood
         )
     )
     application.add_handler(CallbackQueryHandler(stale_button))

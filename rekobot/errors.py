@@ -2,6 +2,9 @@
 
 A service raises one of these when the rules say no; the handler shows ``exc.message()``.
 Nothing has changed when one is raised: the transaction is rolled back.
+
+A message is HTML-safe: what a user typed (a ring code, a product name) is escaped in it, so
+handlers can put it into any HTML screen. Plain-text places (button alerts) unescape it.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rekobot.i18n import _, ngettext
+from rekobot.render import esc
 
 
 class Refusal(Exception):
@@ -48,7 +52,7 @@ class UnknownRing(Refusal):
         self.slug = slug
 
     def message(self) -> str:
-        return _("There is no REKO ring called “{slug}”.").format(slug=self.slug)
+        return _("There is no REKO ring called “{slug}”.").format(slug=esc(self.slug))
 
 
 class DeadlinePassed(Refusal):
@@ -89,12 +93,12 @@ class OutOfStock(Refusal):
 
     def message(self) -> str:
         if self.available <= 0:
-            return _("Sorry, {product} is sold out.").format(product=self.product_name)
+            return _("Sorry, {product} is sold out.").format(product=esc(self.product_name))
         return ngettext(
             "Sorry, only {n} of {product} is left.",
             "Sorry, only {n} of {product} are left.",
             self.available,
-        ).format(n=self.available, product=self.product_name)
+        ).format(n=self.available, product=esc(self.product_name))
 
 
 class OverCustomerLimit(Refusal):
@@ -110,7 +114,7 @@ class OverCustomerLimit(Refusal):
             "You can order at most {n} of {product}.",
             "You can order at most {n} of {product}.",
             self.limit,
-        ).format(n=self.limit, product=self.product_name)
+        ).format(n=self.limit, product=esc(self.product_name))
 
 
 class EmptyCart(Refusal):

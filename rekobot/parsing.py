@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rekobot.errors import InvalidInput
 from rekobot.i18n import _
+from rekobot.render import esc
 
 MAX_QUANTITY = 999
 MAX_PRICE_MINOR = 10_000_00  # 10 000 kr/€ for one unit is not a REKO product
+#: The longest IANA zone name is 32 characters; a longer one is no zone, and the file name
+#: zoneinfo would look up could be too long for the file system (OSError).
+MAX_TIMEZONE_LENGTH = 64
 
 _INTEGER = re.compile(r"^\+?\d{1,6}$")
 _CURRENCY_WORDS = re.compile(
@@ -70,3 +75,21 @@ def clean_text(text: str, *, max_length: int, field: str) -> str:
             )
         )
     return cleaned
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA time zone such as Europe/Oslo."""
+    name = text.strip()
+    if len(name) > MAX_TIMEZONE_LENGTH:
+        raise InvalidInput(_("That is too long for a time zone. Send one like Europe/Oslo."))
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise InvalidInput(
+            _("I do not know the time zone “{zone}”. Send one like Europe/Oslo.").format(
+                zone=esc("".join(ch for ch in name[:40] if ch.isprintable()))
+            )
+        ) from exc
+    if "/" not in name:
+        raise InvalidInput(_("Send a time zone like Europe/Oslo."))
+    return name

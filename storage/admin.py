@@ -155,7 +155,10 @@ async def members(
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params["like"] = f"%{escaped.lstrip('@')}%"
-        params["id"] = int(search) if search.isdigit() else -1
+        # A Telegram id fits in 52 bits; longer digit strings are names, not ids (SQLite's
+        # INTEGER would overflow on them).
+        is_id = search.isascii() and search.isdigit() and len(search) <= 18
+        params["id"] = int(search) if is_id else -1
         where += """ AND (u.first_name || ' ' || COALESCE(u.last_name, '') LIKE :like ESCAPE '\\'
                      OR COALESCE(u.username, '') LIKE :like ESCAPE '\\' OR u.id = :id)"""
     total = await tx.scalar(

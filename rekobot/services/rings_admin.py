@@ -10,7 +10,6 @@ to the audit log.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import unicodedata
@@ -18,13 +17,12 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import InvalidInput, NotAllowed, NotFound, Refusal
 from rekobot.i18n import N_, _, available_locales
 from rekobot.models import Ring
-from rekobot.parsing import clean_text
+from rekobot.parsing import clean_text, parse_timezone
 from rekobot.services.members import Members
 from storage import admin as admin_store
 from storage import rings as ring_store
@@ -117,22 +115,6 @@ def parse_slug(text: str) -> str:
             )
         )
     return slug
-
-
-def parse_timezone(text: str) -> str:
-    """An IANA time zone such as Europe/Oslo."""
-    name = text.strip()
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(
-            _("I do not know the time zone “{zone}”. Send one like Europe/Oslo.").format(
-                zone=html.escape(name[:40], quote=False)
-            )
-        ) from exc
-    if "/" not in name:
-        raise InvalidInput(_("Send a time zone like Europe/Oslo."))
-    return name
 
 
 def parse_locale(text: str) -> str:
