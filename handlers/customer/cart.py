@@ -16,7 +16,7 @@ from handlers.text import esc, shorten
 from rekobot.calendar import pickup_event
 from rekobot.errors import Refusal
 from rekobot.i18n import _, money
-from rekobot.models import Cart, Order, Ring
+from rekobot.models import Cart, Order, OrderStatus, Ring
 from rekobot.render import (
     deadline_text,
     join_blocks,
@@ -230,6 +230,14 @@ async def on_confirm(update: Update, context: Ctx, data: Confirm) -> None:
     query = update.callback_query
     assert query is not None
     if result.kind is None:
+        # A second tap, or this tap handled again after a kill (the inbox redoes the update in
+        # hand): show the confirmation on the tapped message once more. The same text edited
+        # in again changes nothing, so nobody gets two, and nobody is left without one when the
+        # first run died between placing the order and showing it.
+        if order.status is OrderStatus.PLACED:
+            ring, _pickup = await services.shop.pickup(user.id, order.pickup.id)
+            changed = order.updated_at > order.created_at
+            await show(update, context, confirmation_text(ring, order, changed))
         await query.answer(
             _("Order #{number} is already placed.").format(number=order.number), show_alert=False
         )
