@@ -161,7 +161,8 @@ class Poller:
                     return
                 raw = [update.to_dict() for update in updates or ()]
                 await take_in(self.inbox, raw)
-            except InvalidToken:
+            except InvalidToken as error:  # revoked in @BotFather: polling on cannot help
+                log.error("getUpdates: Telegram refused the bot token (%s); stopping", error)
                 raise
             except RetryAfter as error:
                 pause = retry_seconds(error)

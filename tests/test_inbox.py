@@ -47,6 +47,12 @@ def greetings(request: RecordingRequest, chat_id: int) -> list[str]:
     return [t for t in request.texts(chat_id) if t.startswith("Velkommen til REKO Testby")]
 
 
+def confirmations(request: RecordingRequest, chat_id: int) -> list[str]:
+    """The messages in the chat that show an order confirmation now (sent or edited in)."""
+    shown = [plain(m.get("text") or "") for m in request.messages(chat_id)]
+    return [text for text in shown if "er mottatt" in text]
+
+
 async def store_and_die(settings: Settings, clock: MovableClock, updates: Sequence[JSON]) -> None:
     """A bot that stored these updates and was killed before it handled any of them."""
     services = Services.create(settings, clock=clock)
@@ -132,13 +138,13 @@ async def test_a_confirm_tap_handled_again_after_a_kill_gives_one_order_and_one_
         confirm = Confirm.unpack(data)
         assert confirm is not None
         await services.ordering.checkout(KARI.id, confirm.pickup_id, confirm.version)
-        shown_before = [m for m in request.messages(KARI.id) if "er mottatt" in m.get("text", "")]
+        shown_before = confirmations(request, KARI.id)
 
     async with running_bot(settings, clock, request) as restarted:
         handled = await Processor(app(restarted)).finish_pending(NEVER)
         orders = await app(restarted).services.db.fetchone("SELECT COUNT(*) FROM orders")
 
-    shown = [plain(m["text"]) for m in request.messages(KARI.id) if "er mottatt" in m["text"]]
+    shown = confirmations(request, KARI.id)
     assert shown_before == [] and handled == 1
     assert orders is not None and orders[0] == 1
     assert len(shown) == 1 and shown[0].startswith("✅ Bestilling #1 er mottatt")

@@ -143,3 +143,21 @@ def test_run_stops_with_the_token_help_when_telegram_refuses_the_token(tmp_path:
     assert bot.returncode == 2, log
     assert "Telegram refused it" in log and "@BotFather" in log
     assert "Traceback" not in log
+
+
+def test_a_token_revoked_while_polling_stops_the_bot_with_the_token_help(tmp_path: Path) -> None:
+    kari = CUSTOMERS[0]
+    with (
+        BotApiServer(lifetime=90) as server,
+        running(tmp_path, server.url, server.file_url) as bot,
+    ):
+        server.push_message(kari, "/start")
+        server.wait_for("sendMessage", chat_id=kari.id, timeout=30)
+        server.fail(401, "Unauthorized", times=None)  # revoked in @BotFather just now
+        server.push_message(kari, "/start")  # ends the long poll that was waiting
+        bot.wait(timeout=60)
+    log = (tmp_path / "rekobot.log").read_text()
+
+    assert bot.returncode == 2, log
+    assert "getUpdates: Telegram refused the bot token" in log
+    assert "Telegram refused it" in log and "@BotFather" in log
