@@ -33,12 +33,12 @@ def _latency(call: Call) -> float:
     return 0.0 if call.method.lower() == "getupdates" else SEND_LATENCY
 
 
-async def _fill_carts(database: Path) -> None:
+async def _fill_carts(database: Path, customers: list[TgUser]) -> None:
     """Each customer joins the demo ring and puts a jar of jam in the cart for the next pickup."""
     services = Services.create(Settings(_env_file=None, token=TOKEN, database=database))
     await services.open()
     try:
-        for customer in CUSTOMERS:
+        for customer in customers:
             await services.members.register(
                 user_id=customer.id, first_name=customer.first_name, language_code="nb"
             )
@@ -80,7 +80,7 @@ def _wait_until(condition_met: Callable[[], bool], timeout: float) -> None:
 
 def test_sixty_taps_on_send_the_order_survive_a_kill_with_one_order_each(tmp_path: Path) -> None:
     assert rekobot(tmp_path, "demo-data").returncode == 0
-    asyncio.run(_fill_carts(tmp_path / "rekobot.sqlite3"))
+    asyncio.run(_fill_carts(tmp_path / "rekobot.sqlite3", CUSTOMERS))
     with BotApiServer(lifetime=240, latency=_latency) as server:
         with running(tmp_path, server.url, server.file_url) as first:
             server.wait_for("setMyCommands", timeout=30)
@@ -161,3 +161,32 @@ def test_a_token_revoked_while_polling_stops_the_bot_with_the_token_help(tmp_pat
     assert bot.returncode == 2, log
     assert "getUpdates: Telegram refused the bot token" in log
     assert "Telegram refused it" in log and "@BotFather" in log
+
+
+def _slow_confirmation(call: Call) -> float:
+    """The edit that shows the confirmation takes 1.5 s: long enough to stop the bot during it."""
+    return 1.5 if PLACED in str(call.params.get("text", "")) else 0.0
+
+
+def test_ctrl_c_lets_the_update_in_hand_finish_then_stops_cleanly(tmp_path: Path) -> None:
+    kari = CUSTOMERS[0]
+    assert rekobot(tmp_path, "demo-data").returncode == 0
+    asyncio.run(_fill_carts(tmp_path / "rekobot.sqlite3", [kari]))
+    with (
+        BotApiServer(lifetime=90, latency=_slow_confirmation) as server,
+        running(tmp_path, server.url, server.file_url) as bot,
+    ):
+        server.push_message(kari, "/cart")
+        server.press(kari, "Til kassen", timeout=30)
+        server.press(kari, CONFIRM, timeout=30)
+        server.wait_for(lambda call: PLACED in str(call.params.get("text", "")), timeout=30)
+        bot.send_signal(signal.SIGINT)  # while Telegram is still answering that edit
+        bot.wait(timeout=30)
+    log = (tmp_path / "rekobot.log").read_text()
+    with sqlite3.connect(tmp_path / "rekobot.sqlite3") as db:
+        pending = db.execute("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL").fetchone()[0]
+
+    assert bot.returncode == 0, log
+    assert len(_confirmations(server, kari)) == 1
+    assert server.calls("sendDocument", kari.id)  # the rest of the update went out too
+    assert pending == 0
