@@ -386,12 +386,6 @@ class BotApiServer(FakeBotApi):
         with self._lock:
             return sum(1 for update in self._updates if update["update_id"] > self._last_fetched)
 
-    @property
-    def confirmed(self) -> int:
-        """Return the highest update id the bot confirmed: Telegram would never resend it."""
-        with self._lock:
-            return self._confirmed
-
     def wait_until_confirmed(self, update_id: int, timeout: float = 10.0) -> None:
         """Block until the bot has confirmed `update_id` (a getUpdates with a higher offset)."""
         deadline = time.monotonic() + timeout
