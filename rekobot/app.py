@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -26,6 +27,7 @@ from handlers.commands import publish_commands
 from handlers.context import BotData, Ctx
 from handlers.customer import start
 from handlers.errors import on_error
+from handlers.intake import run_intake
 from handlers.replies import stale_button
 from rekobot.clock import Clock, utcnow
 from rekobot.persistence import SqlitePersistence
@@ -52,8 +54,12 @@ class RekoApplication(
     async def initialize(self) -> None:
         """Open and migrate the database, start PTB, and publish the command menu."""
         await self.services.open()
-        await super().initialize()
-        await publish_commands(self.bot, self.services.settings.default_locale)
+        try:
+            await super().initialize()  # asks Telegram who we are: a refused token stops here
+            await publish_commands(self.bot, self.services.settings.default_locale)
+        except BaseException:
+            await self.shutdown()  # PTB's part only if it got that far; the database always
+            raise
 
     async def process_update(self, update: object) -> None:
         """Handle one update, then write its conversation state and user data at once.
@@ -71,6 +77,23 @@ class RekoApplication(
         """Stop PTB (flushing persistence), then close the database."""
         await super().shutdown()
         await self.services.close()
+
+    async def serve(self, stopping: asyncio.Event) -> None:
+        """Run the bot until ``stopping`` is set: updates come in through the inbox.
+
+        What the last run stored but did not finish is processed first, then getUpdates is
+        long-polled (see ``handlers/intake.py``). PTB's own Updater is not used: it
+        acknowledges updates before they are handled, so a kill would lose them.
+        """
+        await self.initialize()
+        try:
+            await self.start()
+            try:
+                await run_intake(self, stopping)
+            finally:
+                await self.stop()
+        finally:
+            await self.shutdown()
 
 
 def build_application(
@@ -94,6 +117,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(ContextTypes(bot_data=BotData))
         .persistence(SqlitePersistence(services.db))
+        .updater(None)  # updates come in through the inbox (serve), never PTB's Updater
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -21,11 +22,14 @@ from storage.database import Database
 from storage.faults import DatabaseProblem, DatabaseUnusable
 from storage.instance_lock import DatabaseInUse, InstanceLock
 
+if TYPE_CHECKING:
+    from rekobot.app import RekoApplication
+
 log = logging.getLogger("rekobot")
 
 
 def cmd_run(settings: Settings) -> int:
-    """Long-poll Telegram until SIGINT or SIGTERM."""
+    """Long-poll Telegram until SIGINT or SIGTERM; every update goes through the inbox."""
     problem = settings.token_problem()
     if problem is not None:
         print(TOKEN_HELP.format(problem=problem), file=sys.stderr)
@@ -37,14 +41,21 @@ def cmd_run(settings: Settings) -> int:
     application = build_application(settings)
     log.info("rekobot starting; database %s, API %s", settings.database, settings.api_base_url)
     try:
-        application.run_polling(
-            stop_signals=(signal.SIGINT, signal.SIGTERM), drop_pending_updates=False
-        )
+        asyncio.run(_serve_until_signalled(application))
     except InvalidToken:
         print(TOKEN_HELP.format(problem="Telegram refused it"), file=sys.stderr)
         return 2
     log.info("rekobot stopped")
     return 0
+
+
+async def _serve_until_signalled(application: RekoApplication) -> None:
+    """Serve until SIGINT or SIGTERM: the update in hand is finished, then the bot stops."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop_signal, stopping.set)
+    await application.serve(stopping)
 
 
 async def _migrate(settings: Settings) -> None:

@@ -75,6 +75,8 @@ _STRING_FIELDS = frozenset(
 )
 _MULTIPART_ESCAPE = re.compile(r"%(22|[01][0-9A-Fa-f])")
 MAX_POLL_SECONDS = 30.0
+# What Telegram sends a bot that never chose: everything but these (see getUpdates).
+_NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
 def decode_form_value(key: str, value: str) -> Any:
@@ -154,6 +156,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _HttpServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for the client's
+    # delayed ACK (about 40 ms) on every answer.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         _LOG.debug("botapi %s - " + format, self.address_string(), *args)
@@ -254,6 +259,8 @@ class BotApiServer(FakeBotApi):
         self._updates: list[JSON] = []
         self._last_pushed = 0
         self._last_fetched = 0
+        self._allowed: frozenset[str] | None = None  # None: Telegram's default
+        self._confirmed = 0  # every update up to this id is confirmed, and gone
 
     # -- life cycle
 
@@ -385,6 +392,19 @@ class BotApiServer(FakeBotApi):
         with self._lock:
             return sum(1 for update in self._updates if update["update_id"] > self._last_fetched)
 
+    def wait_until_confirmed(self, update_id: int, timeout: float = 10.0) -> None:
+        """Block until the bot has confirmed `update_id` (a getUpdates with a higher offset)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._confirmed < update_id:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"the bot has not confirmed update {update_id} in {timeout}s "
+                        f"(confirmed up to {self._confirmed})"
+                    )
+                self._changed.wait(remaining)
+
     def wait_until_fetched(self, timeout: float = 10.0) -> None:
         """Block until the bot has fetched every pushed update, or raise AssertionError."""
         deadline = time.monotonic() + timeout
@@ -401,15 +421,27 @@ class BotApiServer(FakeBotApi):
     # -- long polling
 
     def _get_updates(self, params: dict[str, Any]) -> list[JSON]:
-        """Answer getUpdates: confirm below `offset`, wait up to `timeout` for something new."""
+        """Answer getUpdates as Telegram does.
+
+        An update is confirmed, and gone for good, once a call carries an `offset` above its
+        id; until then every call without an offset (or with a lower one) returns it again.
+        `allowed_updates`, once given, holds for later calls too; updates of other types are
+        never delivered. The call waits up to `timeout` seconds for something new.
+        """
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), MAX_POLL_SECONDS)
         limit = max(1, min(int(params.get("limit") or 100), 100))
         deadline = time.monotonic() + timeout
         with self._changed:
+            if params.get("allowed_updates") is not None:
+                self._allowed = frozenset(params["allowed_updates"]) or None
             if offset > 0:  # Telegram forgets every update below the offset
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                if offset - 1 > self._confirmed:
+                    self._confirmed = offset - 1
+                    self._changed.notify_all()
             while True:
+                self._updates = [u for u in self._updates if self._delivers(u)]
                 ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
                 remaining = deadline - time.monotonic()
                 if ready or self._stopping or remaining <= 0:
@@ -419,3 +451,7 @@ class BotApiServer(FakeBotApi):
                 self._last_fetched = max(self._last_fetched, ready[-1]["update_id"])
                 self._changed.notify_all()
             return copy.deepcopy(ready)
+
+    def _delivers(self, update: JSON) -> bool:
+        kind = next(key for key in update if key != "update_id")
+        return kind in self._allowed if self._allowed is not None else kind not in _NOT_BY_DEFAULT

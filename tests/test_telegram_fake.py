@@ -417,6 +417,39 @@ async def test_long_polling_honours_offset_and_timeout() -> None:
     assert woke < 5
 
 
+async def test_the_server_forgets_an_update_only_once_an_offset_confirms_it() -> None:
+    with BotApiServer(lifetime=30) as server:
+        async with Bot(TOKEN, base_url=server.url) as bot:
+            server.push_message(ALICE, "hei")
+            server.push_message(BOB, "hallo")
+            fetched = await bot.get_updates(timeout=0)
+            again = await bot.get_updates(timeout=0)  # fetched is not confirmed
+            confirmed = await bot.get_updates(offset=fetched[0].update_id + 1, timeout=0)
+            after_restart = await bot.get_updates(timeout=0)
+            lower_offset = await bot.get_updates(offset=1, timeout=0)
+
+    ids = [update.update_id for update in fetched]
+    assert [update.update_id for update in again] == ids
+    assert [update.update_id for update in confirmed] == ids[1:]
+    assert [update.update_id for update in after_restart] == ids[1:]  # the first is gone
+    assert [update.update_id for update in lower_offset] == ids[1:]
+
+
+async def test_the_server_sends_only_the_update_types_the_bot_allowed() -> None:
+    with BotApiServer(lifetime=30) as server:
+        async with Bot(TOKEN, base_url=server.url) as bot:
+            server.push_message(ALICE, "hei")
+            server.push(server.factory.my_chat_member(ALICE))
+            server.push_message(BOB, "hallo")
+            chosen = await bot.get_updates(timeout=0, allowed_updates=["my_chat_member"])
+            server.push_message(ALICE, "ost?")
+            offset = chosen[-1].update_id + 1
+            still_chosen = await bot.get_updates(offset=offset, timeout=0)  # the choice holds
+
+    assert [update.my_chat_member is not None for update in chosen] == [True]
+    assert still_chosen == ()  # the messages are not delivered, not even later
+
+
 async def test_the_server_refuses_a_bot_with_another_token() -> None:
     with BotApiServer(token="654321:" + "B" * 35, lifetime=30) as server:
         with pytest.raises(InvalidToken):

@@ -12,6 +12,7 @@ from rekobot.services.catalog import Catalog
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.digests import Digests
 from rekobot.services.handover import Handover
+from rekobot.services.inbox import Inbox
 from rekobot.services.invitations import Invitations
 from rekobot.services.members import Members
 from rekobot.services.members_admin import MemberAdmin
@@ -55,6 +56,7 @@ class Services:
     order_notes: OrderNotes = field(init=False)
     digests: Digests = field(init=False)
     handover: Handover = field(init=False)
+    inbox: Inbox = field(init=False)
     #: What the periodic sweep runs (digests, reminders, announcements); each is idempotent.
     due_work: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -94,6 +96,8 @@ class Services:
         self.digests = Digests(self.db, self.members, clock=self.clock)
         self.due_work.append(self.digests.send_due)
         self.handover = Handover(self.db, clock=self.clock)
+        self.inbox = Inbox(self.db, clock=self.clock)
+        self.due_work.append(self.inbox.prune)
 
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock = utcnow) -> Services:

@@ -1,0 +1,102 @@
+"""The inbox table: updates Telegram handed over, stored before they are acknowledged.
+
+A row is pending until it has been processed; then ``done_at`` is set and its payload cleared,
+and the bare ``update_id`` stays until it is pruned, so a second copy of the update is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from rekobot.clock import to_db
+from storage.database import Transaction
+
+
+class IncomingUpdate(BaseModel):
+    """An update as it arrived: Telegram's id, the chat it belongs to, and its JSON text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    update_id: int
+    chat_id: int | None
+    payload: str
+
+
+class PendingUpdate(BaseModel):
+    """A stored update that has not been processed yet."""
+
+    model_config = ConfigDict(frozen=True)
+
+    update_id: int
+    chat_id: int | None
+    payload: str
+    attempts: int
+
+
+class InboxCounts(BaseModel):
+    """How many updates wait, and how many done ones are kept for deduplication."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pending: int = 0
+    done: int = 0
+
+
+async def store(tx: Transaction, updates: Sequence[IncomingUpdate], now: datetime) -> list[int]:
+    """Insert the updates not seen before; return the ids that were new, in order."""
+    new: list[int] = []
+    for update in updates:
+        row = await tx.fetchone(
+            "INSERT INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+            (update.update_id, update.chat_id, update.payload, to_db(now)),
+        )
+        if row is not None:
+            new.append(int(row[0]))
+    return new
+
+
+async def pending(tx: Transaction, limit: int) -> list[PendingUpdate]:
+    """Return the oldest pending updates, in update_id order (so each chat's stay in order)."""
+    rows = await tx.fetchall(
+        "SELECT update_id, chat_id, payload, attempts FROM inbox "
+        "WHERE done_at IS NULL ORDER BY update_id LIMIT ?",
+        (limit,),
+    )
+    return [PendingUpdate.model_validate(dict(row)) for row in rows]
+
+
+async def begin(tx: Transaction, update_id: int) -> int:
+    """Count one more start of processing an update; return how many starts it has had."""
+    attempts = await tx.scalar(
+        "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ? AND done_at IS NULL "
+        "RETURNING attempts",
+        (update_id,),
+    )
+    return 0 if attempts is None else int(attempts)
+
+
+async def finish(tx: Transaction, update_id: int, now: datetime) -> bool:
+    """Mark an update processed and drop its payload; False when it was done already."""
+    changed = await tx.execute(
+        "UPDATE inbox SET done_at = ?, payload = NULL WHERE update_id = ? AND done_at IS NULL",
+        (to_db(now), update_id),
+    )
+    return changed > 0
+
+
+async def prune(tx: Transaction, done_before: datetime) -> int:
+    """Forget updates processed before a moment; return how many rows went."""
+    return await tx.execute("DELETE FROM inbox WHERE done_at < ?", (to_db(done_before),))
+
+
+async def counts(tx: Transaction) -> InboxCounts:
+    """Count pending and done rows."""
+    row = await tx.fetchone(
+        "SELECT COALESCE(SUM(done_at IS NULL), 0) AS pending, "
+        "COALESCE(SUM(done_at IS NOT NULL), 0) AS done FROM inbox"
+    )
+    return InboxCounts() if row is None else InboxCounts.model_validate(dict(row))
