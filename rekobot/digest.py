@@ -36,6 +36,11 @@ class DigestLine:
         return self.quantity * self.unit_price
 
 
+def anonymous_customer(number: int) -> str:
+    """The neutral label of an anonymised order's customer, e.g. "Customer #12"."""
+    return _("Customer #{number}").format(number=number)
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerOrder:
     """One customer's order, as far as this producer hands it over."""
@@ -43,7 +48,8 @@ class CustomerOrder:
     order_id: int
     number: int
     user_id: int
-    customer: str
+    #: The name from the customer's profile; empty once the order is anonymised.
+    customer_name: str
     lines: tuple[DigestLine, ...]
     handover: HandoverStatus | None = None
     #: What the customer pays this producer (added up once: digests read it often).
@@ -53,6 +59,14 @@ class CustomerOrder:
         object.__setattr__(
             self, "amount", sum(line.quantity * line.unit_price for line in self.lines)
         )
+
+    @property
+    def customer(self) -> str:
+        """The customer as producers see them: their name, or a neutral label once anonymised.
+
+        The label is translated when it is read, so it comes out in the reader's language.
+        """
+        return self.customer_name or anonymous_customer(self.number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +89,9 @@ class _Tally:
 
 
 def display_name(first: str, last: str | None, username: str | None, user_id: int) -> str:
-    """Name a customer the way producers see them (not escaped)."""
+    """Name a customer the way producers see them (not escaped); "" when anonymised."""
+    if user_id < 0:  # a tombstone: the order was anonymised (see rekobot.services.privacy)
+        return ""
     full = " ".join(part for part in (first, last) if part)
     return full or (f"@{username}" if username else str(user_id))
 

@@ -47,6 +47,8 @@ class Ring(Model):
     currency: str
     deadline_hours: int = 36
     evening_reminder_time: time = time(19, 0)
+    #: Days after a pickup until customers' names leave its orders; 0 = never (privacy).
+    anonymise_after_days: int = 90
 
 
 class Membership(Model):

@@ -59,7 +59,7 @@ def _customer_order(head: Any, lines: list[DigestLine]) -> CustomerOrder:
         order_id=order_id,
         number=number,
         user_id=user_id,
-        customer=display_name(first, last, username, user_id),
+        customer_name=display_name(first, last, username, user_id),
         lines=tuple(lines),
         handover=HandoverStatus(handover) if handover else None,
     )

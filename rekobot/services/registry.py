@@ -19,6 +19,7 @@ from rekobot.services.order_notes import OrderNotes
 from rekobot.services.ordering import Ordering
 from rekobot.services.pickups_admin import PickupAdmin
 from rekobot.services.places_admin import PlaceAdmin
+from rekobot.services.privacy import Privacy
 from rekobot.services.producers import Producers
 from rekobot.services.reminders import Reminders
 from rekobot.services.rings_admin import RingAdmin
@@ -51,6 +52,7 @@ class Services:
     order_notes: OrderNotes = field(init=False)
     digests: Digests = field(init=False)
     handover: Handover = field(init=False)
+    privacy: Privacy = field(init=False)
     #: What the periodic sweep runs (digests, reminders, announcements); each is idempotent.
     due_work: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -88,6 +90,14 @@ class Services:
         self.digests = Digests(self.db, self.members, clock=self.clock)
         self.due_work.append(self.digests.send_due)
         self.handover = Handover(self.db, clock=self.clock)
+        self.privacy = Privacy(
+            self.db,
+            self.members,
+            self.ordering,
+            admin_ids=self.settings.admin_ids,
+            clock=self.clock,
+        )
+        self.due_work.append(self.privacy.anonymise_due)
 
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock = utcnow) -> Services:
