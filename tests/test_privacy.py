@@ -16,6 +16,7 @@ from rekobot.errors import NotAllowed
 from rekobot.i18n import use_locale
 from rekobot.scheduling import run_due_work
 from rekobot.services import privacy as privacy_service
+from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from storage import offers as offer_store
@@ -173,6 +174,15 @@ async def test_deleting_cancels_open_orders_keeps_the_books_and_forgets_the_pers
         await order(services, KARI.id, later, {offer_id: 3})  # order #1 of next week: open
         await services.carts.set_quantity(KARI.id, offer_id, 1)  # and something in the cart
         await services.db.execute("DELETE FROM deliveries")
+        async with services.db.transaction() as tx:  # an announcement still queued for Kari
+            await enqueue(
+                tx,
+                chat_id=KARI.id,
+                kind="broadcast",
+                messages=[OutMessage(text="Hei Kari!")],
+                now=clock(),
+                dedupe_key=f"broadcast:1:{KARI.id}",
+            )
         await bot.send(KARI, "/shop")
         for label in ("Etter produsent", "Berg Gård", "Poteter", "Skriv inn antall"):
             await bot.press(KARI, label)  # left open: a conversation state and user data
