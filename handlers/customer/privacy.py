@@ -122,13 +122,13 @@ def overview_text(overview: PrivacyOverview) -> str:
 
 def statement_text(overview: PrivacyOverview) -> str:
     """The short privacy statement: what is stored, why, for how long, how to delete it."""
-    keeping = [
+    keeping = "\n".join(
         _("{ring}: {rule}.").format(
             ring=esc(m.ring.name), rule=retention_text(m.ring.anonymise_after_days)
         )
         for m in overview.memberships
-    ]
-    return "\n".join(
+    )
+    return "\n\n".join(
         [
             _("<b>Privacy</b>"),
             _(
@@ -141,7 +141,7 @@ def statement_text(overview: PrivacyOverview) -> str:
                 "over at the pickup. After a pickup the ring removes your name from its orders; "
                 "the producers keep order numbers, lines and amounts for their books."
             ),
-            *keeping,
+            keeping,
             _(
                 "“Download my data” sends you all of it as a file. “Delete my data” erases you: "
                 "orders not picked up yet are cancelled, and your name, rings, cart and "
