@@ -339,6 +339,7 @@ async def test_the_sweep_anonymises_orders_90_days_after_the_pickup_and_producer
     clock.advance(days=1)
     await run_due_work(services.due_work)
     digest = await services.digests.digest(FARMER_ID, world.pickup_id)
+    sheet = await services.handover.sheet(FARMER_ID, world.pickup_id)
     again = await services.privacy.anonymise_due()
 
     assert services.privacy.anonymise_due in services.due_work
@@ -348,6 +349,7 @@ async def test_the_sweep_anonymises_orders_90_days_after_the_pickup_and_producer
     assert "<b>#1</b> Kunde #1: 120,00 kr" in plain("\n".join(digest_messages(digest)))
     csv_text = digest_csv.digest_csv(digest, "nb").decode("utf-8-sig")
     assert "Kunde #1" in csv_text and "Kari" not in csv_text
+    assert [(o.number, o.customer) for o in sheet.orders] == [(1, "Kunde #1")]
     with use_locale("en"):
         assert kept.customer == "Customer #1"
     assert again == 0
