@@ -55,7 +55,7 @@ def make_digest(orders: int) -> Digest:
                 order_id=n,
                 number=n,
                 user_id=10_000 + n,
-                customer=name,
+                customer_name=name,
                 lines=tuple(
                     DigestLine(k, title, unit, rng.randint(1, 3), price)
                     for k, title, unit, price in chosen

@@ -13,6 +13,7 @@ CUSTOMER_COMMANDS: list[tuple[str, str]] = [
     ("orders", N_("Your orders")),
     ("start", N_("Join a REKO ring")),
     ("language", N_("Change language")),
+    ("privacy", N_("Your data and privacy")),
     ("help", N_("How this bot works")),
     ("cancel", N_("Stop what you are doing")),
 ]

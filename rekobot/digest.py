@@ -38,6 +38,11 @@ class DigestLine:
         return self.quantity * self.unit_price
 
 
+def anonymous_customer(number: int) -> str:
+    """The neutral label of an anonymised order's customer, e.g. "Customer #12"."""
+    return _("Customer #{number}").format(number=number)
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerOrder:
     """One customer's order, as far as this producer hands it over."""
@@ -45,7 +50,8 @@ class CustomerOrder:
     order_id: int
     number: int
     user_id: int
-    customer: str
+    #: The name from the customer's profile; empty once the order is anonymised.
+    customer_name: str
     lines: tuple[DigestLine, ...]
     handover: HandoverStatus | None = None
     #: What the customer lets this producer reach them by, e.g. ("@kari",); a phone number
@@ -65,6 +71,14 @@ class CustomerOrder:
     def estimated(self) -> bool:
         """Whether the amount is an estimate until something is weighed."""
         return any(line.estimated for line in self.lines)
+
+    @property
+    def customer(self) -> str:
+        """The customer as producers see them: their name, or a neutral label once anonymised.
+
+        The label is translated when it is read, so it comes out in the reader's language.
+        """
+        return self.customer_name or anonymous_customer(self.number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +103,9 @@ class _Tally:
 
 
 def display_name(first: str, last: str | None, username: str | None, user_id: int) -> str:
-    """Name a customer the way producers see them (not escaped)."""
+    """Name a customer the way producers see them (not escaped); "" when anonymised."""
+    if user_id < 0:  # a tombstone: the order was anonymised (see rekobot.services.privacy)
+        return ""
     full = " ".join(part for part in (first, last) if part)
     return full or (f"@{username}" if username else str(user_id))
 

@@ -49,6 +49,8 @@ class Ring(Model):
     evening_reminder_time: time = time(19, 0)
     #: An archived ring is hidden from customers and gets no sweeps (an operator can undo it).
     archived: bool = False
+    #: Days after a pickup until customers' names leave its orders; 0 = never (privacy).
+    anonymise_after_days: int = 90
 
 
 class Membership(Model):

@@ -62,7 +62,7 @@ def _customer_order(head: Any, lines: list[DigestLine]) -> CustomerOrder:
         order_id=order_id,
         number=number,
         user_id=user_id,
-        customer=customer,
+        customer_name=customer,
         lines=tuple(lines),
         handover=HandoverStatus(handover) if handover else None,
         contacts=(handle,) if handle and handle != customer else (),

@@ -24,6 +24,7 @@ def ring_from_row(row: aiosqlite.Row) -> Ring:
         deadline_hours=row["deadline_hours"],
         evening_reminder_time=time.fromisoformat(row["evening_reminder_time"]),
         archived=row["archived_at"] is not None,
+        anonymise_after_days=row["anonymise_after_days"],
     )
 
 
@@ -197,3 +198,8 @@ async def add_location(
         "photo_file_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (ring_id, name, address, latitude, longitude, directions, photo_file_id),
     )
+
+
+async def set_anonymise_after_days(tx: Transaction, ring_id: int, days: int) -> None:
+    """Set how many days after a pickup its orders lose the customers' names (0 = never)."""
+    await tx.execute("UPDATE rings SET anonymise_after_days = ? WHERE id = ?", (days, ring_id))

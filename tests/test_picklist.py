@@ -46,7 +46,7 @@ def customer_order(number: int, name: str, *lines: DigestLine, **extra: object) 
         order_id=number,
         number=number,
         user_id=10_000 + number,
-        customer=name,
+        customer_name=name,
         lines=lines,
         **extra,  # type: ignore[arg-type]
     )

@@ -191,7 +191,7 @@ def synthetic_digest(orders: int, *, lines: int = 3, name: str = "Kari") -> Dige
             order_id=n,
             number=n,
             user_id=10_000 + n,
-            customer=f"{name} {n}",
+            customer_name=f"{name} {n}",
             lines=tuple(
                 DigestLine(k, f"Produkt {k}", "1 kg", 1 + (n + k) % 3, 4550) for k in range(lines)
             ),

@@ -21,6 +21,7 @@ from rekobot.services.order_notes import OrderNotes
 from rekobot.services.ordering import Ordering
 from rekobot.services.pickups_admin import PickupAdmin
 from rekobot.services.places_admin import PlaceAdmin
+from rekobot.services.privacy import Privacy
 from rekobot.services.producers import Producers
 from rekobot.services.reminders import Reminders
 from rekobot.services.ring_archive import RingArchive
@@ -57,6 +58,7 @@ class Services:
     digests: Digests = field(init=False)
     handover: Handover = field(init=False)
     inbox: Inbox = field(init=False)
+    privacy: Privacy = field(init=False)
     #: What the periodic sweep runs (digests, reminders, announcements); each is idempotent.
     due_work: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -98,6 +100,14 @@ class Services:
         self.handover = Handover(self.db, clock=self.clock)
         self.inbox = Inbox(self.db, clock=self.clock)
         self.due_work.append(self.inbox.prune)
+        self.privacy = Privacy(
+            self.db,
+            self.members,
+            self.ordering,
+            admin_ids=self.settings.admin_ids,
+            clock=self.clock,
+        )
+        self.due_work.append(self.privacy.anonymise_due)
 
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock = utcnow) -> Services:
