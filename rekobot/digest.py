@@ -13,46 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rekobot.i18n import _, get_locale, money, ngettext
-from rekobot.models import HandoverStatus, Pickup, Producer, Ring
+from rekobot.models import CustomerOrder, HandoverStatus, Pickup, Producer, Ring
 from rekobot.render import MESSAGE_LIMIT, deadline_text, esc, pickup_when, place_text, split_message
 
 #: Room kept in each part for the "(2/3)" continuation line.
 _CONTINUATION_ROOM = 80
-
-
-@dataclass(frozen=True, slots=True)
-class DigestLine:
-    """A quantity of one product in one customer's order."""
-
-    product_id: int
-    product_name: str
-    unit: str
-    quantity: int
-    unit_price: int
-
-    @property
-    def amount(self) -> int:
-        """What the line costs."""
-        return self.quantity * self.unit_price
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerOrder:
-    """One customer's order, as far as this producer hands it over."""
-
-    order_id: int
-    number: int
-    user_id: int
-    customer: str
-    lines: tuple[DigestLine, ...]
-    handover: HandoverStatus | None = None
-    #: What the customer pays this producer (added up once: digests read it often).
-    amount: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "amount", sum(line.quantity * line.unit_price for line in self.lines)
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +37,6 @@ class _Tally:
     unit: str
     quantity: int = 0
     amount: int = 0
-
-
-def display_name(first: str, last: str | None, username: str | None, user_id: int) -> str:
-    """Name a customer the way producers see them (not escaped)."""
-    full = " ".join(part for part in (first, last) if part)
-    return full or (f"@{username}" if username else str(user_id))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 
@@ -269,3 +270,55 @@ class Order(Model):
     def can_change(self, now: datetime) -> bool:
         """Whether the customer may still change or cancel it."""
         return self.status is OrderStatus.PLACED and self.pickup.is_open(now)
+
+
+class Role(StrEnum):
+    """What a user does in the bot; one person can hold several (menus list them in this order)."""
+
+    CUSTOMER = "customer"
+    PRODUCER = "producer"
+    ADMIN = "admin"
+
+
+# --- the rows of a producer's digest (built by storage, rendered by rekobot/digest.py) --------
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLine:
+    """A quantity of one product in one customer's order."""
+
+    product_id: int
+    product_name: str
+    unit: str
+    quantity: int
+    unit_price: int
+
+    @property
+    def amount(self) -> int:
+        """What the line costs."""
+        return self.quantity * self.unit_price
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOrder:
+    """One customer's order, as far as this producer hands it over."""
+
+    order_id: int
+    number: int
+    user_id: int
+    customer: str
+    lines: tuple[DigestLine, ...]
+    handover: HandoverStatus | None = None
+    #: What the customer pays this producer (added up once: digests read it often).
+    amount: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "amount", sum(line.quantity * line.unit_price for line in self.lines)
+        )
+
+
+def display_name(first: str, last: str | None, username: str | None, user_id: int) -> str:
+    """Name a customer the way producers see them (not escaped)."""
+    full = " ".join(part for part in (first, last) if part)
+    return full or (f"@{username}" if username else str(user_id))

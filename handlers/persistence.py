@@ -7,16 +7,25 @@ tables. Bot data and chat data are not persisted: the database is the source of 
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from storage import bot_state
 from storage.database import Database
 
 USER_DATA = "user_data"
 CONVERSATION = "conversation:"
+
+# PTB's own names for these live in a private module (telegram.ext._utils.types); these are
+# the same types, spelled out as BasePersistence documents them.
+#: Who a conversation state belongs to: (chat id, user id) with this bot's per_* settings.
+ConversationKey = tuple[int | str, ...]
+#: One conversation handler's states by key.
+ConversationDict = MutableMapping[ConversationKey, object]
+#: PTB's arbitrary callback data store (not used: our callback data is a compact codec).
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 
 
 class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):

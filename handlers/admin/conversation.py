@@ -1,0 +1,46 @@
+"""The admin's one persistent conversation: every screen's entry, and the form questions.
+
+One conversation ("admin") means a half-filled form survives a restart and an admin is never
+waiting in two questions at once; /cancel leaves it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
+
+from handlers.admin import forms, members, menu, navigation, pickups, places
+from handlers.context import Ctx
+
+#: What a form question can be answered with: typed text, a location or venue, a photo.
+ANSWERS = (filters.TEXT & ~filters.COMMAND) | filters.LOCATION | filters.PHOTO
+
+
+def admin_conversation() -> ConversationHandler[Ctx]:
+    """Build the admin conversation: /admin and every admin button enter it."""
+    entry_points: list[BaseHandler[Update, Ctx, object]] = [
+        CommandHandler("admin", menu.admin_command, filters.ChatType.PRIVATE),
+        menu.admin_home,
+        menu.new_ring,
+        navigation.ring_screen,
+        navigation.open_form,
+        places.place_screen,
+        pickups.pickup_screen,
+        members.member_list,
+        members.member_screen,
+        forms.form_button,
+    ]
+    with warnings.catch_warnings():
+        # Buttons are tracked per user, not per message, on purpose: a form spans messages.
+        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=entry_points,
+            states={forms.INPUT: [MessageHandler(ANSWERS, forms.take_input)]},
+            fallbacks=[CommandHandler("cancel", forms.cancel_form)],
+            name="admin",
+            persistent=True,
+            allow_reentry=True,
+        )
