@@ -12,11 +12,26 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from handlers.admin import forms, members, menu, navigation, pickups, places
+from handlers.admin import broadcasts, forms, members, menu, navigation, pickups, places, rings
 from handlers.context import Ctx
 
 #: What a form question can be answered with: typed text, a location or venue, a photo.
 ANSWERS = (filters.TEXT & ~filters.COMMAND) | filters.LOCATION | filters.PHOTO
+
+
+def admin_forms() -> list[forms.Form]:
+    """Every form an admin fills in: rings, places, pickups, an announcement, a member search."""
+    return [
+        rings.RingForm(),
+        rings.RingSettingsForm(),
+        places.PlaceForm(),
+        places.PlaceEditForm(),
+        pickups.PickupForm(),
+        pickups.SeriesForm(),
+        pickups.PickupChangeForm(),
+        broadcasts.BroadcastForm(),
+        members.MemberSearch(),
+    ]
 
 
 def admin_conversation() -> ConversationHandler[Ctx]:
