@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from handlers import backup_job, outbox
-from handlers.admin import broadcasts
-from handlers.admin.conversation import admin_conversation
+from handlers.admin import broadcasts, forms
+from handlers.admin.conversation import admin_conversation, admin_forms
 from handlers.application import RekoApplication
 from handlers.commands import RoleMenus, menu_buttons
 from handlers.customer import cart, notifications, orders, shop, start
@@ -66,6 +66,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(orders.on_confirm_cancel)
 
     # --- admin: one conversation for every screen and form; stopping a broadcast -----------
+    forms.add_forms(admin_forms())
     application.add_handler(admin_conversation())
     application.add_handler(broadcasts.stop_broadcast)
 
