@@ -16,6 +16,8 @@ from rekobot.clock import Clock, utcnow
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 
+# RekoApplication lives in handlers/application.py; named here too for callers that build the
+# bot from this module (tests, benchmarks).
 __all__ = ["RekoApplication", "build_application"]
 
 log = logging.getLogger(__name__)
