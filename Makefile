@@ -28,8 +28,10 @@ run: $(RUNTIME_STAMP)
 
 test: lint typecheck pytest
 
+# lint-imports checks the layers ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pypdf import PdfReader
 
-from rekobot.digest import CustomerOrder, Digest, DigestLine
+from rekobot.digest import Digest
 from rekobot.digest_xlsx import digest_xlsx
 from rekobot.i18n import use_locale
-from rekobot.models import Location, Pickup, Producer, Ring
+from rekobot.models import CustomerOrder, DigestLine, Location, Pickup, Producer, Ring
 from rekobot.picklist import pick_list_pdf
 
 PRODUCTS = 20

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from telegram.ext import Job
 
+from handlers.application import RekoApplication
 from handlers.context import Ctx
 from storage.backup import BackupFailed, nightly_backup
-
-if TYPE_CHECKING:
-    from rekobot.app import RekoApplication
 
 log = logging.getLogger(__name__)
 

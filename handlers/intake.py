@@ -34,7 +34,7 @@ from rekobot.services.inbox import Inbox, incoming
 from storage.inbox import PendingUpdate
 
 if TYPE_CHECKING:
-    from rekobot.app import RekoApplication
+    from handlers.application import RekoApplication
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram.ext import ApplicationHandlerStop
 
 from handlers.context import Ctx, forget_current_user, set_current_user
 from rekobot.i18n import _, guess_locale, set_locale
@@ -81,13 +81,3 @@ async def _say(update: Update, context: Ctx, text: str) -> None:
             await update.callback_query.answer(text, show_alert=True)
         elif update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id, text)
-
-
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add the steps that run before every update, each in its own group, in order."""
-    from handlers.private_chat import keep_private  # it runs in this module's groups
-
-    application.add_handler(TypeHandler(Update, begin_update), group=BEGIN_GROUP)
-    application.add_handler(TypeHandler(Update, keep_private), group=PRIVATE_GROUP)
-    application.add_handler(TypeHandler(Update, remember_user), group=IDENTITY_GROUP)
-    application.add_handler(TypeHandler(Update, refuse_edits), group=READABLE_GROUP)

@@ -33,16 +33,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -51,26 +50,18 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import CommandHandler, ExtBot
+from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from handlers.admin.progress import progress_rows, progress_text
-from handlers.callbacks import Callback
-from handlers.commands import EXTRA_COMMANDS
-from handlers.context import Ctx, current_user
-from handlers.replies import button, on_button, show
+from handlers.application import RekoApplication
 from rekobot.clock import Clock
-from rekobot.errors import NotFound
-from rekobot.i18n import N_, _, use_locale
-from rekobot.models import User
+from rekobot.i18n import use_locale
 from rekobot.scheduling import run_due_work
 from rekobot.services.deliveries import BroadcastProgress
 from rekobot.services.outbox import OutMessage, load_messages
+from rekobot.services.registry import Services
 from storage.deliveries import ClaimedDelivery, DueDelivery
-
-if TYPE_CHECKING:
-    from rekobot.app import RekoApplication
-    from rekobot.services.registry import Services
 
 log = logging.getLogger(__name__)
 
@@ -680,92 +671,3 @@ def schedule(application: RekoApplication) -> Sweeper:
         job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     return sweeper
-
-
-# --- what comes with unprompted messages: turning reminders and announcements off ---------
-
-EXTRA_COMMANDS.append(("notifications", N_("Reminders and announcements")))
-
-
-@dataclasses.dataclass(frozen=True)
-class NotificationsToggle(Callback, prefix="anotif"):
-    """Turn reminders ("rem") or announcements ("ann") on (1) or off (0).
-
-    ``screen`` is 1 on the /notifications screen (redrawn) and 0 on a reminder or an
-    announcement (the message stays; an alert confirms).
-    """
-
-    what: str
-    on: int
-    screen: int = 0
-
-
-def notifications_screen(user: User) -> tuple[str, list[list[InlineKeyboardButton]]]:
-    """Show what the user gets, with a button to flip each."""
-    on, off = _("on ✅"), _("off")
-    text = "\n".join(
-        [
-            _("🔔 <b>Notifications</b>"),
-            _("Reminders before a pickup you ordered for: {state}").format(
-                state=on if user.reminders_enabled else off
-            ),
-            _("Announcements of new pickups: {state}").format(
-                state=on if user.announcements_enabled else off
-            ),
-        ]
-    )
-    rows = [
-        [
-            button(
-                _("Turn reminders off") if user.reminders_enabled else _("Turn reminders on"),
-                NotificationsToggle("rem", int(not user.reminders_enabled), 1),
-            )
-        ],
-        [
-            button(
-                _("Turn announcements off")
-                if user.announcements_enabled
-                else _("Turn announcements on"),
-                NotificationsToggle("ann", int(not user.announcements_enabled), 1),
-            )
-        ],
-    ]
-    return text, rows
-
-
-async def notifications(update: Update, context: Ctx) -> None:
-    """Show the reminder and announcement settings."""
-    text, rows = notifications_screen(current_user())
-    await show(update, context, text, rows)
-
-
-@on_button(NotificationsToggle)
-async def toggle_notifications(update: Update, context: Ctx, data: NotificationsToggle) -> None:
-    """Turn reminders or announcements on or off."""
-    services = context.bot_data.services
-    user = current_user()
-    enabled = bool(data.on)
-    if data.what == "rem":
-        await services.reminders.set_reminders(user.id, enabled)
-        user = user.model_copy(update={"reminders_enabled": enabled})
-        said = _("Reminders are on.") if enabled else _("Reminders are off.")
-    elif data.what == "ann":
-        await services.reminders.set_announcements(user.id, enabled)
-        user = user.model_copy(update={"announcements_enabled": enabled})
-        said = _("Announcements are on.") if enabled else _("Announcements are off.")
-    else:
-        raise NotFound()
-    query = update.callback_query
-    assert query is not None
-    if data.screen:
-        text, rows = notifications_screen(user)
-        await show(update, context, text, rows)
-        return
-    await query.answer(said + " " + _("You can change it in /notifications."), show_alert=True)
-
-
-def register(application: RekoApplication) -> None:
-    """Add the notification settings, and start the sweep and the outbox sender with the bot."""
-    application.add_handler(CommandHandler("notifications", notifications))
-    application.add_handler(toggle_notifications)
-    schedule(application)

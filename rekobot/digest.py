@@ -13,72 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rekobot.i18n import _, get_locale, money, ngettext
-from rekobot.models import HandoverStatus, Pickup, Producer, Ring
+from rekobot.models import CustomerOrder, HandoverStatus, Pickup, Producer, Ring
 from rekobot.render import MESSAGE_LIMIT, deadline_text, esc, pickup_when, place_text, split_message
 
 #: Room kept in each part for the "(2/3)" continuation line.
 _CONTINUATION_ROOM = 80
-
-
-@dataclass(frozen=True, slots=True)
-class DigestLine:
-    """A quantity of one product in one customer's order."""
-
-    product_id: int
-    product_name: str
-    unit: str
-    quantity: int
-    unit_price: int
-    #: "ca." until weighed: sold-by-weight lines carry an estimate (every line is final today).
-    estimated: bool = False
-
-    @property
-    def amount(self) -> int:
-        """What the line costs."""
-        return self.quantity * self.unit_price
-
-
-def anonymous_customer(number: int) -> str:
-    """The neutral label of an anonymised order's customer, e.g. "Customer #12"."""
-    return _("Customer #{number}").format(number=number)
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerOrder:
-    """One customer's order, as far as this producer hands it over."""
-
-    order_id: int
-    number: int
-    user_id: int
-    #: The name from the customer's profile; empty once the order is anonymised.
-    customer_name: str
-    lines: tuple[DigestLine, ...]
-    handover: HandoverStatus | None = None
-    #: What the customer lets this producer reach them by, e.g. ("@kari",); a phone number
-    #: shared at checkout joins these.
-    contacts: tuple[str, ...] = ()
-    #: The customer's note to this producer, when they wrote one.
-    comment: str | None = None
-    #: What the customer pays this producer (added up once: digests read it often).
-    amount: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "amount", sum(line.quantity * line.unit_price for line in self.lines)
-        )
-
-    @property
-    def estimated(self) -> bool:
-        """Whether the amount is an estimate until something is weighed."""
-        return any(line.estimated for line in self.lines)
-
-    @property
-    def customer(self) -> str:
-        """The customer as producers see them: their name, or a neutral label once anonymised.
-
-        The label is translated when it is read, so it comes out in the reader's language.
-        """
-        return self.customer_name or anonymous_customer(self.number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +39,6 @@ class _Tally:
     quantity: int = 0
     amount: int = 0
     estimated: bool = False
-
-
-def display_name(first: str, last: str | None, username: str | None, user_id: int) -> str:
-    """Name a customer the way producers see them (not escaped); "" when anonymised."""
-    if user_id < 0:  # a tombstone: the order was anonymised (see rekobot.services.privacy)
-        return ""
-    full = " ".join(part for part in (first, last) if part)
-    return full or (f"@{username}" if username else str(user_id))
 
 
 @dataclass(frozen=True)

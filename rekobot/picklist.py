@@ -19,9 +19,10 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from rekobot.digest import CustomerOrder, Digest
+from rekobot.digest import Digest
 from rekobot.digest_csv import status_text
 from rekobot.i18n import _, get_locale, money, ngettext
+from rekobot.models import CustomerOrder
 from rekobot.render import deadline_text, pickup_when
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"

@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from rekobot.clock import to_db
-from rekobot.digest import CustomerOrder, DigestLine, display_name
-from rekobot.models import HandoverStatus, Pickup
+from rekobot.models import CustomerOrder, DigestLine, HandoverStatus, Pickup, display_name
 from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, pickup_from_row
 

@@ -109,3 +109,19 @@ async def membership(tx: Transaction, user_id: int, ring_id: int) -> Membership 
         if member.ring.id == ring_id:
             return member
     return None
+
+
+async def sells_or_runs(tx: Transaction, user_id: int) -> tuple[bool, bool]:
+    """Return whether the user sells in some ring (approved) and runs some ring (admin)."""
+    row = await tx.fetchone(
+        """
+        SELECT
+            EXISTS (SELECT 1 FROM producers p JOIN producer_rings pr ON pr.producer_id = p.id
+                    WHERE p.owner_user_id = :user AND pr.status = 'approved'),
+            EXISTS (SELECT 1 FROM memberships
+                    WHERE user_id = :user AND is_admin = 1 AND blocked_at IS NULL)
+        """,
+        {"user": user_id},
+    )
+    assert row is not None
+    return bool(row[0]), bool(row[1])

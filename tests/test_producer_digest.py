@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rekobot.digest import CustomerOrder, Digest, DigestLine, digest_messages
+from rekobot.digest import Digest, digest_messages
 from rekobot.digest_csv import digest_csv
 from rekobot.i18n import use_locale
-from rekobot.models import Location, Pickup, Producer, Ring
+from rekobot.models import CustomerOrder, DigestLine, Location, Pickup, Producer, Ring
 from rekobot.services.digests import digest_deliveries
 from rekobot.services.registry import Services
 from rekobot.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.outbox import NotificationsToggle
+from handlers.customer.notifications import NotificationsToggle
 from rekobot.app import RekoApplication
 from rekobot.services.registry import Services
 from rekobot.services.reminders import REMINDERS_OFF

@@ -15,7 +15,6 @@ from handlers.admin.forms import (
     FormState,
     action,
     close_form,
-    register_form,
 )
 from handlers.admin.progress import StopBroadcast, progress_rows, progress_text
 from handlers.context import Ctx, current_user
@@ -224,6 +223,3 @@ async def stop_broadcast(update: Update, context: Ctx, data: StopBroadcast) -> N
     """Stop a running broadcast; what has not gone out is not sent."""
     progress = await context.bot_data.services.broadcasts.stop(current_user().id, data.broadcast_id)
     await show(update, context, progress_text(progress), progress_rows(progress))
-
-
-register_form(BroadcastForm())

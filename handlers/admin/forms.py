@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -152,13 +152,14 @@ class Form(ABC):
         """Save the draft and show the result; return INPUT to stay in the form, else END."""
 
 
+#: The forms the admin conversation can open, by kind (filled by ``add_forms`` at wiring).
 FORMS: dict[str, Form] = {}
 
 
-def register_form(form: Form) -> Form:
-    """Make a form known by its kind."""
-    FORMS[form.kind] = form
-    return form
+def add_forms(forms: Iterable[Form]) -> None:
+    """Make these forms known by their kind (adding one again replaces it)."""
+    for form in forms:
+        FORMS[form.kind] = form
 
 
 def load_state(context: Ctx) -> FormState | None:

@@ -12,7 +12,7 @@ from typing import ClassVar
 from telegram import Update
 
 from handlers.admin.buttons import AdminHome, NewInvitation
-from handlers.admin.forms import END, FormState, close_form, register_form, start_form
+from handlers.admin.forms import END, FormState, close_form, start_form
 from handlers.admin.rings import RingForm, new_ring_draft, show_created
 from handlers.context import Ctx, current_user
 from handlers.customer import start as customer_start
@@ -127,5 +127,3 @@ async def open_invitation(update: Update, context: Ctx, payload: str) -> int:
         draft=new_ring_draft(context),
     )
 
-
-register_form(InvitedRingForm())

@@ -13,7 +13,6 @@ from handlers.admin.forms import (
     FormField,
     FormState,
     close_form,
-    register_form,
 )
 from handlers.context import Ctx, current_user
 from handlers.replies import button, on_button, show
@@ -197,6 +196,3 @@ async def member_screen(update: Update, context: Ctx, data: MemberScreen) -> int
     member = await services.member_admin.member(me, ring_id, target)
     await show_member(update, context, member, ring_id)
     return END
-
-
-register_form(MemberSearch())

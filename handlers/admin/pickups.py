@@ -20,7 +20,6 @@ from handlers.admin.forms import (
     FormState,
     action,
     close_form,
-    register_form,
     start_form,
 )
 from handlers.admin.progress import progress_rows, progress_text
@@ -551,8 +550,3 @@ async def announce(update: Update, context: Ctx, pickup_id: int) -> None:
     )
     progress = await services.broadcasts.progress(user_id, broadcast.id)
     await show(update, context, progress_text(progress), progress_rows(progress))
-
-
-register_form(PickupForm())
-register_form(SeriesForm())
-register_form(PickupChangeForm())

@@ -13,7 +13,6 @@ from handlers.admin.forms import (
     FormField,
     FormState,
     close_form,
-    register_form,
     start_form,
 )
 from handlers.context import Ctx, current_user
@@ -253,7 +252,3 @@ async def edit_place(update: Update, context: Ctx, place_id: int) -> int:
         target_id=place.id,
         draft=draft,
     )
-
-
-register_form(PlaceForm())
-register_form(PlaceEditForm())

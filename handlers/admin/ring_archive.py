@@ -13,7 +13,6 @@ from handlers.admin.forms import (
     FormField,
     FormState,
     close_form,
-    register_form,
     start_form,
 )
 from handlers.context import Ctx, current_user
@@ -178,5 +177,3 @@ class RingDeleteForm(Form):
         await show(update, context, text, [all_rings_row()])
         return END
 
-
-register_form(RingDeleteForm())

@@ -14,7 +14,6 @@ from handlers.admin.forms import (
     FormField,
     FormState,
     close_form,
-    register_form,
     start_form,
 )
 from handlers.context import Ctx, current_user
@@ -262,7 +261,3 @@ async def open_settings(update: Update, context: Ctx, ring_id: int) -> int:
         ring_id=ring_id,
         draft=settings_draft(current.ring, current.categories).to_json(),
     )
-
-
-register_form(RingForm())
-register_form(RingSettingsForm())

@@ -7,7 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import Application, CommandHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -285,10 +284,3 @@ async def on_confirm(update: Update, context: Ctx, data: Confirm) -> None:
         _("Order #{number} is already placed.").format(number=result.order.number),
         show_alert=False,
     )
-
-
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add these handlers."""
-    application.add_handler(CommandHandler("cart", cart_command))
-    for handler in (on_open_cart, on_step_line, on_remove_line, on_empty, on_checkout, on_confirm):
-        application.add_handler(handler)

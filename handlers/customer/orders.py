@@ -6,7 +6,6 @@ import dataclasses
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import Application, CommandHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -19,7 +18,7 @@ from rekobot.errors import DeadlinePassed, Refusal
 from rekobot.i18n import _, day, money, ngettext
 from rekobot.models import Order, OrderStatus, Ring
 from rekobot.render import deadline_text, join_blocks, order_body, pickup_block
-from rekobot.services.confirmations import CustomerNotices, notice_key
+from rekobot.services.confirmations import notice_key
 from rekobot.services.events import OrderEvent, OrderEventKind, cancel_key
 from rekobot.services.outbox import OutMessage
 
@@ -203,13 +202,3 @@ async def on_confirm_cancel(update: Update, context: Ctx, data: ConfirmCancel) -
     if await deliver_now(update, context, notice_key(cancel_key(order.id))):
         return
     await show(update, context, cancelled_text(order), [[button(_("⬅ All orders"), ListOrders())]])
-
-
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add these handlers, and queue the customer's notice with every order change."""
-    services = application.bot_data.services
-    notices = CustomerNotices(services.members, customer_notice, clock=services.clock)
-    services.ordering.listeners.append(notices.on_order_event)
-    application.add_handler(CommandHandler("orders", list_orders))
-    for handler in (on_list, on_show, on_edit, on_cancel, on_confirm_cancel):
-        application.add_handler(handler)

@@ -14,15 +14,15 @@ import logging
 import secrets
 
 from telegram import InlineKeyboardButton, InputFile, Update
-from telegram.ext import Application, CommandHandler, ConversationHandler, filters
+from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
+from handlers.persistence import SqlitePersistence
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import Refusal
 from rekobot.i18n import LANGUAGE_NAMES, _, ngettext
-from rekobot.persistence import SqlitePersistence
 from rekobot.services.privacy import PrivacyOverview, retention_text
 
 log = logging.getLogger(__name__)
@@ -272,10 +272,3 @@ def forget_in_memory(context: Ctx, user_id: int) -> None:
                 states = handler._conversations
                 for key in [key for key in states if user_id in key]:
                     del states[key]
-
-
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add /privacy (private chats only) and its buttons."""
-    application.add_handler(CommandHandler("privacy", privacy, filters=filters.ChatType.PRIVATE))
-    for handler in (on_back, on_export, on_ask_erase, on_confirm_erase):
-        application.add_handler(handler)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -440,11 +439,3 @@ def _quantity_conversation() -> ConversationHandler[Ctx]:
         persistent=True,
         allow_reentry=True,
     )
-
-
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add these handlers."""
-    application.add_handler(quantity_conversation())
-    application.add_handler(CommandHandler("shop", shop))
-    for handler in (on_show_pickup, on_browse, on_shelf, on_show_offer, on_step_offer):
-        application.add_handler(handler)

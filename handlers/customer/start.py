@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import filters
 
 from handlers.callbacks import Callback
+from handlers.commands import RoleMenus
 from handlers.context import Ctx, current_user
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import NoRing, Refusal, UnknownRing
 from rekobot.i18n import LANGUAGE_NAMES, _, available_locales, set_locale
-from rekobot.models import Ring
+from rekobot.models import Ring, Role
 from rekobot.services.invitations import PAYLOAD_PATTERN as INVITATION_PAYLOAD
 
 
@@ -151,22 +153,54 @@ async def pick_ring(update: Update, context: Ctx, data: PickRing) -> None:
     await show(update, context, greeting(joined.ring, joined.new_member))
 
 
+def customer_help() -> list[str]:
+    """The customer's steps, from the next pickup to the handover."""
+    return [
+        _("<b>How REKO works here</b>"),
+        _("1. /shop shows the next pickup: where, when, and the order deadline."),
+        _("2. Add products to your cart, then check out in /cart."),
+        _("3. You get an order number and how to pay each producer."),
+        _("4. Until the deadline you can change or cancel it in /orders."),
+        _("5. Bring your order number to the pickup; you pay the producers directly."),
+        "",
+        _("/language changes the language. /start switches your REKO ring."),
+        _("/notifications turns reminders and announcements on or off."),
+        _("/id shows your Telegram id, for the bot's operator."),
+        _("/producer: sell your own products in the ring."),
+    ]
+
+
+def producer_help() -> list[str]:
+    """What a producer does, and where."""
+    return [
+        _("<b>As a producer</b>"),
+        _("/producer: your products, what you offer for each pickup, and your profile."),
+        _("/digest: your orders for a pickup, what to bring and who gets what."),
+    ]
+
+
+def admin_help() -> list[str]:
+    """What an admin does, and where."""
+    return [
+        _("<b>As an admin</b>"),
+        _("/admin: your ring's pickup places, pickups, announcements and members."),
+        _("New producers' applications come to you as messages to approve or reject."),
+    ]
+
+
+#: The help of each role, shown in the order of ``Role``: customer, producer, admin.
+HELP_BY_ROLE: dict[Role, Callable[[], list[str]]] = {
+    Role.CUSTOMER: customer_help,
+    Role.PRODUCER: producer_help,
+    Role.ADMIN: admin_help,
+}
+
+
 async def help_command(update: Update, context: Ctx) -> None:
-    """Explain the bot in a few lines."""
-    text = "\n".join(
-        [
-            _("<b>How REKO works here</b>"),
-            _("1. /shop shows the next pickup: where, when, and the order deadline."),
-            _("2. Add products to your cart, then check out in /cart."),
-            _("3. You get an order number and how to pay each producer."),
-            _("4. Until the deadline you can change or cancel it in /orders."),
-            _("5. Bring your order number to the pickup; you pay the producers directly."),
-            "",
-            _("/language changes the language. /start switches your REKO ring."),
-            _("/id shows your Telegram id, for the bot's operator."),
-        ]
-    )
-    await show(update, context, text)
+    """Explain the commands of every role the user holds: customer, producer, admin."""
+    roles = await context.bot_data.services.roles.of(current_user().id)
+    sections = ["\n".join(HELP_BY_ROLE[role]()) for role in roles]
+    await show(update, context, "\n\n".join(sections))
 
 
 def language_rows() -> list[list[InlineKeyboardButton]]:
@@ -183,8 +217,11 @@ async def language(update: Update, context: Ctx) -> None:
 @on_button(PickLanguage)
 async def pick_language(update: Update, context: Ctx, data: PickLanguage) -> None:
     """Switch to the chosen language and confirm in it."""
-    await context.bot_data.services.members.set_locale(current_user().id, data.code)
+    services = context.bot_data.services
+    await services.members.set_locale(current_user().id, data.code)
     set_locale(data.code)
+    # A producer's or an admin's own menu is in the language it was set in: set it again.
+    await RoleMenus(context.bot, services.roles).refresh(current_user().id)
     await show(update, context, _("Language set to English. /shop to order."))
 
 
@@ -203,16 +240,3 @@ async def not_understood(update: Update, context: Ctx) -> None:
             "/help for help."
         ),
     )
-
-
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add these handlers."""
-    admin_ids = application.bot_data.services.settings.admin_ids
-    # Invitation links and an operator's /start go to the admin conversation instead.
-    setup = filters.ChatType.PRIVATE & setup_starts(admin_ids)
-    application.add_handler(CommandHandler("start", start, ~setup))
-    application.add_handler(CommandHandler("id", my_id))
-    application.add_handler(CommandHandler("help", help_command))
-    application.add_handler(CommandHandler("language", language))
-    application.add_handler(pick_ring)
-    application.add_handler(pick_language)

@@ -14,10 +14,10 @@ from handlers.context import Ctx, current_user
 from handlers.producer.common import PAGE_SIZE, home_row, page_rows, pages_of
 from handlers.replies import button, keyboard, on_button, show
 from handlers.text import esc, shorten
-from rekobot.digest import CustomerOrder, Digest, digest_messages
+from rekobot.digest import Digest, digest_messages
 from rekobot.errors import NotFound, Refusal
 from rekobot.i18n import _, money, ngettext
-from rekobot.models import HandoverStatus
+from rekobot.models import CustomerOrder, HandoverStatus
 from rekobot.render import pickup_block, pickup_when
 from rekobot.services.digests import PickupSummary, digest_files
 

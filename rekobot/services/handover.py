@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from rekobot.clock import Clock, utcnow
-from rekobot.digest import CustomerOrder, Digest
+from rekobot.digest import Digest
 from rekobot.errors import NotFound
-from rekobot.models import HandoverStatus, Pickup, PickupStatus, Producer, Ring
+from rekobot.models import CustomerOrder, HandoverStatus, Pickup, PickupStatus, Producer, Ring
 from rekobot.services.digests import load_digest
 from rekobot.services.producer_refusals import HandoverNotYet, NoShowNotYet
 from rekobot.services.producers import approved_ring, own_producer

@@ -14,7 +14,7 @@ from enum import StrEnum
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import NotAllowed, NotFound
 from rekobot.i18n import N_, _, use_locale
-from rekobot.models import Producer, Ring
+from rekobot.models import Producer, Ring, Role
 from rekobot.parsing import clean_text
 from rekobot.services import producer_messages as texts
 from rekobot.services.members import Members
@@ -25,6 +25,7 @@ from rekobot.services.producer_refusals import (
     NotApproved,
     NotAProducer,
 )
+from rekobot.services.roles import Roles
 from storage import producers as producer_store
 from storage import rings as ring_store
 from storage import users as user_store
@@ -143,12 +144,14 @@ class Producers:
         self,
         db: Database,
         members: Members,
+        roles: Roles,
         *,
         admin_ids: frozenset[int] = frozenset(),
         clock: Clock = utcnow,
     ) -> None:
         self.db = db
         self.members = members
+        self.roles = roles
         self.admin_ids = admin_ids
         self.clock = clock
 
@@ -262,13 +265,19 @@ class Producers:
     async def decide(
         self, admin_user_id: int, producer_id: int, ring_id: int, *, approve: bool
     ) -> Decision:
-        """Approve or reject a pending application, and tell the applicant."""
+        """Approve or reject a pending application, and tell the applicant.
+
+        A first approval makes the applicant a producer: their message carries a button to the
+        producer menu, and the role listeners hear of it once the decision is committed.
+        """
         now = self.clock()
         async with self.db.transaction() as tx:
             ring = await ring_store.get_ring(tx, ring_id)
             producer = await producer_store.get_producer(tx, producer_id)
             if ring is None or producer is None:
                 raise NotFound()
+            owner = producer.owner_user_id
+            roles_before = await self.roles.held(tx, owner)
             if not await self.is_admin(tx, admin_user_id, ring_id):
                 log.warning(
                     "user %s tried to decide on producer %s in ring %s without being admin",
@@ -293,16 +302,20 @@ class Producers:
                 approved=approve,
                 now=now,
             )
-            locale = await texts.recipient_locale(tx, self.members, producer.owner_user_id, ring)
+            locale = await texts.recipient_locale(tx, self.members, owner, ring)
             with use_locale(locale):
-                message = OutMessage(text=texts.decision_text(ring, approve))
+                buttons = self.roles.menu_buttons(Role.PRODUCER) if approve else []
+                message = OutMessage(
+                    text=texts.decision_text(ring, approve), buttons=buttons or None
+                )
             await enqueue(
                 tx,
-                chat_id=producer.owner_user_id,
+                chat_id=owner,
                 kind="producer_decision",
                 messages=[message],
                 now=now,
             )
+            change = await self.roles.change(tx, owner, roles_before)
         log.info(
             "admin %s %s producer %s for ring %s",
             admin_user_id,
@@ -310,6 +323,7 @@ class Producers:
             producer_id,
             ring_id,
         )
+        await self.roles.announce(change)
         return Decision(producer=producer, ring=ring, approved=approve)
 
     async def update_field(self, user_id: int, field: ProfileField, text: str) -> Producer:

@@ -26,6 +26,7 @@ from rekobot.services.producers import Producers
 from rekobot.services.reminders import Reminders
 from rekobot.services.ring_archive import RingArchive
 from rekobot.services.rings_admin import RingAdmin
+from rekobot.services.roles import Roles
 from rekobot.services.shop import Shop
 from rekobot.settings import Settings
 from storage.database import Database
@@ -39,6 +40,7 @@ class Services:
     db: Database
     clock: Clock
     members: Members = field(init=False)
+    roles: Roles = field(init=False)
     shop: Shop = field(init=False)
     carts: Carts = field(init=False)
     ordering: Ordering = field(init=False)
@@ -69,6 +71,7 @@ class Services:
             admin_ids=self.settings.admin_ids,
             clock=self.clock,
         )
+        self.roles = Roles(self.db, self.members, admin_ids=self.settings.admin_ids)
         self.shop = Shop(self.db, self.members, clock=self.clock)
         self.carts = Carts(self.db, self.shop, clock=self.clock)
         self.ordering = Ordering(self.db, self.shop, self.members, clock=self.clock)
@@ -76,7 +79,7 @@ class Services:
         self.reminders = Reminders(self.db, self.members, self.deliveries, clock=self.clock)
         self.due_work.append(self.reminders.run_due)
         self.ring_admin = RingAdmin(
-            self.db, self.members, admin_ids=self.settings.admin_ids, clock=self.clock
+            self.db, self.members, self.roles, admin_ids=self.settings.admin_ids, clock=self.clock
         )
         self.invitations = Invitations(self.db, self.ring_admin, clock=self.clock)
         self.ring_archive = RingArchive(self.db, self.ring_admin, clock=self.clock)
@@ -89,7 +92,7 @@ class Services:
             self.db, self.ring_admin, self.members, self.deliveries, clock=self.clock
         )
         self.producers = Producers(
-            self.db, self.members, admin_ids=self.settings.admin_ids, clock=self.clock
+            self.db, self.members, self.roles, admin_ids=self.settings.admin_ids, clock=self.clock
         )
         self.catalog = Catalog(self.db, clock=self.clock)
         self.offers = Offers(self.db, self.members, clock=self.clock)

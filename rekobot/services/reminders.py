@@ -35,7 +35,8 @@ HOUR_BEFORE = timedelta(hours=1)
 LOOKAHEAD = timedelta(hours=50)
 #: Orders rendered per transaction, so a big pickup does not hold the database for long.
 CHUNK = 50
-#: The callback data of the "turn off reminders" button (``handlers/outbox.NotificationsToggle``).
+#: The callback data of the "turn off reminders" button
+#: (``handlers/customer/notifications.NotificationsToggle``).
 REMINDERS_OFF = "anotif:rem:0:0"
 #: The callback data of the "no more announcements" button.
 ANNOUNCEMENTS_OFF = "anotif:ann:0:0"

@@ -10,6 +10,7 @@ to the audit log.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import unicodedata
@@ -20,10 +21,12 @@ from typing import Any
 
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import InvalidInput, NotAllowed, NotFound, Refusal
-from rekobot.i18n import N_, _, available_locales
-from rekobot.models import Ring
+from rekobot.i18n import N_, _, available_locales, use_locale
+from rekobot.models import Ring, Role
 from rekobot.parsing import clean_text, parse_timezone
 from rekobot.services.members import Members
+from rekobot.services.outbox import OutMessage, enqueue
+from rekobot.services.roles import Roles
 from storage import admin as admin_store
 from storage import rings as ring_store
 from storage import users as user_store
@@ -246,12 +249,14 @@ class RingAdmin:
         self,
         db: Database,
         members: Members,
+        roles: Roles,
         *,
         admin_ids: frozenset[int] = frozenset(),
         clock: Clock = utcnow,
     ) -> None:
         self.db = db
         self.members = members
+        self.roles = roles
         self.admin_ids = admin_ids
         self.clock = clock
 
@@ -341,9 +346,15 @@ class RingAdmin:
             return await admin_store.ring_admins(tx, ring_id)
 
     async def set_admin(self, user_id: int, ring_id: int, target_id: int, admin: bool) -> None:
-        """Make a member an admin of the ring, or take it away."""
+        """Make a member an admin of the ring, or take it away, and tell them in their language.
+
+        The message of a new admin carries a button to the admin menu; the role listeners hear
+        of it once committed when the member's roles changed (their first ring, or their last).
+        """
+        now = self.clock()
         async with self.db.transaction() as tx:
-            await self.check(tx, user_id, ring_id)
+            ring = await self.check(tx, user_id, ring_id)
+            roles_before = await self.roles.held(tx, target_id)
             member = await admin_store.member(tx, ring_id, target_id)
             if member is None or (admin and member.blocked):
                 raise NotFound()
@@ -360,14 +371,41 @@ class RingAdmin:
                 user_id=user_id,
                 action="admin.added" if admin else "admin.removed",
                 detail={"user_id": target_id},
-                now=self.clock(),
+                now=now,
             )
+            if admin != member.is_admin:
+                await self._tell_admin(tx, ring, target_id, admin)
+            change = await self.roles.change(tx, target_id, roles_before)
         log.info(
             "user %s %s admin %s of ring %s",
             user_id,
             "made" if admin else "removed",
             target_id,
             ring_id,
+        )
+        await self.roles.announce(change)
+
+    async def _tell_admin(self, tx: Transaction, ring: Ring, target_id: int, admin: bool) -> None:
+        """Queue the message that tells a member they now run the ring, or no longer do."""
+        with use_locale(await self.roles.locale_of(tx, target_id)):
+            if admin:
+                text = "\n".join(
+                    [
+                        _("You are now an admin of <b>{ring}</b>.").format(
+                            ring=html.escape(ring.name)
+                        ),
+                        _("Open /admin to run it: places, pickups, announcements and members."),
+                    ]
+                )
+                buttons = self.roles.menu_buttons(Role.ADMIN) or None
+            else:
+                text = _("You are no longer an admin of <b>{ring}</b>.").format(
+                    ring=html.escape(ring.name)
+                )
+                buttons = None
+            message = OutMessage(text=text, buttons=buttons)
+        await enqueue(
+            tx, chat_id=target_id, kind="admin_role", messages=[message], now=self.clock()
         )
 
 

@@ -7,10 +7,9 @@ tables. Bot data and chat data are not persisted: the database is the source of 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import MutableMapping
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from storage import bot_state
 from storage.database import Database
@@ -18,8 +17,17 @@ from storage.database import Database
 USER_DATA = "user_data"
 CONVERSATION = "conversation:"
 
+# PTB's own names for these live in a private module (telegram.ext._utils.types); these are
+# the same shapes, spelled out as BasePersistence documents them (``object`` for ``Any``).
+#: Who a conversation state belongs to: (chat id, user id) with this bot's per_* settings.
+ConversationKey = tuple[int | str, ...]
+#: One conversation handler's states by key.
+ConversationDict = MutableMapping[ConversationKey, object]
+#: PTB's arbitrary callback data store (not used: our callback data is a compact codec).
+CDCData = tuple[list[tuple[str, float, dict[str, object]]], dict[str, str]]
 
-class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
+
+class SqlitePersistence(BasePersistence[dict[str, object], dict[str, object], object]):
     """Conversation states and user data in the ``bot_state`` table."""
 
     def __init__(self, db: Database, *, update_interval: float = 1.0) -> None:
@@ -37,18 +45,18 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
         if not self.db.is_connected:
             await self.db.connect()
 
-    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+    async def get_user_data(self) -> dict[int, dict[str, object]]:
         """Load every user's data."""
         await self._ready()
         stored = await bot_state.load_kind(self.db, USER_DATA)
         self._user_data = {int(key): _fingerprint(value) for key, value in stored.items()}
         return {int(key): value for key, value in stored.items()}
 
-    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+    async def get_chat_data(self) -> dict[int, dict[str, object]]:
         """Chat data is not persisted."""
         return {}
 
-    async def get_bot_data(self) -> Any:
+    async def get_bot_data(self) -> object:
         """Bot data is not persisted."""
         return {}
 
@@ -77,7 +85,7 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
             known[key] = new_state
         await bot_state.save(self.db, CONVERSATION + name, json.dumps(list(key)), new_state)
 
-    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+    async def update_user_data(self, user_id: int, data: dict[str, object]) -> None:
         """Store one user's data, unless it is what is stored already."""
         fingerprint = _fingerprint(data or None)
         if self._user_data.get(user_id, _fingerprint(None)) == fingerprint:
@@ -85,10 +93,10 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
         await bot_state.save(self.db, USER_DATA, str(user_id), data or None)
         self._user_data[user_id] = fingerprint
 
-    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+    async def update_chat_data(self, chat_id: int, data: dict[str, object]) -> None:
         """Chat data is not persisted."""
 
-    async def update_bot_data(self, data: Any) -> None:
+    async def update_bot_data(self, data: object) -> None:
         """Bot data is not persisted."""
 
     async def update_callback_data(self, data: CDCData) -> None:
@@ -102,13 +110,13 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
         await bot_state.save(self.db, USER_DATA, str(user_id), None)
         self._user_data.pop(user_id, None)
 
-    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, object]) -> None:
         """The in-memory copy is authoritative while running."""
 
-    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, object]) -> None:
         """Chat data is not persisted."""
 
-    async def refresh_bot_data(self, bot_data: Any) -> None:
+    async def refresh_bot_data(self, bot_data: object) -> None:
         """Bot data is not persisted."""
 
     async def flush(self) -> None:
@@ -125,5 +133,5 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], Any]):
                 del states[key]
 
 
-def _fingerprint(value: Any) -> str:
+def _fingerprint(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
