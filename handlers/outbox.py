@@ -39,7 +39,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import (
@@ -54,7 +54,6 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from handlers.admin.progress import progress_rows, progress_text
-from handlers.application import RekoApplication
 from rekobot.clock import Clock
 from rekobot.i18n import use_locale
 from rekobot.scheduling import run_due_work
@@ -62,6 +61,9 @@ from rekobot.services.deliveries import BroadcastProgress
 from rekobot.services.outbox import OutMessage, load_messages
 from rekobot.services.registry import Services
 from storage.deliveries import ClaimedDelivery, DueDelivery
+
+if TYPE_CHECKING:  # the application imports the intake, which imports this module
+    from handlers.application import RekoApplication
 
 log = logging.getLogger(__name__)
 
