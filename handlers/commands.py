@@ -45,8 +45,9 @@ PRODUCER_COMMANDS: tuple[tuple[str, str], ...] = (
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (("admin", N_("Run your REKO ring")),)
 
 #: Commands that work for everyone but stay out of the menus: /notifications is reached from
-#: the button under every reminder and announcement, and named in /help.
-UNLISTED_COMMANDS: tuple[str, ...] = ("notifications",)
+#: the button under every reminder and announcement, /id (for the operator) from the answers
+#: that need it; /help names both.
+UNLISTED_COMMANDS: tuple[str, ...] = ("notifications", "id")
 
 COMMANDS_BY_ROLE: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.CUSTOMER: CUSTOMER_COMMANDS,
