@@ -126,11 +126,13 @@ class Database:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Transaction(self.conn)
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            else:
                 await self.conn.execute("COMMIT")
+            except BaseException:
+                # SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK
+                # would raise "no transaction is active" and hide the real error.
+                if self.conn.in_transaction:
+                    await self.conn.execute("ROLLBACK")
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Transaction]:

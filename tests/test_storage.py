@@ -286,3 +286,22 @@ async def test_two_hundred_checkouts_on_their_own_connections_sell_exactly_ten_a
         (offer_id, offer_id),
     )
     assert row is not None and tuple(row) == (10, 10)
+
+
+async def test_a_full_disk_is_reported_as_itself_not_as_a_failed_rollback(tmp_path: Path) -> None:
+    db = await Database(tmp_path / "full.sqlite3").connect()
+    try:
+        await db.execute("CREATE TABLE junk (data BLOB)")
+        row = await db.fetchone("PRAGMA page_count")
+        assert row is not None
+        await db.conn.execute(f"PRAGMA max_page_count = {row[0] + 2}")
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            async with db.transaction() as tx:
+                for _ in range(50):
+                    await tx.execute("INSERT INTO junk VALUES (zeroblob(100000))")
+        assert not db.conn.in_transaction
+        async with db.transaction() as tx:  # the writer is usable again
+            await tx.execute("DELETE FROM junk")
+    finally:
+        await db.close()
+
