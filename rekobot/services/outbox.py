@@ -72,12 +72,17 @@ async def enqueue(
     broadcast_id: int | None = None,
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue messages for one recipient; return False when ``dedupe_key`` was queued before."""
+    """Queue messages for one recipient; return False when ``dedupe_key`` was queued before.
+
+    A key is remembered in ``sent_keys`` after its delivery was pruned (``storage/retention``),
+    so a reminder or digest is not sent a second time however old it is.
+    """
     changed = await tx.execute(
         """
         INSERT OR IGNORE INTO deliveries
             (chat_id, kind, payload, dedupe_key, broadcast_id, not_before, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        SELECT ?, ?, ?, ?, ?, ?, ?
+        WHERE NOT EXISTS (SELECT 1 FROM sent_keys WHERE dedupe_key = ?)
         """,
         (
             chat_id,
@@ -87,6 +92,7 @@ async def enqueue(
             broadcast_id,
             to_db(not_before or now),
             to_db(now),
+            dedupe_key,
         ),
     )
     return changed == 1
