@@ -242,13 +242,11 @@ async def test_a_moved_pickup_gets_fresh_reminders_for_every_order(
     assert len(new) == 90
 
 
-def test_every_setting_is_documented_in_the_env_example() -> None:
-    example = Path(__file__).resolve().parent.parent / ".env.example"
-    documented = dict(
-        line.split("=", 1) for line in example.read_text().splitlines() if line[:1].isupper()
-    )
-    for name in Settings.model_fields:
-        key = f"REKOBOT_{name.upper()}"
-        assert key in documented, f"{key} is missing from .env.example"
-    assert documented["REKOBOT_DELIVERY_RETENTION_DAYS"] == "30"
-    assert Settings(_env_file=None).delivery_retention_days == 30
+def test_the_retention_is_a_setting(
+    settings: Settings, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert settings.delivery_retention_days == 30
+    monkeypatch.setenv("REKOBOT_DELIVERY_RETENTION_DAYS", "7")
+    configured = Settings(_env_file=None, database=settings.database)
+    assert Services.create(configured, clock=clock).deliveries.retention == timedelta(days=7)
+    assert Services.create(settings, clock=clock).deliveries.retention == timedelta(days=30)
