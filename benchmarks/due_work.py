@@ -231,11 +231,25 @@ async def measure(orders: int) -> None:
         services = Services.create(settings, clock=lambda: now[0])
         await services.open()
         try:
+            # First the big pickup alone (the others' rounds count as done), then the rest.
+            others = "evening_reminded_order = 10000000 WHERE starts_at = ? AND id != ?"
+            big = await services.db.fetchall(
+                "SELECT MIN(id) FROM pickups WHERE starts_at = ?", (to_db(START),)
+            )
+            await services.db.execute(f"UPDATE pickups SET {others}", (to_db(START), big[0][0]))
             writes: list[float] = []
             start = time.perf_counter()
             async with timed_writes(services.db, writes):
                 queued = await services.reminders.run_due()
             total = time.perf_counter() - start
+            await services.db.execute(
+                "UPDATE pickups SET evening_reminded_order = 0 WHERE starts_at = ? AND id != ?",
+                (to_db(START), big[0][0]),
+            )
+            start = time.perf_counter()
+            async with timed_writes(services.db, writes):
+                rest = await services.reminders.run_due()
+            country = time.perf_counter() - start
             idle = []
             services.deliveries.retention = timedelta(days=10_000)  # nothing to prune yet
             for _ in range(20):
@@ -257,7 +271,8 @@ async def measure(orders: int) -> None:
         after = size_mib(path)
     print(
         f"{orders:>7} orders (built in {built:5.1f} s): "
-        f"reminder sweep {queued} queued in {total * 1000:7.1f} ms, "
+        f"2,000-order pickup: {queued} reminders in {total * 1000:6.1f} ms; "
+        f"the other pickups: {rest} in {country * 1000:6.1f} ms; "
         f"longest write {max(writes) * 1000:5.1f} ms; "
         f"nothing due: median {statistics.median(idle) * 1000:5.1f} ms, "
         f"worst {max(idle) * 1000:5.1f} ms; "

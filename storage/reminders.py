@@ -9,6 +9,7 @@ the query plans.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -28,10 +29,10 @@ UPCOMING_SQL = f"""{PICKUP_SELECT}
     ORDER BY p.starts_at"""
 
 ROUND_SQL = """
-    SELECT p.evening_reminded_order, p.hour_reminded_order,
+    SELECT p.id, p.evening_reminded_order, p.hour_reminded_order,
            (SELECT o.id FROM orders o WHERE o.pickup_id = p.id AND o.status = 'placed'
             ORDER BY o.id DESC LIMIT 1) AS newest_order
-    FROM pickups p WHERE p.id = ?"""
+    FROM pickups p WHERE p.id IN (SELECT value FROM json_each(?))"""
 
 BATCH_SQL = """
     WITH chunk AS (
@@ -92,10 +93,10 @@ async def pickups_starting_between(tx: Transaction, start: datetime, end: dateti
     return [pickup_from_row(row) for row in rows]
 
 
-async def reminder_round(tx: Transaction, pickup_id: int) -> ReminderRound | None:
-    """Return the pickup's reminder watermarks and its newest placed order."""
-    row = await tx.fetchone(ROUND_SQL, (pickup_id,))
-    return None if row is None else ReminderRound.model_validate(dict(row))
+async def reminder_rounds(tx: Transaction, pickup_ids: list[int]) -> dict[int, ReminderRound]:
+    """Return the pickups' reminder watermarks and newest placed orders, in one query."""
+    rows = await tx.fetchall(ROUND_SQL, (json.dumps(pickup_ids),))
+    return {row["id"]: ReminderRound.model_validate(dict(row)) for row in rows}
 
 
 async def reminder_batch(

@@ -55,7 +55,7 @@ async def test_every_due_query_is_an_index_search(settings: Settings) -> None:
     aliases = {"p": "pickups", "o": "orders", "l": "order_lines", "u": "users"}
     queries: dict[str, tuple[str, tuple[object, ...]]] = {
         "upcoming pickups": (reminder_store.UPCOMING_SQL, (now, later)),
-        "reminder round": (reminder_store.ROUND_SQL, (1,)),
+        "reminder rounds": (reminder_store.ROUND_SQL, ("[1, 2]",)),
         "reminder chunk": (reminder_store.BATCH_SQL, (1, 0, 200)),
         "due digests": (producer_orders.DUE_DIGESTS_SQL, (now,)),
         "cancel a pickup's reminders": (

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 #: Finished deliveries pruned per write transaction, and at most per sweep: a backlog of
 #: years goes over many sweeps without holding the database for long.
-PRUNE_BATCH = 500
+PRUNE_BATCH = 200
 PRUNE_PER_SWEEP = 20_000
 
 

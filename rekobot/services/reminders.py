@@ -136,19 +136,23 @@ class Reminders:
     async def run_due(self) -> int:
         """Queue every reminder that is due and not queued yet; return how many.
 
-        With nothing new this is two index searches per upcoming pickup, on a reader.
+        With nothing new this is three queries on a reader, however many rings and orders.
         """
         now = self.clock()
         due: list[tuple[Pickup, Ring, str, int]] = []
+        rings: dict[int, Ring] = {}
+        rounds: dict[int, store.ReminderRound] = {}
         async with self.db.read() as tx:
-            for pickup in await store.pickups_starting_between(tx, now, now + LOOKAHEAD):
-                ring = await ring_store.get_ring(tx, pickup.ring_id)
-                kind = None if ring is None else due_kind(pickup, ring, now)
-                if ring is None or kind is None:
-                    continue
-                state = await store.reminder_round(tx, pickup.id)
-                if state is not None and state.has_new(kind):
-                    due.append((pickup, ring, kind, state.mark(kind)))
+            pickups = await store.pickups_starting_between(tx, now, now + LOOKAHEAD)
+            if pickups:
+                rings = {ring.id: ring for ring in await ring_store.all_rings(tx)}
+                rounds = await store.reminder_rounds(tx, [pickup.id for pickup in pickups])
+        for pickup in pickups:
+            ring = rings.get(pickup.ring_id)
+            kind = None if ring is None else due_kind(pickup, ring, now)
+            state = rounds.get(pickup.id)
+            if ring is not None and kind is not None and state is not None and state.has_new(kind):
+                due.append((pickup, ring, kind, state.mark(kind)))
         queued = 0
         for pickup, ring, kind, mark in due:
             queued += await self._remind(pickup, ring, kind, mark, now)
