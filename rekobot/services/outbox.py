@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rekobot.clock import to_db
 from storage.database import Transaction
+from storage.retention import key_hash
 
 
 class OutMessage(BaseModel):
@@ -74,15 +75,15 @@ async def enqueue(
 ) -> bool:
     """Queue messages for one recipient; return False when ``dedupe_key`` was queued before.
 
-    A key is remembered in ``sent_keys`` after its delivery was pruned (``storage/retention``),
-    so a reminder or digest is not sent a second time however old it is.
+    A key is remembered (hashed) in ``sent_keys`` after its delivery was pruned
+    (``storage/retention``), so a reminder or digest is not sent twice however old it is.
     """
     changed = await tx.execute(
         """
         INSERT OR IGNORE INTO deliveries
             (chat_id, kind, payload, dedupe_key, broadcast_id, not_before, created_at)
         SELECT ?, ?, ?, ?, ?, ?, ?
-        WHERE NOT EXISTS (SELECT 1 FROM sent_keys WHERE dedupe_key = ?)
+        WHERE NOT EXISTS (SELECT 1 FROM sent_keys WHERE key_hash = ?)
         """,
         (
             chat_id,
@@ -92,7 +93,7 @@ async def enqueue(
             broadcast_id,
             to_db(not_before or now),
             to_db(now),
-            dedupe_key,
+            None if dedupe_key is None else key_hash(dedupe_key),
         ),
     )
     return changed == 1
