@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     outbox_rate: float = Field(default=25.0, gt=0, le=30)
     # How often the sweep looks for due digests, reminders and deliveries (seconds).
     sweep_interval: float = Field(default=20.0, gt=0)
+    # Days a sent, failed or blocked delivery is kept in the outbox; then only its dedupe key.
+    delivery_retention_days: int = Field(default=30, ge=1)
     # Backups: with a folder set, the bot copies the database there every night at backup_at
     # (in the timezone above) and keeps the newest backup_keep copies; `rekobot backup` writes
     # there too. Unset: no nightly backup.

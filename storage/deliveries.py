@@ -217,14 +217,24 @@ async def cancel_broadcast_deliveries(tx: Transaction, broadcast_id: int) -> int
     )
 
 
+def key_range(prefix: str) -> tuple[str, str]:
+    """The keys that start with ``prefix`` as a half-open range ``[low, high)``.
+
+    A range is an index search on ``dedupe_key``; ``LIKE`` is case-insensitive and so scans
+    the whole (binary) index, which grows with every delivery ever made.
+    """
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+CANCEL_BY_PREFIX_SQL = (
+    "UPDATE deliveries SET status = 'cancelled' "
+    "WHERE dedupe_key >= ? AND dedupe_key < ? AND +status = 'pending'"
+)
+
+
 async def cancel_by_key_prefix(tx: Transaction, prefix: str) -> int:
     """Cancel queued deliveries whose dedupe key starts with ``prefix`` (e.g. a pickup's)."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return await tx.execute(
-        "UPDATE deliveries SET status = 'cancelled' "
-        "WHERE status = 'pending' AND dedupe_key LIKE ? ESCAPE '\\'",
-        (escaped + "%",),
-    )
+    return await tx.execute(CANCEL_BY_PREFIX_SQL, key_range(prefix))
 
 
 async def broadcast_counts(tx: Transaction, broadcast_id: int) -> DeliveryCounts:

@@ -139,18 +139,19 @@ async def unmarked_order_ids(tx: Transaction, pickup_id: int, producer_id: int) 
     return [row["id"] for row in rows]
 
 
+#: Found through ``pickups_digest_due``: only pickups still waiting for their digest.
+DUE_DIGESTS_SQL = f"""{PICKUP_SELECT}
+    WHERE p.status = 'scheduled' AND p.digest_sent_at IS NULL AND p.deadline <= ?
+      AND p.ring_id NOT IN (SELECT id FROM rings WHERE archived_at IS NOT NULL)
+    ORDER BY p.deadline, p.id"""
+
+
 async def due_digest_pickups(tx: Transaction, now: datetime) -> list[Pickup]:
     """Return scheduled pickups whose order deadline has passed and whose digest is unsent.
 
     Pickups of an archived ring are left out: an archived ring gets no digests.
     """
-    rows = await tx.fetchall(
-        f"""{PICKUP_SELECT}
-        WHERE p.status = 'scheduled' AND p.digest_sent_at IS NULL AND p.deadline <= ?
-          AND p.ring_id NOT IN (SELECT id FROM rings WHERE archived_at IS NOT NULL)
-        ORDER BY p.deadline, p.id""",
-        (to_db(now),),
-    )
+    rows = await tx.fetchall(DUE_DIGESTS_SQL, (to_db(now),))
     return [pickup_from_row(row) for row in rows]
 
 

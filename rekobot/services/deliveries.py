@@ -23,6 +23,7 @@ from rekobot.clock import Clock, utcnow
 from rekobot.services.outbox import OutMessage, enqueue
 from storage import broadcasts as broadcast_store
 from storage import deliveries as store
+from storage import retention as retention_store
 from storage.broadcasts import Broadcast, BroadcastStatus
 from storage.database import Database, Transaction
 from storage.deliveries import ClaimedDelivery, DeliveryCounts, DueDelivery
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 
 #: A transient error (timeout, network) is retried this many times before the row fails.
 MAX_ATTEMPTS = 5
+#: Finished deliveries pruned per write transaction, and at most per sweep: a backlog of
+#: years goes over many sweeps without holding the database for long.
+PRUNE_BATCH = 200
+PRUNE_PER_SWEEP = 20_000
 
 
 @dataclass(frozen=True)
@@ -52,15 +57,33 @@ class BroadcastProgress:
 class Deliveries:
     """Claiming, completing and deferring outbox rows; progress and stopping of broadcasts."""
 
-    def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, db: Database, *, clock: Clock = utcnow, retention: timedelta = timedelta(days=30)
+    ) -> None:
         self.db = db
         self.clock = clock
+        #: How long a sent, failed, blocked or cancelled delivery is kept (then only its key).
+        self.retention = retention
         #: Set when rows were queued, so an idle sender starts at once instead of polling.
         self.queued = asyncio.Event()
 
     def notify(self) -> None:
         """Tell the sender that new rows are waiting."""
         self.queued.set()
+
+    async def prune(self) -> int:
+        """Sweep work: delete finished deliveries older than the retention; return how many."""
+        before = self.clock() - self.retention
+        gone = 0
+        while gone < PRUNE_PER_SWEEP:
+            async with self.db.transaction() as tx:
+                batch = await retention_store.prune_deliveries(tx, before, limit=PRUNE_BATCH)
+            gone += batch
+            if batch < PRUNE_BATCH:
+                break
+        if gone:
+            log.info("outbox: pruned %s finished deliveries", gone)
+        return gone
 
     async def release_claims(self) -> list[int]:
         """Requeue deliveries left ``sending`` by a stopped process; return their chats.

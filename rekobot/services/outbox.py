@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rekobot.clock import to_db
 from storage.database import Transaction
+from storage.retention import key_hash
 
 
 class OutMessage(BaseModel):
@@ -72,12 +73,17 @@ async def enqueue(
     broadcast_id: int | None = None,
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue messages for one recipient; return False when ``dedupe_key`` was queued before."""
+    """Queue messages for one recipient; return False when ``dedupe_key`` was queued before.
+
+    A key is remembered (hashed) in ``sent_keys`` after its delivery was pruned
+    (``storage/retention``), so a reminder or digest is not sent twice however old it is.
+    """
     changed = await tx.execute(
         """
         INSERT OR IGNORE INTO deliveries
             (chat_id, kind, payload, dedupe_key, broadcast_id, not_before, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        SELECT ?, ?, ?, ?, ?, ?, ?
+        WHERE NOT EXISTS (SELECT 1 FROM sent_keys WHERE key_hash = ?)
         """,
         (
             chat_id,
@@ -87,6 +93,7 @@ async def enqueue(
             broadcast_id,
             to_db(not_before or now),
             to_db(now),
+            None if dedupe_key is None else key_hash(dedupe_key),
         ),
     )
     return changed == 1

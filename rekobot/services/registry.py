@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from rekobot.clock import Clock, utcnow
 from rekobot.services.broadcasts import Broadcasts
@@ -75,7 +76,12 @@ class Services:
         self.shop = Shop(self.db, self.members, clock=self.clock)
         self.carts = Carts(self.db, self.shop, clock=self.clock)
         self.ordering = Ordering(self.db, self.shop, self.members, clock=self.clock)
-        self.deliveries = Deliveries(self.db, clock=self.clock)
+        self.deliveries = Deliveries(
+            self.db,
+            clock=self.clock,
+            retention=timedelta(days=self.settings.delivery_retention_days),
+        )
+        self.due_work.append(self.deliveries.prune)
         self.reminders = Reminders(self.db, self.members, self.deliveries, clock=self.clock)
         self.due_work.append(self.reminders.run_due)
         self.ring_admin = RingAdmin(

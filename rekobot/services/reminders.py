@@ -3,7 +3,10 @@
 ``Reminders.run_due`` is sweep work. Each reminder is queued in the outbox under a dedupe key
 made of the pickup, its start time, the kind and the order, so it is queued exactly once
 however often the sweep runs or the bot restarts; a moved pickup has a new start time and so
-gets new reminders. ``pickups.*_reminder_sent_at`` records when a round first went out.
+gets new reminders. ``pickups.*_reminder_sent_at`` records when a round first went out, and
+``pickups.*_reminded_order`` how far it got (the highest order id dealt with), so a sweep
+with nothing new reads no orders at all. A customer who turns reminders on after the round
+passed their order is not reminded for that pickup.
 """
 
 from __future__ import annotations
@@ -14,17 +17,14 @@ from zoneinfo import ZoneInfo
 
 from rekobot.clock import Clock, utcnow
 from rekobot.i18n import _, money, use_locale
-from rekobot.models import Order, Pickup, PickupStatus, Ring
+from rekobot.models import Order, Pickup, Ring, User
 from rekobot.render import esc, join_blocks, order_body, pickup_block
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
-from storage import orders as order_store
-from storage import pickups as pickup_store
 from storage import reminders as store
 from storage import rings as ring_store
-from storage import users as user_store
-from storage.database import Database, Transaction
+from storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,9 @@ HOUR = "hour"
 HOUR_BEFORE = timedelta(hours=1)
 #: The evening reminder is at most two days ahead of a pickup.
 LOOKAHEAD = timedelta(hours=50)
-#: Orders rendered per transaction, so a big pickup does not hold the database for long.
-CHUNK = 50
+#: Orders per chunk: read on a reader, rendered, then written in one short transaction
+#: (about 25 ms of writing on a loaded machine).
+CHUNK = 100
 #: The callback data of the "turn off reminders" button
 #: (``handlers/customer/notifications.NotificationsToggle``).
 REMINDERS_OFF = "anotif:rem:0:0"
@@ -133,76 +134,88 @@ class Reminders:
         self.clock = clock
 
     async def run_due(self) -> int:
-        """Queue every reminder that is due and not queued yet; return how many."""
+        """Queue every reminder that is due and not queued yet; return how many.
+
+        With nothing new this is three queries on a reader, however many rings and orders.
+        """
         now = self.clock()
+        due: list[tuple[Pickup, Ring, str, int]] = []
+        rings: dict[int, Ring] = {}
+        rounds: dict[int, store.ReminderRound] = {}
         async with self.db.read() as tx:
             pickups = await store.pickups_starting_between(tx, now, now + LOOKAHEAD)
-        queued = 0
+            if pickups:
+                rings = {ring.id: ring for ring in await ring_store.all_rings(tx)}
+                rounds = await store.reminder_rounds(tx, [pickup.id for pickup in pickups])
         for pickup in pickups:
-            queued += await self._remind(pickup.id, now)
+            ring = rings.get(pickup.ring_id)
+            kind = None if ring is None else due_kind(pickup, ring, now)
+            state = rounds.get(pickup.id)
+            if ring is not None and kind is not None and state is not None and state.has_new(kind):
+                due.append((pickup, ring, kind, state.mark(kind)))
+        queued = 0
+        for pickup, ring, kind, mark in due:
+            queued += await self._remind(pickup, ring, kind, mark, now)
         if queued:
             log.info("reminders: queued %s", queued)
             self.deliveries.notify()
         return queued
 
-    async def _remind(self, pickup_id: int, now: datetime) -> int:
-        queued, more = 0, True
-        while more:
-            async with self.db.transaction() as tx:
-                batch, more = await self._remind_some(tx, pickup_id, now)
-            queued += batch
-        return queued
+    async def _remind(self, pickup: Pickup, ring: Ring, kind: str, mark: int, now: datetime) -> int:
+        """Queue a pickup's reminders of one kind, CHUNK orders per short write transaction.
 
-    async def _remind_some(
-        self, tx: Transaction, pickup_id: int, now: datetime
-    ) -> tuple[int, bool]:
-        """Queue up to CHUNK due reminders of one pickup; return (how many, more to do)."""
-        pickup = await pickup_store.get_pickup(tx, pickup_id)
-        if pickup is None or pickup.status is not PickupStatus.SCHEDULED:
-            return 0, False
-        ring = await ring_store.get_ring(tx, pickup.ring_id)
-        if ring is None:
-            return 0, False
-        kind = due_kind(pickup, ring, now)
-        if kind is None:
-            return 0, False
-        done = await store.queued_keys(tx, reminder_key_prefix(pickup.id))
-        todo = [
-            (order_id, user_id)
-            for order_id, user_id in await store.orders_to_remind(tx, pickup.id)
-            if reminder_key(pickup, kind, order_id) not in done
-        ]
-        more = len(todo) > CHUNK
-        todo = todo[:CHUNK]
-        await store.mark_round(tx, pickup.id, kind, now)
+        Each chunk is read on a reader and rendered outside any transaction; the write only
+        inserts the rows and moves the watermark, so customers' writes go in between.
+        """
         queued = 0
-        for order_id, user_id in todo:
-            order = await order_store.load_order(tx, order_id)
-            user = await user_store.get_user(tx, user_id)
-            if order is None or user is None or not order.parts:
-                continue
-            with use_locale(self.members.locale_of(user, ring)):
-                messages = [
-                    OutMessage(
-                        text=reminder_text(kind, order, ring, now),
-                        buttons=[[(_("🔕 Turn off reminders"), REMINDERS_OFF)]],
+        while True:
+            async with self.db.read() as tx:
+                batch = await store.reminder_batch(
+                    tx, pickup, ring.name, ring.currency, after=mark, limit=CHUNK
+                )
+            if not batch.orders:
+                return queued
+            rendered = [
+                (
+                    order.user_id,
+                    reminder_key(pickup, kind, order.id),
+                    self._messages(kind, order, user, pickup, ring, now),
+                )
+                for order, user in batch.orders
+                if user.reminders_enabled and not user.unreachable and order.parts
+            ]
+            async with self.db.transaction() as tx:
+                if not await store.advance_round(tx, pickup, kind, batch.last_order, now):
+                    return queued  # moved or cancelled meanwhile: the next sweep starts over
+                for user_id, key, messages in rendered:
+                    queued += await enqueue(
+                        tx,
+                        chat_id=user_id,
+                        kind=f"reminder_{kind}",
+                        messages=messages,
+                        now=now,
+                        dedupe_key=key,
                     )
-                ]
-            pin = place_pin(pickup)
-            if pin is not None:
-                messages.append(pin)
-            if kind == HOUR and pickup.location.photo_file_id:
-                # On the way there: the picture of the spot shows where each producer stands.
-                messages.append(OutMessage(photo_file_id=pickup.location.photo_file_id))
-            queued += await enqueue(
-                tx,
-                chat_id=user_id,
-                kind=f"reminder_{kind}",
-                messages=messages,
-                now=now,
-                dedupe_key=reminder_key(pickup, kind, order_id),
-            )
-        return queued, more
+            mark = batch.last_order
+
+    def _messages(
+        self, kind: str, order: Order, user: User, pickup: Pickup, ring: Ring, now: datetime
+    ) -> list[OutMessage]:
+        """One customer's reminder in their language, with the map pin and the spot's photo."""
+        with use_locale(self.members.locale_of(user, ring)):
+            messages = [
+                OutMessage(
+                    text=reminder_text(kind, order, ring, now),
+                    buttons=[[(_("🔕 Turn off reminders"), REMINDERS_OFF)]],
+                )
+            ]
+        pin = place_pin(pickup)
+        if pin is not None:
+            messages.append(pin)
+        if kind == HOUR and pickup.location.photo_file_id:
+            # On the way there: the picture of the spot shows where each producer stands.
+            messages.append(OutMessage(photo_file_id=pickup.location.photo_file_id))
+        return messages
 
     async def set_reminders(self, user_id: int, enabled: bool) -> None:
         """Turn the user's pickup reminders on or off."""

@@ -1,0 +1,252 @@
+"""Due work by index: the sweep's queries stay index searches, chunks stay small, and the
+speed-ups change nothing a customer sees: each reminder and digest once, across restarts
+and across pruning, and fresh reminders for a moved pickup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from rekobot.clock import to_db
+from rekobot.services import reminders as reminder_service
+from rekobot.services.pickups_admin import PickupDraft
+from rekobot.services.registry import Services
+from rekobot.settings import Settings
+from storage import deliveries as delivery_store
+from storage import producer_orders, retention
+from storage import reminders as reminder_store
+from storage.database import Database, Transaction
+from tests.conftest import ADMIN_ID, MovableClock, World
+from tests.test_admin_services import admin_field
+from tests.test_reminders import KARI, WEDNESDAY_19_00_OSLO, order
+
+THURSDAY_17_00_OSLO = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+#: Tables whose size grows with history: a full scan of any of them is a regression.
+HISTORY = {"deliveries", "orders", "order_lines", "pickups", "users", "sent_keys"}
+
+
+def plan(db_path: Path, sql: str, params: tuple[object, ...]) -> list[str]:
+    """The ``EXPLAIN QUERY PLAN`` lines of a statement, on a migrated database."""
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+
+def full_scans(lines: list[str], aliases: dict[str, str]) -> list[str]:
+    """Plan lines that read a whole history table (``SCAN <table or alias>``)."""
+    scans = []
+    for line in lines:
+        match = re.match(r"SCAN (\w+)", line)
+        if match and aliases.get(match.group(1), match.group(1)) in HISTORY:
+            scans.append(line)
+    return scans
+
+
+async def test_every_due_query_is_an_index_search(settings: Settings) -> None:
+    async with Database(settings.database):
+        pass
+    now, later = to_db(datetime(2026, 12, 1, tzinfo=UTC)), to_db(datetime(2026, 12, 3, tzinfo=UTC))
+    aliases = {"p": "pickups", "o": "orders", "l": "order_lines", "u": "users"}
+    queries: dict[str, tuple[str, tuple[object, ...]]] = {
+        "upcoming pickups": (reminder_store.UPCOMING_SQL, (now, later)),
+        "reminder rounds": (reminder_store.ROUND_SQL, ("[1, 2]",)),
+        "reminder chunk": (reminder_store.BATCH_SQL, (1, 0, 200)),
+        "due digests": (producer_orders.DUE_DIGESTS_SQL, (now,)),
+        "cancel a pickup's reminders": (
+            delivery_store.CANCEL_BY_PREFIX_SQL,
+            delivery_store.key_range("reminder:p27:"),
+        ),
+        "prunable deliveries": (retention.PRUNABLE_SQL, (now, now, 500)),
+    }
+    for name, (sql, params) in queries.items():
+        lines = plan(settings.database, sql, params)
+        assert full_scans(lines, aliases) == [], f"{name} scans history: {lines}"
+        assert any("INDEX" in line or "PRIMARY KEY" in line for line in lines), (name, lines)
+    # By key, not by status: while a broadcast is under way most of the outbox is pending.
+    cancel = plan(settings.database, *queries["cancel a pickup's reminders"])
+    assert any("dedupe_key>? AND dedupe_key<?" in line.replace("=", "") for line in cancel), cancel
+
+
+def test_a_key_range_holds_exactly_the_keys_with_the_prefix() -> None:
+    low, high = delivery_store.key_range("reminder:p27:")
+    assert (low, high) == ("reminder:p27:", "reminder:p27;")
+    inside = ["reminder:p27:20261203T1700:hour:o1", "reminder:p27:"]
+    outside = ["reminder:p270:x", "reminder:p2", "REMINDER:p27:x", "reminder:p28:x"]
+    assert all(low <= key < high for key in inside)
+    assert not any(low <= key < high for key in outside)
+
+
+async def add_customers(services: Services, world: World, count: int, base: int = 20_000) -> None:
+    """``count`` more customers with a placed order of two lines each (bulk, as a big ring)."""
+    stamp = to_db(services.clock())
+    rows = await services.db.fetchall("SELECT COALESCE(MAX(number), 0) FROM orders")
+    first = int(rows[0][0]) + 1
+    async with services.db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO users (id, first_name, language_code, created_at) VALUES (?, ?, 'nb', ?)",
+            [(base + n, f"Kunde {n}", stamp) for n in range(count)],
+        )
+        for n in range(count):
+            order_id = await tx.insert(
+                "INSERT INTO orders (pickup_id, user_id, number, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (world.pickup_id, base + n, first + n, stamp, stamp),
+            )
+            await tx.executemany(
+                "INSERT INTO order_lines (order_id, offer_id, quantity, unit_price) "
+                "VALUES (?, ?, 1, 3500)",
+                [(order_id, world.offer_ids["carrots"]), (order_id, world.offer_ids["bread"])],
+            )
+
+
+async def mark_all_sent(services: Services) -> None:
+    """The sender did its work: every queued row went out now."""
+    await services.db.execute(
+        "UPDATE deliveries SET status = 'sent', sent_at = ? WHERE status = 'pending'",
+        (to_db(services.clock()),),
+    )
+
+
+async def keys(services: Services, like_kind: str) -> list[str]:
+    rows = await services.db.fetchall(
+        "SELECT dedupe_key FROM deliveries WHERE kind = ? ORDER BY dedupe_key", (like_kind,)
+    )
+    return [row[0] for row in rows]
+
+
+async def test_reminders_and_digests_go_once_across_pruning_and_restarts(
+    settings: Settings, clock: MovableClock, world: World, services: Services
+) -> None:
+    await order(services, world, KARI, potatoes=2, bread=1)
+    await add_customers(services, world, 2)
+    clock.now = WEDNESDAY_19_00_OSLO  # orders closed at 05:00: the digests are due as well
+    assert await services.digests.send_due() == 2
+    assert await services.reminders.run_due() == 3
+    evening = await keys(services, "reminder_evening")
+    assert len(evening) == 3
+    await mark_all_sent(services)
+    rows = await services.db.fetchall(
+        "SELECT COUNT(*), COUNT(dedupe_key) FROM deliveries WHERE status = 'sent'"
+    )
+    sent, keyed = int(rows[0][0]), int(rows[0][1])
+
+    clock.now += timedelta(minutes=5)
+    services.deliveries.retention = timedelta(minutes=1)
+    assert await services.deliveries.prune() == sent
+    assert await services.db.fetchall("SELECT id FROM deliveries") == []
+    async with services.db.read() as tx:
+        assert await retention.sent_key_count(tx) == keyed  # notes without a key just go
+
+    # The sweep again, with everything that said "done" forgotten but the keys: nothing new.
+    await services.db.execute(
+        "UPDATE pickups SET evening_reminded_order = 0, hour_reminded_order = 0, "
+        "digest_sent_at = NULL"
+    )
+    assert await services.reminders.run_due() == 0
+    assert await services.digests.send_due() == 0
+    assert await keys(services, "reminder_evening") == []
+
+    restarted = Services.create(settings, clock=clock)
+    await restarted.open()
+    try:
+        assert await restarted.reminders.run_due() == 0
+        assert await restarted.digests.send_due() == 0
+        clock.now = THURSDAY_17_00_OSLO  # the hour reminder is a new message, once
+        assert await restarted.reminders.run_due() == 3
+        assert await restarted.reminders.run_due() == 0
+    finally:
+        await restarted.close()
+
+
+async def test_pending_and_recent_deliveries_are_never_pruned(
+    clock: MovableClock, world: World, services: Services
+) -> None:
+    await add_customers(services, world, 3)
+    clock.now = WEDNESDAY_19_00_OSLO
+    assert await services.reminders.run_due() == 3
+    await services.db.execute(
+        "UPDATE deliveries SET status = 'sent', sent_at = ? WHERE chat_id = 20000",
+        (to_db(clock.now),),
+    )
+    clock.now += timedelta(days=29)
+    assert await services.deliveries.prune() == 0  # the default keeps 30 days
+    clock.now += timedelta(days=2)
+    assert await services.deliveries.prune() == 1  # the sent one; two are still pending
+    rows = await services.db.fetchall("SELECT chat_id, status FROM deliveries ORDER BY chat_id")
+    assert [tuple(row) for row in rows] == [(20001, "pending"), (20002, "pending")]
+
+
+@asynccontextmanager
+async def counting_writes(db: Database, log: list[int]) -> AsyncIterator[None]:
+    """Record how many deliveries each write transaction added while the block runs."""
+    original = db.transaction
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[Transaction]:
+        async with original() as tx:
+            before = int(await tx.scalar("SELECT COUNT(*) FROM deliveries"))
+            yield tx
+            log.append(int(await tx.scalar("SELECT COUNT(*) FROM deliveries")) - before)
+
+    db.transaction = transaction  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        db.transaction = original  # type: ignore[method-assign]
+
+
+async def test_a_big_pickup_is_reminded_in_short_chunks_and_new_orders_later(
+    clock: MovableClock, world: World, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminder_service, "CHUNK", 40)
+    await add_customers(services, world, 130)
+    clock.now = WEDNESDAY_19_00_OSLO
+    writes: list[int] = []
+    async with counting_writes(services.db, writes):
+        assert await services.reminders.run_due() == 130
+        assert await services.reminders.run_due() == 0
+    assert writes == [40, 40, 40, 10]  # no transaction holds more than a chunk
+
+    # A late order (the deadline may be after the evening reminder) is still reminded.
+    await add_customers(services, world, 1, base=30_000)
+    assert await services.reminders.run_due() == 1
+    assert len(await keys(services, "reminder_evening")) == 131
+
+
+async def test_a_moved_pickup_gets_fresh_reminders_for_every_order(
+    clock: MovableClock, world: World, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminder_service, "CHUNK", 40)
+    await add_customers(services, world, 90)
+    clock.now = WEDNESDAY_19_00_OSLO
+    assert await services.reminders.run_due() == 90
+    await mark_all_sent(services)
+    info = await services.pickup_admin.info(ADMIN_ID, world.pickup_id)
+    draft = PickupDraft.of(info.pickup, info.ring).with_value(
+        admin_field("date"), date(2026, 12, 4)
+    )
+    result = await services.pickup_admin.change(ADMIN_ID, world.pickup_id, draft)
+    assert result.moved
+    await mark_all_sent(services)  # the notices of the move
+
+    clock.now = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)  # the evening before the new day
+    assert await services.reminders.run_due() == 90
+    assert await services.reminders.run_due() == 0
+    new = [k for k in await keys(services, "reminder_evening") if "20261204" in k]
+    assert len(new) == 90
+
+
+def test_the_retention_is_a_setting(
+    settings: Settings, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert settings.delivery_retention_days == 30
+    monkeypatch.setenv("REKOBOT_DELIVERY_RETENTION_DAYS", "7")
+    configured = Settings(_env_file=None, database=settings.database)
+    assert Services.create(configured, clock=clock).deliveries.retention == timedelta(days=7)
+    assert Services.create(settings, clock=clock).deliveries.retention == timedelta(days=30)
