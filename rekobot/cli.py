@@ -29,7 +29,7 @@ log = logging.getLogger("rekobot")
 
 
 def cmd_run(settings: Settings) -> int:
-    """Long-poll Telegram until SIGINT or SIGTERM; every update goes through the inbox."""
+    """Serve Telegram (polling or webhook) until SIGINT or SIGTERM; updates go via the inbox."""
     problem = settings.token_problem()
     if problem is not None:
         print(TOKEN_HELP.format(problem=problem), file=sys.stderr)
@@ -186,7 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "or a .env file (see .env.example).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the bot (long polling); stop with Ctrl-C or SIGTERM")
+    sub.add_parser(
+        "run",
+        help="run the bot (long polling, or a webhook with REKOBOT_WEBHOOK_URL); stop with "
+        "Ctrl-C or SIGTERM",
+    )
     sub.add_parser("migrate", help="create or upgrade the database")
     demo_parser = sub.add_parser(
         "demo-data",
