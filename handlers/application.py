@@ -122,7 +122,8 @@ class RekoApplication(
             return WebhookIntake(self.bot, app, listen, settings.webhook_url, secret).run
         if settings.health_listen:
             host, port = listen_address(settings.health_listen)
-            await stack.enter_async_context(serving(routes(health, None, ""), host, port))
+            app = routes(health, None, "")
+            await stack.enter_async_context(serving(app, host, port, "REKOBOT_HEALTH_LISTEN"))
         return None
 
     async def _announce(self) -> None:

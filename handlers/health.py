@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ class Health:
         self.sweep = sweep
         self.clock = clock
         self.started = clock()
+        self._logged = ""  # the last reason logged, so a monitor's polls log each change once
         #: How old the last completed sweep may be (and how long the first may take).
         self.sweep_limit = MISSED_SWEEPS * sweep_interval + SWEEP_MARGIN
 
@@ -98,6 +100,10 @@ class Health:
     async def answer(self, request: web.Request) -> web.Response:
         """Answer GET /healthz."""
         verdict = await self.check()
-        if not verdict.ok:
-            log.warning("healthz: %s", verdict.reason)
+        if re.sub(r"\d+", "", verdict.reason) != re.sub(r"\d+", "", self._logged):
+            if verdict.ok:
+                log.info("healthz: healthy again")
+            else:
+                log.warning("healthz: %s", verdict.reason)
+            self._logged = verdict.reason
         return web.json_response(verdict.body(), status=200 if verdict.ok else 503)

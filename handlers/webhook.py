@@ -41,6 +41,10 @@ HEALTH_PATH = "/healthz"
 MAX_BODY = 1024 * 1024
 
 
+class ListenFailed(RuntimeError):
+    """The HTTP server could not listen where it was told (in use, not this machine's)."""
+
+
 def webhook_path(url: str) -> str:
     """The path of the public URL, which the reverse proxy passes on unchanged."""
     return urlsplit(url).path or "/"
@@ -99,13 +103,21 @@ def routes(health: Health, receiver: UpdateReceiver | None, path: str) -> web.Ap
 
 
 @asynccontextmanager
-async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[None]:
-    """Listen on host:port while the block runs."""
+async def serving(
+    app: web.Application, host: str, port: int, setting: str
+) -> AsyncIterator[None]:
+    """Listen on host:port (from ``setting``) while the block runs."""
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise ListenFailed(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                f"choose another address in {setting}"
+            ) from exc
         log.info("http: listening on %s:%s", host, port)
         yield
     finally:
@@ -131,7 +143,7 @@ class WebhookIntake:
         and delivers them when the bot listens again.
         """
         host, port = self.listen
-        async with serving(self.app, host, port):
+        async with serving(self.app, host, port, "REKOBOT_WEBHOOK_LISTEN"):
             attempt = partial(set_webhook, self.bot, self.url, self.secret)
             if await until_reachable("setWebhook", attempt, stopping):
                 log.info("webhook: Telegram sends updates to %s", self.url)

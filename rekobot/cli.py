@@ -36,6 +36,7 @@ def cmd_run(settings: Settings) -> int:
         return 2
     from telegram.error import InvalidToken
 
+    from handlers.webhook import ListenFailed
     from rekobot.app import build_application
 
     application = build_application(settings)
@@ -44,6 +45,9 @@ def cmd_run(settings: Settings) -> int:
         asyncio.run(_serve_until_signalled(application))
     except InvalidToken:
         print(TOKEN_HELP.format(problem="Telegram refused it"), file=sys.stderr)
+        return 2
+    except ListenFailed as exc:
+        print(f"rekobot: {exc}", file=sys.stderr)
         return 2
     log.info("rekobot stopped")
     return 0

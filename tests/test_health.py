@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -220,3 +221,23 @@ def test_polling_serves_healthz_which_turns_503_when_the_file_is_replaced(
     assert broken[1]["ok"] is False
     assert broken[1]["reason"].endswith("rekobot.sqlite3 is not a SQLite database any more")
     assert "healthz: " in log and "Traceback" not in log
+
+
+def test_a_health_address_in_use_stops_the_bot_with_what_to_change(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with (
+            BotApiServer(lifetime=120) as server,
+            running(
+                tmp_path, server.url, server.file_url, health_listen=f"127.0.0.1:{port}"
+            ) as bot,
+        ):
+            bot.wait(timeout=60)
+    log = (tmp_path / "rekobot.log").read_text()
+
+    assert bot.returncode == 2, log
+    assert f"rekobot: cannot listen on 127.0.0.1:{port}" in log
+    assert "choose another address in REKOBOT_HEALTH_LISTEN" in log
+    assert "Traceback" not in log
