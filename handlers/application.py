@@ -8,14 +8,24 @@ backup) import it from here, not from the core.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import logging
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, ExtBot, JobQueue
 
 from handlers.commands import RoleMenus, publish_commands
 from handlers.context import BotData, Ctx
-from handlers.intake import run_intake
+from handlers.health import Health
+from handlers.intake import Receive, run_intake, until_reachable
+from handlers.webhook import UpdateReceiver, WebhookIntake, routes, serving, webhook_path
 from rekobot.services.registry import Services
+from rekobot.settings import listen_address
+
+if TYPE_CHECKING:
+    from handlers.outbox import Sweeper
+
+log = logging.getLogger(__name__)
 
 
 class RekoApplication(
@@ -27,6 +37,9 @@ class RekoApplication(
     ``initialize()`` directly start the bot exactly as ``rekobot run`` does.
     """
 
+    #: The sweep's job (set by the wiring); /healthz reads when it last ran.
+    sweeper: Sweeper | None = None
+
     @property
     def services(self) -> Services:
         """The services this bot runs on."""
@@ -36,12 +49,27 @@ class RekoApplication(
         """Open and migrate the database, start PTB, and publish the command menus."""
         await self.services.open()
         try:
-            await super().initialize()  # asks Telegram who we are: a refused token stops here
-            await publish_commands(self.bot, self.services.settings.default_locale)
-            await RoleMenus(self.bot, self.services.roles).publish_operators()
+            await self._meet_telegram()
         except BaseException:
             await self.shutdown()  # PTB's part only if it got that far; the database always
             raise
+
+    async def _meet_telegram(self) -> None:
+        await super().initialize()  # asks Telegram who we are: a refused token stops here
+        await publish_commands(self.bot, self.services.settings.default_locale)
+        await RoleMenus(self.bot, self.services.roles).publish_operators()
+
+    async def start_up(self, stopping: asyncio.Event) -> bool:
+        """``initialize``, trying again while Telegram cannot be reached; False if stopped."""
+        await self.services.open()
+        try:
+            met = await until_reachable("start-up", self._meet_telegram, stopping)
+        except BaseException:
+            await self.shutdown()
+            raise
+        if not met:
+            await self.shutdown()
+        return met
 
     async def process_update(self, update: object) -> None:
         """Handle one update, then write its conversation state and user data at once.
@@ -64,15 +92,44 @@ class RekoApplication(
         """Run the bot until ``stopping`` is set: updates come in through the inbox.
 
         What the last run stored but did not finish is processed first, then getUpdates is
-        long-polled (see ``handlers/intake.py``). PTB's own Updater is not used: it
+        long-polled (see ``handlers/intake.py``), or with ``REKOBOT_WEBHOOK_URL`` set,
+        Telegram POSTs them (``handlers/webhook.py``). PTB's own Updater is not used: it
         acknowledges updates before they are handled, so a kill would lose them.
         """
-        await self.initialize()
+        if not await self.start_up(stopping):
+            return
         try:
+            await self._announce()
             await self.start()
             try:
-                await run_intake(self, stopping)
+                async with AsyncExitStack() as stack:
+                    receive = await self._receiver(stack)
+                    await run_intake(self, stopping, receive)
             finally:
                 await self.stop()
         finally:
             await self.shutdown()
+
+    async def _receiver(self, stack: AsyncExitStack) -> Receive | None:
+        """The webhook's intake, or None for polling (with /healthz served if asked)."""
+        settings = self.services.settings
+        health = Health(self.services.db, self.sweeper, settings.sweep_interval)
+        if settings.webhook:
+            secret = settings.webhook_secret.get_secret_value()
+            receiver = UpdateReceiver(self.services.inbox, secret)
+            app = routes(health, receiver, webhook_path(settings.webhook_url))
+            listen = listen_address(settings.webhook_listen)
+            return WebhookIntake(self.bot, app, listen, settings.webhook_url, secret).run
+        if settings.health_listen:
+            host, port = listen_address(settings.health_listen)
+            app = routes(health, None, "")
+            await stack.enter_async_context(serving(app, host, port, "REKOBOT_HEALTH_LISTEN"))
+        return None
+
+    async def _announce(self) -> None:
+        """Log who the bot is and the link that joins each ring."""
+        username = self.bot.username
+        mode = "webhook" if self.services.settings.webhook else "long polling"
+        log.info("rekobot is @%s (%s)", username, mode)
+        for ring in await self.services.members.rings():
+            log.info("ring %s: https://t.me/%s?start=%s", ring.name, username, ring.slug)

@@ -14,7 +14,9 @@ but not yet handled, and Telegram never sends those again. Here:
   order, as PTB's default sequential processing had them), hands each to
   ``application.process_update`` and marks it done. See ``rekobot/services/inbox.py`` for why
   this is exactly once across kills.
-- ``run_intake`` finishes what the inbox holds before it fetches anything new.
+- ``run_intake`` finishes what the inbox holds before it fetches anything new. The updates
+  come from the ``Poller``, or from the webhook server (``handlers/webhook.py``) after
+  ``set_webhook``; switching back to polling deletes the webhook first.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import Bot, Update
-from telegram.error import InvalidToken, RetryAfter
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
 from handlers.outbox import retry_seconds
 from rekobot.services.inbox import Inbox, incoming
@@ -42,6 +44,7 @@ T = TypeVar("T")
 JSON = dict[str, Any]
 
 #: The update types the handlers use; Telegram sends no others (add one with its handler).
+#: The one list for both getUpdates and setWebhook.
 ALLOWED_UPDATES: tuple[str, ...] = (
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
@@ -54,6 +57,10 @@ POLL_TIMEOUT = 25
 BATCH = 100
 #: The longest pause between two getUpdates after errors (it doubles from one second).
 MAX_BACKOFF = 30.0
+#: The longest pause between two tries to reach Telegram at start-up (doubling from 1 s).
+MAX_START_BACKOFF = 60.0
+
+Receive = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def chat_of(raw: JSON) -> int | None:
@@ -187,18 +194,61 @@ class Poller:
         )
 
 
-async def run_intake(application: RekoApplication, stopping: asyncio.Event) -> None:
-    """Finish the inbox, then poll and process until ``stopping`` is set.
+async def until_reachable(
+    what: str, attempt: Callable[[], Awaitable[None]], stopping: asyncio.Event
+) -> bool:
+    """Run ``attempt`` until Telegram answers it; False when ``stopping`` came first.
 
-    A revoked token (``InvalidToken``) stops both and is raised.
+    An unreachable Telegram (network down, a 5xx, a timeout) is tried again with a pause that
+    doubles from one second to a minute, logging one line per try. A refused token, or any
+    other answer from Telegram, is raised.
+    """
+    pause = 1.0
+    while not stopping.is_set():
+        try:
+            await attempt()
+        except BadRequest:
+            raise
+        except (NetworkError, RetryAfter) as error:
+            wait = retry_seconds(error) if isinstance(error, RetryAfter) else pause
+            log.warning(
+                "%s: Telegram cannot be reached (%s); trying again in %ss", what, error, wait
+            )
+            finished, _ = await until_stopped(asyncio.sleep(wait), stopping)
+            if not finished:
+                return False
+            pause = min(pause * 2, MAX_START_BACKOFF)
+        else:
+            return True
+    return False
+
+
+async def set_webhook(bot: Bot, url: str, secret: str) -> None:
+    """Ask Telegram to POST updates to ``url`` with ``secret``, keeping what it holds."""
+    await bot.set_webhook(
+        url,
+        secret_token=secret,
+        allowed_updates=ALLOWED_UPDATES,
+        drop_pending_updates=False,
+    )
+
+
+async def run_intake(
+    application: RekoApplication, stopping: asyncio.Event, receive: Receive | None = None
+) -> None:
+    """Finish the inbox, then take updates in and process them until ``stopping`` is set.
+
+    ``receive`` stores updates until it is stopped; the ``Poller`` unless another is given
+    (the webhook server). A revoked token (``InvalidToken``) stops both and is raised.
     """
     processor = Processor(application)
     finished = await processor.finish_pending(stopping)
     if finished:
         log.info("inbox: finished %s updates left from the last run", finished)
-    poller = Poller(application.bot, application.services.inbox)
+    if receive is None:
+        receive = Poller(application.bot, application.services.inbox).run
     tasks = [
-        asyncio.create_task(poller.run(stopping), name="intake-poller"),
+        asyncio.create_task(receive(stopping), name="intake-receiver"),
         asyncio.create_task(processor.run(stopping), name="intake-processor"),
     ]
     try:

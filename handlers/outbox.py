@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -631,6 +632,8 @@ class Sweeper:
         self.application = application
         self.sender: OutboxSender | None = None
         self.task: asyncio.Task[None] | None = None  # the running sender
+        #: ``time.monotonic()`` when a run last completed, for /healthz (handlers/health.py).
+        self.last_run: float | None = None
 
     def ensure_sender(self) -> None:
         """Start the sender, or restart it if it died."""
@@ -653,6 +656,7 @@ class Sweeper:
         services = self.application.services
         await run_due_work(services.due_work)
         services.deliveries.queued.set()
+        self.last_run = time.monotonic()
 
 
 def schedule(application: RekoApplication) -> Sweeper:

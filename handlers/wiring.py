@@ -119,7 +119,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_error_handler(on_error)
 
     # --- jobs -------------------------------------------------------------------------------
-    outbox.schedule(application)  # the sweep (due work) and the outbox sender
+    application.sweeper = outbox.schedule(application)  # the sweep (due work) and the outbox sender
     backup_job.schedule(application)  # the nightly copy, when REKOBOT_BACKUP_DIR is set
 
 

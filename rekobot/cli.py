@@ -29,13 +29,14 @@ log = logging.getLogger("rekobot")
 
 
 def cmd_run(settings: Settings) -> int:
-    """Long-poll Telegram until SIGINT or SIGTERM; every update goes through the inbox."""
+    """Serve Telegram (polling or webhook) until SIGINT or SIGTERM; updates go via the inbox."""
     problem = settings.token_problem()
     if problem is not None:
         print(TOKEN_HELP.format(problem=problem), file=sys.stderr)
         return 2
     from telegram.error import InvalidToken
 
+    from handlers.webhook import ListenFailed
     from rekobot.app import build_application
 
     application = build_application(settings)
@@ -44,6 +45,9 @@ def cmd_run(settings: Settings) -> int:
         asyncio.run(_serve_until_signalled(application))
     except InvalidToken:
         print(TOKEN_HELP.format(problem="Telegram refused it"), file=sys.stderr)
+        return 2
+    except ListenFailed as exc:
+        print(f"rekobot: {exc}", file=sys.stderr)
         return 2
     log.info("rekobot stopped")
     return 0
@@ -186,7 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "or a .env file (see .env.example).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the bot (long polling); stop with Ctrl-C or SIGTERM")
+    sub.add_parser(
+        "run",
+        help="run the bot (long polling, or a webhook with REKOBOT_WEBHOOK_URL); stop with "
+        "Ctrl-C or SIGTERM",
+    )
     sub.add_parser("migrate", help="create or upgrade the database")
     demo_parser = sub.add_parser(
         "demo-data",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # What @BotFather hands out: "<bot id>:<35 url-safe characters>".
@@ -16,6 +16,18 @@ TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 PLACEHOLDER_TOKENS = {"", "changeme", "your-token-here", "123456:abc"}
 
 SUPPORTED_LOCALES = ("nb", "en", "sv", "fi", "da", "nn")
+
+# What Telegram accepts as a webhook's secret_token: 1-256 of these characters.
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+LISTEN_PATTERN = re.compile(r"^(?P<host>[^\s:]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """Split ``host:port`` (``[::1]:8080`` for IPv6) into the host and the port."""
+    match = LISTEN_PATTERN.match(value.strip())
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise ValueError(f"give an address such as 127.0.0.1:8080, not {value!r}")
+    return match["host"].strip("[]"), int(match["port"])
 
 
 class Settings(BaseSettings):
@@ -45,6 +57,14 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=1)
     backup_at: time = time(3, 0)
+    # Webhook mode: with a URL set, Telegram POSTs updates to it (through a reverse proxy that
+    # forwards to webhook_listen) instead of the bot long-polling getUpdates. The secret is
+    # required then: Telegram sends it in every request, so nobody else can inject updates.
+    webhook_url: str = ""
+    webhook_secret: SecretStr = Field(default=SecretStr(""), validate_default=True)
+    webhook_listen: str = "127.0.0.1:8080"
+    # Where long polling serves GET /healthz (host:port); empty: no health endpoint.
+    health_listen: str = ""
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -69,6 +89,36 @@ class Settings(BaseSettings):
             raise ValueError("give a time of day such as 03:00; REKOBOT_TIMEZONE sets the zone")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("give the public https:// address Telegram should POST updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_with_url(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        """A webhook without a secret would take updates from anyone who finds the URL."""
+        secret = value.get_secret_value()
+        if info.data.get("webhook_url") and not secret:
+            raise ValueError(
+                "required when REKOBOT_WEBHOOK_URL is set: choose a random string of up to "
+                "256 letters, digits, _ or - (for example `openssl rand -hex 32`)"
+            )
+        if secret and not WEBHOOK_SECRET_PATTERN.match(secret):
+            raise ValueError("use 1 to 256 letters, digits, _ or - (Telegram allows no others)")
+        return value
+
+    @field_validator("webhook_listen", "health_listen")
+    @classmethod
+    def _host_and_port(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if value or info.field_name == "webhook_listen":
+            listen_address(value)
+        return value
+
     @field_validator("default_locale")
     @classmethod
     def _known_locale(cls, value: str) -> str:
@@ -91,6 +141,11 @@ class Settings(BaseSettings):
         if self.api_file_url:
             return self.api_file_url
         return self.api_base_url.removesuffix("/bot") + "/file/bot"
+
+    @property
+    def webhook(self) -> bool:
+        """Whether updates come by webhook (a URL is set) rather than by long polling."""
+        return bool(self.webhook_url)
 
     def token_problem(self) -> str | None:
         """Say what is wrong with the token, or None when it looks like a real one."""

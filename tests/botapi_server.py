@@ -6,6 +6,9 @@ each method answers, what gets recorded and how failures are scripted all come f
 `telegram_fake.FakeBotApi`, so the server and the in-process `RecordingRequest` agree.
 
 Start the bot with `REKOBOT_API_BASE_URL=server.url` (and `REKOBOT_API_FILE_URL=server.file_url`).
+setWebhook and deleteWebhook are kept as Telegram keeps them: while a webhook is set,
+getUpdates is refused with 409 Conflict. The server does not POST to the webhook itself;
+tests do, with `post_update`.
 The server stops by itself after `lifetime` seconds, so a forgotten one cannot hang a test run.
 """
 
@@ -23,7 +26,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
+from urllib.error import HTTPError
 from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.request import Request, urlopen
 
 from tests.telegram_fake import (
     JSON,
@@ -77,6 +82,26 @@ _MULTIPART_ESCAPE = re.compile(r"%(22|[01][0-9A-Fa-f])")
 MAX_POLL_SECONDS = 30.0
 # What Telegram sends a bot that never chose: everything but these (see getUpdates).
 _NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+_WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+
+
+def post_update(
+    url: str, update: JSON | bytes, secret: str | None, *, timeout: float = 10.0
+) -> tuple[int, bytes]:
+    """POST one update to a webhook as Telegram does; return (status, body)."""
+    body = update if isinstance(update, bytes) else json.dumps(update).encode()
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urlopen(request, timeout=timeout) as response:
+            return int(response.status), bytes(response.read())
+    except HTTPError as error:
+        return int(error.code), bytes(error.read())
 
 
 def decode_form_value(key: str, value: str) -> Any:
@@ -261,6 +286,8 @@ class BotApiServer(FakeBotApi):
         self._last_fetched = 0
         self._allowed: frozenset[str] | None = None  # None: Telegram's default
         self._confirmed = 0  # every update up to this id is confirmed, and gone
+        #: The parameters of the last setWebhook, until deleteWebhook; None: no webhook.
+        self.webhook: dict[str, Any] | None = None
 
     # -- life cycle
 
@@ -417,6 +444,33 @@ class BotApiServer(FakeBotApi):
                         f"(fetched up to {self._last_fetched}); is it polling {self.url}?"
                     )
                 self._changed.wait(remaining)
+
+    # -- webhook
+
+    def handle(
+        self, method: str, params: dict[str, Any], files: dict[str, UploadedFile] | None = None
+    ) -> tuple[int, JSON, float]:
+        """Refuse getUpdates while a webhook is set, as Telegram does; else answer as usual."""
+        if method.lower() == "getupdates":
+            with self._lock:
+                conflict = self.webhook is not None
+            if conflict:
+                body = {"ok": False, "error_code": 409, "description": _WEBHOOK_CONFLICT}
+                return 409, body, 0.0
+        return super().handle(method, params, files)
+
+    def _answer(self, method: str, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
+        name = method.lower()
+        if name == "setwebhook":
+            self.webhook = dict(params)
+            return True
+        if name == "deletewebhook":
+            self.webhook = None
+            return True
+        if name == "getwebhookinfo":
+            url = "" if self.webhook is None else str(self.webhook.get("url", ""))
+            return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+        return super()._answer(method, params, files)
 
     # -- long polling
 
