@@ -122,6 +122,19 @@ async def test_a_cart_not_ordered_is_recalled_once_three_hours_before_the_deadli
     assert "Nothing is ordered until you confirm." in emma[0]
 
 
+async def test_a_ring_sets_how_long_before_the_deadline_carts_are_recalled(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with outbox_bot(settings, clock) as (application, _wire):
+        services = application.services
+        await fill_cart(services, world, KARI, potatoes=2)
+        await services.db.execute("UPDATE rings SET cart_reminder_hours = 6")
+        clock.now = datetime(2026, 12, 1, 22, 59, tzinfo=UTC)
+        assert await services.cart_reminders.run_due() == 0
+        clock.now = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+        assert await services.cart_reminders.run_due() == 1
+
+
 async def test_the_button_opens_the_checkout_confirmation_and_places_the_order(
     settings: Settings, clock: MovableClock, world: World
 ) -> None:
