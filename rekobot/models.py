@@ -54,6 +54,8 @@ class Ring(Model):
     archived: bool = False
     #: Days after a pickup until customers' names leave its orders; 0 = never (privacy).
     anonymise_after_days: int = 90
+    #: Hours before the order deadline a cart not ordered yet is recalled; 0 = never.
+    cart_reminder_hours: int = 3
 
 
 class Membership(Model):

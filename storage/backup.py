@@ -99,6 +99,8 @@ def check_database(path: Path, *, quick: bool = False) -> FileCheck:
         ).fetchone()
     except sqlite3.DatabaseError as exc:
         return found(f"{path} is damaged: {exc}")
+    except UnicodeDecodeError:  # a damaged page handed back text that is not UTF-8
+        return found(f"{path} is damaged: it holds text that is not UTF-8")
     finally:
         conn.close()
     problems = []

@@ -25,6 +25,7 @@ def ring_from_row(row: aiosqlite.Row) -> Ring:
         evening_reminder_time=time.fromisoformat(row["evening_reminder_time"]),
         archived=row["archived_at"] is not None,
         anonymise_after_days=row["anonymise_after_days"],
+        cart_reminder_hours=row["cart_reminder_hours"],
     )
 
 
@@ -203,3 +204,4 @@ async def add_location(
 async def set_anonymise_after_days(tx: Transaction, ring_id: int, days: int) -> None:
     """Set how many days after a pickup its orders lose the customers' names (0 = never)."""
     await tx.execute("UPDATE rings SET anonymise_after_days = ? WHERE id = ?", (days, ring_id))
+

@@ -72,8 +72,17 @@ class Confirm(Callback, prefix="cconf"):
 
 
 def cart_text(ring: Ring, cart: Cart) -> str:
-    """The cart, producer by producer, with subtotals and the total."""
-    head = pickup_block(ring, cart.pickup)
+    """The cart, producer by producer, with subtotals and the total.
+
+    A cart is not an order (on Facebook a comment is), so a cart with lines says so where
+    the deadline is, in one line.
+    """
+    new_lines = not cart.is_empty and cart.editing_order_number is None
+    head = pickup_block(ring, cart.pickup, with_deadline=not new_lines)
+    if new_lines:
+        head += "\n⏰ " + _("Not ordered yet: check out by {deadline}.").format(
+            deadline=deadline_text(cart.pickup, ring.timezone)
+        )
     if cart.editing_order_number is not None:
         head += "\n\n✏️ " + _(
             "You are changing order #{number}. Check out to save the changes."

@@ -20,6 +20,7 @@ from rekobot.models import Order, OrderStatus, Ring
 from rekobot.render import deadline_text, join_blocks, order_body, pickup_block
 from rekobot.services.confirmations import notice_key
 from rekobot.services.events import OrderEvent, OrderEventKind, cancel_key
+from rekobot.services.ordering import RingOrders
 from rekobot.services.outbox import OutMessage
 
 
@@ -63,34 +64,60 @@ def order_label(ring: Ring, order: Order) -> str:
     return f"{state}#{order.number} · {when} · {money(order.total, order.currency)}"
 
 
+def ring_listing(
+    group: RingOrders, now: datetime, *, heading: bool
+) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
+    """One ring's part of /orders: what it says, and a button per order.
+
+    Only placed orders of pickups still to come count as upcoming (a cancelled one is listed,
+    marked, but not counted), and "past" is said only of pickups that are over.
+    """
+    ring = group.ring
+    upcoming = [o for o in group.orders if o.pickup.ends_at > now]
+    past = [o for o in group.orders if o.pickup.ends_at <= now]
+    live = [o for o in upcoming if o.status is OrderStatus.PLACED]
+    lines = [f"<b>{esc(ring.name)}</b>"] if heading else []
+    if live:
+        lines.append(
+            ngettext("{n} upcoming order.", "{n} upcoming orders.", len(live)).format(n=len(live))
+        )
+    else:
+        lines.append(_("No upcoming orders."))
+    if past and upcoming:
+        lines.append(_("Past orders are listed below the upcoming ones."))
+    elif past:
+        lines.append(
+            ngettext("{n} past order.", "{n} past orders.", len(past)).format(n=len(past))
+        )
+    shown = list(reversed(upcoming)) + past[:10]
+    return lines, [[button(order_label(ring, o), ShowOrder(o.id))] for o in shown]
+
+
 async def list_orders(update: Update, context: Ctx) -> None:
-    """List upcoming orders first, then past ones."""
+    """List the orders of every ring: upcoming first, then past ones."""
     services = context.bot_data.services
     user = current_user()
     try:
-        ring = await services.members.current_ring(user.id)
-        orders = await services.ordering.orders(user.id)
+        groups = await services.ordering.orders_by_ring(user.id)
     except Refusal as refusal:
         await refuse(update, context, refusal)
         return
-    if not orders:
+    if not groups:
         await show(update, context, _("You have no orders yet. Tap /shop to order."))
         return
     now = services.clock()
-    upcoming = [o for o in orders if o.pickup.ends_at > now]
-    past = [o for o in orders if o.pickup.ends_at <= now]
+    if len(groups) == 1:
+        lines = [_("<b>Your orders in {ring}</b>").format(ring=esc(groups[0].ring.name))]
+    else:
+        lines = [_("<b>Your orders</b>")]
     rows: list[list[InlineKeyboardButton]] = []
-    lines = [_("<b>Your orders in {ring}</b>").format(ring=esc(ring.name))]
-    if upcoming:
-        lines.append(
-            ngettext("{n} upcoming order.", "{n} upcoming orders.", len(upcoming)).format(
-                n=len(upcoming)
-            )
-        )
-        rows += [[button(order_label(ring, o), ShowOrder(o.id))] for o in reversed(upcoming)]
-    if past:
-        lines.append(_("Past orders are listed below the upcoming ones."))
-        rows += [[button(order_label(ring, o), ShowOrder(o.id))] for o in past[:10]]
+    for group in groups:
+        said, buttons = ring_listing(group, now, heading=len(groups) > 1)
+        if len(groups) > 1:
+            lines.append("")
+        lines += said
+        rows += buttons
+    lines.append("")
     lines.append(_("Tap an order to see it, change it or cancel it."))
     await show(update, context, "\n".join(lines), rows)
 
@@ -128,8 +155,7 @@ async def show_order(update: Update, context: Ctx, order_id: int) -> None:
     """Render one order with the actions still allowed."""
     services = context.bot_data.services
     user = current_user()
-    order = await services.ordering.order(user.id, order_id)
-    ring = await services.members.current_ring(user.id)
+    ring, order = await services.ordering.order_with_ring(user.id, order_id)
     can_change = order.can_change(services.clock())
     rows: list[list[InlineKeyboardButton]] = []
     if can_change:

@@ -26,7 +26,7 @@ from rekobot.errors import Refusal
 from rekobot.i18n import _, day, money
 from rekobot.models import Pickup, Ring
 from rekobot.parsing import parse_quantity
-from rekobot.render import offer_line, pickup_block, pickup_when, stock_text
+from rekobot.render import deadline_text, offer_line, pickup_block, pickup_when, stock_text
 from rekobot.services.shop import OTHER_CATEGORY, OfferCard, Shelf
 
 log = logging.getLogger(__name__)
@@ -290,7 +290,12 @@ def card_text(card: OfferCard) -> str:
     if offer.max_per_customer is not None:
         lines.append(_("At most {n} per customer.").format(n=offer.max_per_customer))
     if card.in_cart:
-        lines.append("🛒 " + _("In your cart: {n}").format(n=card.in_cart))
+        lines.append(
+            "🛒 "
+            + _("In your cart: {n}, not ordered yet. Check out by {deadline}.").format(
+                n=card.in_cart, deadline=deadline_text(card.pickup, card.ring.timezone)
+            )
+        )
     return "\n".join(lines)
 
 
@@ -363,7 +368,9 @@ async def on_step_offer(update: Update, context: Ctx, data: StepOffer) -> None:
     change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, data.delta)
     assert update.callback_query is not None
     await update.callback_query.answer(
-        _("In your cart: {n}").format(n=change.quantity) if change.quantity else _("Removed")
+        _("In your cart: {n}, not ordered yet").format(n=change.quantity)
+        if change.quantity
+        else _("Removed")
     )
     await show_card(update, context, data.offer_id)
 

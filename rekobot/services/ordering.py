@@ -14,11 +14,12 @@ from rekobot.errors import (
     CartChanged,
     DeadlinePassed,
     EmptyCart,
+    NoRing,
     NotFound,
     OfferWithdrawn,
     OutOfStock,
 )
-from rekobot.models import Order, OrderStatus
+from rekobot.models import Order, OrderStatus, Ring
 from rekobot.services.cart import check_quantity
 from rekobot.services.events import (
     OrderEvent,
@@ -32,6 +33,7 @@ from rekobot.services.shop import Shop
 from storage import carts as cart_store
 from storage import offers as offer_store
 from storage import orders as order_store
+from storage import rings as ring_store
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,14 @@ class CheckoutResult:
 
     order: Order
     kind: OrderEventKind | None  # None: a repeated tap; nothing changed
+
+
+@dataclass(frozen=True)
+class RingOrders:
+    """A customer's orders in one ring, newest pickup first."""
+
+    ring: Ring
+    orders: list[Order]
 
 
 class Ordering:
@@ -163,12 +173,32 @@ class Ordering:
         """Return the customer's orders in their current ring, newest pickup first."""
         ring = await self.members.current_ring(user_id)
         async with self.db.read() as tx:
-            orders = []
-            for order_id in await order_store.order_ids_for_user(tx, user_id, ring.id):
-                order = await order_store.load_order(tx, order_id)
-                if order is not None:
-                    orders.append(order)
-            return orders
+            return await _orders_in(tx, user_id, ring.id)
+
+    async def orders_by_ring(self, user_id: int) -> list[RingOrders]:
+        """Return the customer's orders in every ring they belong to, ring by ring.
+
+        Every ring, not only the one they shop in now: an order placed in another ring is
+        still theirs to collect. Rings without orders are left out.
+        """
+        memberships = await self.members.memberships(user_id)
+        if not memberships:
+            raise NoRing()
+        async with self.db.read() as tx:
+            groups = [
+                RingOrders(ring=m.ring, orders=await _orders_in(tx, user_id, m.ring.id))
+                for m in memberships
+            ]
+        return [group for group in groups if group.orders]
+
+    async def order_with_ring(self, user_id: int, order_id: int) -> tuple[Ring, Order]:
+        """Return one of the customer's own orders and the ring it belongs to."""
+        async with self.db.read() as tx:
+            order = await self._own_order(tx, user_id, order_id)
+            ring = await ring_store.get_ring(tx, order.pickup.ring_id)
+        if ring is None:
+            raise NotFound()
+        return ring, order
 
     async def _own_order(self, tx: Transaction, user_id: int, order_id: int) -> Order:
         order = await order_store.load_order(tx, order_id)
@@ -180,3 +210,13 @@ class Ordering:
     async def _emit(self, tx: Transaction, event: OrderEvent) -> None:
         for listener in self.listeners:
             await listener(tx, event)
+
+
+async def _orders_in(tx: Transaction, user_id: int, ring_id: int) -> list[Order]:
+    """The customer's orders in one ring, newest pickup first."""
+    orders = []
+    for order_id in await order_store.order_ids_for_user(tx, user_id, ring_id):
+        order = await order_store.load_order(tx, order_id)
+        if order is not None:
+            orders.append(order)
+    return orders

@@ -9,6 +9,7 @@ from datetime import timedelta
 from rekobot.clock import Clock, utcnow
 from rekobot.services.broadcasts import Broadcasts
 from rekobot.services.cart import Carts
+from rekobot.services.cart_reminders import CartReminders
 from rekobot.services.catalog import Catalog
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.digests import Digests
@@ -47,6 +48,7 @@ class Services:
     ordering: Ordering = field(init=False)
     deliveries: Deliveries = field(init=False)
     reminders: Reminders = field(init=False)
+    cart_reminders: CartReminders = field(init=False)
     ring_admin: RingAdmin = field(init=False)
     invitations: Invitations = field(init=False)
     ring_archive: RingArchive = field(init=False)
@@ -84,6 +86,10 @@ class Services:
         self.due_work.append(self.deliveries.prune)
         self.reminders = Reminders(self.db, self.members, self.deliveries, clock=self.clock)
         self.due_work.append(self.reminders.run_due)
+        self.cart_reminders = CartReminders(
+            self.db, self.members, self.carts, self.deliveries, clock=self.clock
+        )
+        self.due_work.append(self.cart_reminders.run_due)
         self.ring_admin = RingAdmin(
             self.db, self.members, self.roles, admin_ids=self.settings.admin_ids, clock=self.clock
         )
