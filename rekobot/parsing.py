@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rekobot.errors import InvalidInput
-from rekobot.i18n import _
+from rekobot.i18n import _, available_locales
 from rekobot.render import esc
 
 MAX_QUANTITY = 999
@@ -93,3 +94,103 @@ def parse_timezone(text: str) -> str:
     if "/" not in name:
         raise InvalidInput(_("Send a time zone like Europe/Oslo."))
     return name
+
+
+# --- a ring's settings -------------------------------------------------------------------------
+
+#: The currencies of the REKO countries.
+CURRENCIES = ("NOK", "SEK", "EUR", "DKK")
+MAX_DEADLINE_HOURS = 14 * 24
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
+_TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u"})
+
+
+def parse_name(text: str, *, field_label: str | None = None, max_length: int = 60) -> str:
+    """A ring's or a place's name."""
+    return clean_text(text, max_length=max_length, field=field_label or _("The name"))
+
+
+def suggest_slug(name: str) -> str:
+    """Turn a ring's name into a link code, e.g. "REKO Nittedal" → "nittedal"."""
+    text = unicodedata.normalize("NFKC", name).lower().translate(_TRANSLITERATE)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = [w for w in re.split(r"[^a-z0-9]+", text) if w and w not in {"reko", "ring", "ringen"}]
+    slug = "-".join(words)[:32].strip("-")
+    return slug if _SLUG.match(slug) else ""
+
+
+def parse_slug(text: str) -> str:
+    """A link code: 2–32 lower-case letters, digits, - or _ (it goes into t.me/...?start=)."""
+    slug = text.strip().lower()
+    if not _SLUG.match(slug):
+        raise InvalidInput(
+            _(
+                "The link code may only have the letters a–z, digits, - and _, "
+                "2 to 32 characters, for example nittedal."
+            )
+        )
+    return slug
+
+
+def parse_locale(text: str) -> str:
+    """One of the languages the bot speaks."""
+    code = text.strip().lower()
+    if code not in available_locales():
+        raise InvalidInput(
+            _("Choose one of: {codes}.").format(codes=", ".join(available_locales()))
+        )
+    return code
+
+
+def parse_currency(text: str) -> str:
+    """NOK, SEK, EUR or DKK."""
+    code = text.strip().upper()
+    if code not in CURRENCIES:
+        raise InvalidInput(_("Choose one of: {codes}.").format(codes=", ".join(CURRENCIES)))
+    return code
+
+
+def parse_hours(text: str) -> int:
+    """The order deadline as whole hours before the pickup starts."""
+    cleaned = text.strip().lower().removesuffix("h").removesuffix("timer").strip()
+    if not cleaned.isdigit() or len(cleaned) > 4:
+        raise InvalidInput(_("Send a whole number of hours, for example 36."))
+    hours = int(cleaned)
+    if hours > MAX_DEADLINE_HOURS:
+        raise InvalidInput(
+            _("That is too early. The most is {n} hours (two weeks).").format(n=MAX_DEADLINE_HOURS)
+        )
+    return hours
+
+
+def parse_time_of_day(text: str) -> time:
+    """A time such as 19:00, 19.00 or 19."""
+    match = _TIME.match(text.strip())
+    if match:
+        hour, minute = int(match[1]), int(match[2] or 0)
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise InvalidInput(_("Send a time like 19:00."))
+
+
+def parse_description(text: str) -> str:
+    """A short description of the ring."""
+    return clean_text(text, max_length=1000, field=_("The description"))
+
+
+def parse_categories(text: str) -> list[str]:
+    """Product categories, one a line or separated by commas."""
+    names: list[str] = []
+    for part in re.split(r"[,;\n]+", text):
+        name = " ".join(part.split())
+        if not name:
+            continue
+        name = clean_text(name, max_length=40, field=_("A category"))
+        if name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    if not names:
+        raise InvalidInput(_("Send the categories separated by commas, e.g. Vegetables, Meat."))
+    if len(names) > 30:
+        raise InvalidInput(_("That is too many categories. The most is 30."))
+    return names

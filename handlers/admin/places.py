@@ -20,13 +20,13 @@ from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.i18n import N_, _
 from rekobot.models import Location
+from rekobot.parsing import parse_name
 from rekobot.services.places_admin import (
     PlaceDraft,
     parse_address,
     parse_coordinates,
     parse_directions,
 )
-from rekobot.services.rings_admin import parse_name
 
 Rows = list[list[InlineKeyboardButton]]
 

@@ -22,15 +22,14 @@ from handlers.text import esc
 from rekobot.errors import NotAllowed
 from rekobot.i18n import LANGUAGE_NAMES, N_, _, available_locales, ngettext
 from rekobot.models import Ring
+from rekobot.parsing import CURRENCIES, suggest_slug
 from rekobot.services.rings_admin import (
-    CURRENCIES,
     TIMEZONES,
     USUAL_CATEGORIES,
     ZONE_CURRENCY,
     RingDraft,
     RingField,
     parse_ring_field,
-    suggest_slug,
 )
 
 RING_FIELDS = (

@@ -20,12 +20,13 @@ from rekobot.clock import Clock, utcnow
 from rekobot.errors import InvalidInput, NotFound, PickupCancelled
 from rekobot.i18n import _, use_locale
 from rekobot.models import Location, Pickup, PickupStatus, Ring
+from rekobot.parsing import parse_hours
 from rekobot.render import esc, join_blocks, pickup_block, pickup_when, place_text
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.reminders import place_pin, reminder_key_prefix
-from rekobot.services.rings_admin import RingAdmin, parse_hours
+from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
 from storage import deliveries as delivery_store
 from storage import offers as offer_store

@@ -12,8 +12,8 @@ from rekobot.clock import Clock, utcnow
 from rekobot.errors import InvalidInput, NotFound, Refusal
 from rekobot.i18n import _
 from rekobot.models import Location
-from rekobot.parsing import clean_text
-from rekobot.services.rings_admin import RingAdmin, parse_name
+from rekobot.parsing import clean_text, parse_name
+from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
 from storage import places as place_store
 from storage import rings as ring_store
