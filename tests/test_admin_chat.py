@@ -13,7 +13,10 @@ from rekobot.app import RekoApplication, build_application
 from rekobot.models import PickupStatus
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, MovableClock, World
-from tests.telegram_fake import BotDriver, Call, RecordingRequest, TgUser, UpdateFactory, plain
+from tests.fakes.calls import Call, plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.updates import TgUser, UpdateFactory
 from tests.test_outbox import drain_all
 from tests.test_reminders import EMMA, KARI, order
 

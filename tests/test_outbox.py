@@ -19,7 +19,8 @@ from storage import rings as ring_store
 from storage import users as user_store
 from storage.broadcasts import Audience
 from tests.conftest import MovableClock
-from tests.telegram_fake import Call, RecordingRequest
+from tests.fakes.calls import Call
+from tests.fakes.request import RecordingRequest
 
 FIRST_USER = 2000
 

@@ -23,8 +23,10 @@ from storage import offers as offer_store
 from storage import pickups as pickup_store
 from tests.conftest import ADMIN_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import EMMA, KARI, buy_potatoes, check_out, labels, last, running_bot
+from tests.fakes.calls import Call, plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser
 from tests.producer_support import customer, make_admin, order, queued
-from tests.telegram_fake import BotDriver, Call, TgUser, plain
 from tests.test_languages import commands_of
 
 FARMER = TgUser(FARMER_ID, "Berg", None, None, language_code="nb")

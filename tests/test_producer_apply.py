@@ -16,8 +16,8 @@ from rekobot.services.producers import ApplicationForm, ProfileField, RingStatus
 from rekobot.services.registry import Services
 from storage import rings as ring_store
 from tests.conftest import ADMIN_ID, World
+from tests.fakes.calls import plain
 from tests.producer_support import make_admin, queued, register
-from tests.telegram_fake import plain
 
 APPLICANT = 700
 RING_ADMIN = 701

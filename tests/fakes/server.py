@@ -3,7 +3,7 @@
 It owns the HTTP side only: it serves `POST {url}{token}/{method}` (form, multipart or JSON
 bodies), long-polled getUpdates fed by the test, and file downloads under `{file_url}`. What
 each method answers, what gets recorded and how failures are scripted all come from
-`telegram_fake.FakeBotApi`, so the server and the in-process `RecordingRequest` agree.
+`tests.fakes.api.FakeBotApi`, so the server and the in-process `RecordingRequest` agree.
 
 Start the bot with `REKOBOT_API_BASE_URL=server.url` (and `REKOBOT_API_FILE_URL=server.file_url`).
 setWebhook and deleteWebhook are kept as Telegram keeps them: while a webhook is set,
@@ -30,17 +30,10 @@ from urllib.error import HTTPError
 from urllib.parse import parse_qsl, unquote, urlsplit
 from urllib.request import Request, urlopen
 
-from tests.telegram_fake import (
-    JSON,
-    LOST,
-    ButtonQuery,
-    Clock,
-    FakeBotApi,
-    Latency,
-    TgUser,
-    UpdateFactory,
-    UploadedFile,
-)
+from tests.fakes.api import FakeBotApi
+from tests.fakes.calls import JSON, ButtonQuery, Clock, Latency, UploadedFile
+from tests.fakes.failures import LOST
+from tests.fakes.updates import TgUser, UpdateFactory
 
 _LOG = logging.getLogger(__name__)
 
