@@ -19,7 +19,7 @@ from telegram.ext import ConversationHandler
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.persistence import SqlitePersistence
-from handlers.replies import button, on_button, refuse, show
+from handlers.replies import button, keyboard, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import Refusal
 from rekobot.i18n import LANGUAGE_NAMES, _, ngettext
@@ -184,6 +184,7 @@ async def on_export(update: Update, context: Ctx, data: ExportData) -> None:
         chat.id,
         InputFile(content, filename=f"rekobot-data-{user.id}.json"),
         caption=_("Everything the bot stores about you, as of now."),
+        reply_markup=keyboard([[button("⬅️ " + _("Back"), BackToPrivacy())]]),
     )
 
 
