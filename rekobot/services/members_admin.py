@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import NotFound, Refusal
-from rekobot.i18n import _
+from rekobot.i18n import _, use_locale
+from rekobot.models import Ring
+from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
 from storage.admin import MemberRow
-from storage.database import Database
+from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +78,15 @@ class MemberAdmin:
         """Block a member from the ring (no shopping, no messages, no rejoining) or lift it."""
         now = self.clock()
         async with self.db.transaction() as tx:
-            await self.rings.check(tx, user_id, ring_id)
+            ring = await self.rings.check(tx, user_id, ring_id)
             found = await admin_store.member(tx, ring_id, target_id)
             if found is None:
                 raise NotFound()
             if blocked and (found.is_admin or self.rings.is_operator(target_id)):
                 raise CannotBlockAdmin()
             await admin_store.set_blocked(tx, ring_id, target_id, blocked, now)
+            if blocked != found.blocked:
+                await self._tell_member(tx, ring, target_id, blocked)
             await admin_store.audit(
                 tx,
                 ring_id=ring_id,
@@ -100,3 +105,30 @@ class MemberAdmin:
             ring_id,
         )
         return changed
+
+    async def _tell_member(
+        self, tx: Transaction, ring: Ring, target_id: int, blocked: bool
+    ) -> None:
+        """Queue the message that tells a member, in their language, they were (un)blocked."""
+        with use_locale(await self.rings.roles.locale_of(tx, target_id)):
+            name = html.escape(ring.name)
+            if blocked:
+                text = "\n".join(
+                    [
+                        _("The admins of <b>{ring}</b> have blocked you there.").format(ring=name),
+                        _(
+                            "You can no longer order in this ring or get its messages. "
+                            "/start joins another ring."
+                        ),
+                    ]
+                )
+            else:
+                text = "\n".join(
+                    [
+                        _("The admins of <b>{ring}</b> have lifted your block.").format(ring=name),
+                        _("You can order there again: /shop."),
+                    ]
+                )
+            message = OutMessage(text=text)
+        kind = "member_blocked" if blocked else "member_unblocked"
+        await enqueue(tx, chat_id=target_id, kind=kind, messages=[message], now=self.clock())
