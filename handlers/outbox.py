@@ -579,10 +579,7 @@ class OutboxSender:
 
     async def _author_locale(self, user_id: int | None, ring_id: int) -> str:
         members = self.services.members
-        user = await members.get_user(user_id) if user_id is not None else None
-        if user is None:
-            return members.default_locale
-        return members.locale_of(user)
+        return members.locale_of(await members.get_user(user_id) if user_id is not None else None)
 
     # -- waiting
 

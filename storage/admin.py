@@ -126,6 +126,16 @@ async def admin_ring_ids(tx: Transaction, user_id: int) -> list[int]:
     return [row["ring_id"] for row in rows]
 
 
+async def ring_admin_ids(tx: Transaction, ring_id: int) -> list[int]:
+    """Return the users marked admin of a ring (not counting the operator's REKOBOT_ADMIN_IDS)."""
+    rows = await tx.fetchall(
+        "SELECT user_id FROM memberships WHERE ring_id = ? AND is_admin = 1 "
+        "AND blocked_at IS NULL ORDER BY user_id",
+        (ring_id,),
+    )
+    return [row["user_id"] for row in rows]
+
+
 async def set_admin(tx: Transaction, ring_id: int, user_id: int, admin: bool) -> bool:
     """Make a member an admin or take it away; False when they are not a member."""
     changed = await tx.execute(

@@ -174,9 +174,7 @@ class Digests:
                     producer = await producer_store.get_producer(tx, producer_id)
                     assert producer is not None
                     digest = await load_digest(tx, producer, pickup, ring, now=now)
-                    locale = await texts.recipient_locale(
-                        tx, self.members, producer.owner_user_id, ring
-                    )
+                    locale = await self.members.recipient_locale(tx, producer.owner_user_id, ring)
                     digests.append((digest, locale))
             for digest, locale in digests:
                 messages = await asyncio.to_thread(_render, digest, locale)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ from rekobot.clock import Clock, utcnow
 from rekobot.errors import NotFound, Refusal
 from rekobot.i18n import _, use_locale
 from rekobot.models import Ring
+from rekobot.render import esc
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
@@ -111,7 +111,7 @@ class MemberAdmin:
     ) -> None:
         """Queue the message that tells a member, in their language, they were (un)blocked."""
         with use_locale(await self.rings.roles.locale_of(tx, target_id)):
-            name = html.escape(ring.name)
+            name = esc(ring.name)
             if blocked:
                 text = "\n".join(
                     [

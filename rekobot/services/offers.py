@@ -387,7 +387,7 @@ class Offers:
         *,
         order_cancelled: bool,
     ) -> None:
-        locale = await texts.recipient_locale(tx, self.members, customer_id, ring)
+        locale = await self.members.recipient_locale(tx, customer_id, ring)
         with use_locale(locale):
             text = texts.withdrawal_notice(
                 order, offer.producer_name, line, ring, order_cancelled=order_cancelled

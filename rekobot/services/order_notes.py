@@ -70,7 +70,7 @@ class OrderNotes:
             producer = await producer_store.get_producer(tx, producer_id)
             if producer is None or not producer.notes_enabled or ring is None:
                 continue
-            locale = await texts.recipient_locale(tx, self.members, producer.owner_user_id, ring)
+            locale = await self.members.recipient_locale(tx, producer.owner_user_id, ring)
             with use_locale(locale):
                 text = texts.order_note(kind, order, name, lines, ring)
             await enqueue(

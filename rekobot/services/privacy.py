@@ -24,6 +24,7 @@ from rekobot.i18n import _, clock_time, day, ngettext
 from rekobot.models import Membership, Order, OrderStatus, PickupStatus, User
 from rekobot.services.members import Members
 from rekobot.services.ordering import Ordering
+from rekobot.services.roles import may_run_ring
 from storage import admin as admin_store
 from storage import carts as cart_store
 from storage import orders as order_store
@@ -258,9 +259,7 @@ class Privacy:
         if not 0 <= days <= MAX_DAYS:
             raise NotAllowed()
         async with self.db.transaction() as tx:
-            if admin_id not in self.admin_ids and not await admin_store.is_admin(
-                tx, admin_id, ring_id
-            ):
+            if not await may_run_ring(tx, admin_id, ring_id, self.admin_ids):
                 raise NotAllowed()
             if await ring_store.get_ring(tx, ring_id) is None:
                 raise NotFound()

@@ -6,28 +6,9 @@ All user-supplied text is escaped here, because these go out as HTML.
 
 from __future__ import annotations
 
-import html
-
 from rekobot.i18n import _, clock_time, day, money
 from rekobot.models import Order, OrderLine, Pickup, Producer, Ring, User
-from rekobot.services.members import Members
-from storage import users as user_store
-from storage.database import Transaction
-
-
-def esc(text: str | None) -> str:
-    """Escape user-supplied text for Telegram's HTML parse mode."""
-    return html.escape(text or "", quote=False)
-
-
-async def recipient_locale(
-    tx: Transaction, members: Members, user_id: int, ring: Ring | None = None
-) -> str:
-    """Return the language to write to a user in (the ring's or ours if we never met them)."""
-    user = await user_store.get_user(tx, user_id)
-    if user is None:
-        return ring.locale if ring is not None else members.default_locale
-    return members.locale_of(user, ring)
+from rekobot.render import esc
 
 
 def pickup_line(pickup: Pickup, ring: Ring) -> str:
@@ -161,4 +142,3 @@ def no_orders_text(producer: Producer, pickup: Pickup, ring: Ring) -> str:
             _("Nobody ordered from {producer} this time.").format(producer=esc(producer.name)),
         ]
     )
-

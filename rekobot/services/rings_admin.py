@@ -10,7 +10,6 @@ to the audit log.
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, time
@@ -32,6 +31,7 @@ from rekobot.parsing import (
     parse_time_of_day,
     parse_timezone,
 )
+from rekobot.render import esc
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.roles import Roles
@@ -182,7 +182,7 @@ class RingAdmin:
         ring = await ring_store.get_ring(tx, ring_id)
         if ring is None:
             raise NotFound()
-        if self.is_operator(user_id) or await admin_store.is_admin(tx, user_id, ring_id):
+        if await self.roles.may_run(tx, user_id, ring_id):
             return ring
         log.warning("user %s tried to run ring %s without being its admin", user_id, ring_id)
         raise NotAllowed()
@@ -304,17 +304,13 @@ class RingAdmin:
             if admin:
                 text = "\n".join(
                     [
-                        _("You are now an admin of <b>{ring}</b>.").format(
-                            ring=html.escape(ring.name)
-                        ),
+                        _("You are now an admin of <b>{ring}</b>.").format(ring=esc(ring.name)),
                         _("Open /admin to run it: places, pickups, announcements and members."),
                     ]
                 )
                 buttons = self.roles.menu_buttons(Role.ADMIN) or None
             else:
-                text = _("You are no longer an admin of <b>{ring}</b>.").format(
-                    ring=html.escape(ring.name)
-                )
+                text = _("You are no longer an admin of <b>{ring}</b>.").format(ring=esc(ring.name))
                 buttons = None
             message = OutMessage(text=text, buttons=buttons)
         await enqueue(
