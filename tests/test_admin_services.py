@@ -11,6 +11,7 @@ import pytest
 from rekobot.errors import InvalidInput, NotAllowed, NotFound, PickupCancelled
 from rekobot.i18n import use_locale
 from rekobot.models import OrderStatus, PickupStatus
+from rekobot.models.messaging import Audience, BroadcastStatus
 from rekobot.parsing import parse_categories, parse_slug, suggest_slug
 from rekobot.services.broadcasts import AlreadyAnnounced, BroadcastDraft, NoRecipients
 from rekobot.services.members_admin import CannotBlockAdmin
@@ -30,7 +31,6 @@ from rekobot.services.rings_admin import (
     RingField,
     SlugTaken,
 )
-from storage.broadcasts import Audience, BroadcastStatus
 from tests.conftest import ADMIN_ID, BAKER_ID, FARMER_ID, MovableClock, World
 from tests.test_reminders import EMMA, KARI, OLA, order
 

@@ -25,10 +25,10 @@ from telegram.ext import (
 from handlers.customer.cart import Confirm
 from handlers.intake import ALLOWED_UPDATES, Poller, Processor, take_in
 from rekobot.app import RekoApplication, build_application
+from rekobot.models.messaging import IncomingUpdate
 from rekobot.services.inbox import MAX_ATTEMPTS
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
-from storage.inbox import IncomingUpdate
 from tests.conftest import TOKEN, MovableClock, World
 from tests.customer_bot import EMMA, KARI, buy_potatoes, running_bot, texts
 from tests.fakes.calls import JSON, plain

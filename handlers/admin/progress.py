@@ -10,8 +10,8 @@ from handlers.admin.buttons import AdminHome
 from handlers.callbacks import Callback
 from handlers.replies import button
 from rekobot.i18n import _, number
+from rekobot.models.messaging import BroadcastStatus
 from rekobot.services.deliveries import BroadcastProgress
-from storage.broadcasts import BroadcastStatus
 
 
 @dataclasses.dataclass(frozen=True)

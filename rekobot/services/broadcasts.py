@@ -17,6 +17,7 @@ from rekobot.clock import Clock, utcnow
 from rekobot.errors import InvalidInput, NotFound, Refusal
 from rekobot.i18n import _, use_locale
 from rekobot.models import Location, Ring, User
+from rekobot.models.messaging import Audience, Broadcast, BroadcastStatus
 from rekobot.parsing import clean_text
 from rekobot.render import esc, pickup_block
 from rekobot.services.deliveries import BroadcastProgress, Deliveries
@@ -30,7 +31,6 @@ from storage import deliveries as delivery_store
 from storage import pickups as pickup_store
 from storage import places as place_store
 from storage import schedule as schedule_store
-from storage.broadcasts import Audience, Broadcast, BroadcastStatus
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)

@@ -19,6 +19,7 @@ from rekobot.clock import Clock, utcnow
 from rekobot.errors import NotAllowed, Refusal
 from rekobot.i18n import _
 from rekobot.models import Ring
+from rekobot.models.running import InvitationRow
 from rekobot.services.rings_admin import RingAdmin, RingDraft, insert_ring
 from storage import admin as admin_store
 from storage import invitations as store
@@ -123,7 +124,7 @@ class Invitations:
             invitation = await store.invitation_by_hash(tx, token_hash(payload))
         return self._usable(invitation).id
 
-    def _usable(self, invitation: store.InvitationRow | None) -> store.InvitationRow:
+    def _usable(self, invitation: InvitationRow | None) -> InvitationRow:
         if invitation is None:
             raise InvitationInvalid()
         if invitation.used_at is not None:

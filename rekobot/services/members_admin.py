@@ -9,11 +9,11 @@ from rekobot.clock import Clock, utcnow
 from rekobot.errors import NotFound, Refusal
 from rekobot.i18n import _, use_locale
 from rekobot.models import Ring
+from rekobot.models.running import MemberRow
 from rekobot.render import esc
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
-from storage.admin import MemberRow
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ from rekobot.clock import Clock, utcnow
 from rekobot.errors import NotAllowed, NotFound, Refusal
 from rekobot.i18n import N_, _, use_locale
 from rekobot.models import Ring, Role
+from rekobot.models.running import MemberRow
 from rekobot.parsing import (
     parse_categories,
     parse_currency,
@@ -38,7 +39,6 @@ from rekobot.services.roles import Roles
 from storage import admin as admin_store
 from storage import rings as ring_store
 from storage import users as user_store
-from storage.admin import MemberRow
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
