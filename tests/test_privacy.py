@@ -12,7 +12,7 @@ import pytest
 from handlers.customer.privacy import ConfirmErase
 from rekobot import digest_csv
 from rekobot.digest import digest_messages
-from rekobot.errors import NotAllowed
+from rekobot.errors import NotAllowed, StillAdmin
 from rekobot.i18n import use_locale
 from rekobot.scheduling import run_due_work
 from rekobot.services import privacy as privacy_service
@@ -300,7 +300,7 @@ async def test_a_ring_admin_is_asked_to_hand_the_role_on_first(
     await customer(services, KARI.id)
     await make_admin(services, KARI.id, world.ring_id)
 
-    with pytest.raises(privacy_service.StillAdmin) as refused:
+    with pytest.raises(StillAdmin) as refused:
         await services.privacy.erase(KARI.id)
 
     assert "Du er administrator for REKO Testby." in refused.value.message()

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from rekobot.demo import seed
-from rekobot.errors import NotAllowed
+from rekobot.errors import NotAllowed, NotArchived
 from rekobot.services.registry import Services
-from rekobot.services.ring_archive import NotArchived
 from rekobot.settings import Settings
 from storage.database import Database
 from storage.migrations import load_migrations

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import InvalidInput, NotFound, Refusal
+from rekobot.errors import AlreadyAnnounced, InvalidInput, NoRecipients, NotFound
 from rekobot.i18n import _, use_locale
 from rekobot.models import Location, Ring, User
 from rekobot.models.messaging import Audience, Broadcast, BroadcastStatus
@@ -39,20 +39,6 @@ MAX_TEXT = 3500
 CAPTION_LIMIT = 1024
 #: Audiences that are about one pickup.
 PICKUP_AUDIENCES = (Audience.ORDERED, Audience.NOT_ORDERED)
-
-
-class NoRecipients(Refusal):
-    """Nobody in the audience can be reached."""
-
-    def message(self) -> str:
-        return _("Nobody in this audience can get the message.")
-
-
-class AlreadyAnnounced(Refusal):
-    """The pickup was announced before."""
-
-    def message(self) -> str:
-        return _("This pickup has already been announced.")
 
 
 def parse_broadcast_text(text: str) -> str:

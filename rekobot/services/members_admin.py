@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotFound, Refusal
+from rekobot.errors import CannotBlockAdmin, NotFound
 from rekobot.i18n import _, use_locale
 from rekobot.models import Ring
 from rekobot.models.running import MemberRow
@@ -20,13 +20,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 MAX_SEARCH = 64
-
-
-class CannotBlockAdmin(Refusal):
-    """Admins (and the operator) cannot be blocked."""
-
-    def message(self) -> str:
-        return _("Admins cannot be blocked. Remove them as admin first.")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import InvalidInput, NotFound
+from rekobot.errors import BelowOrdered, InvalidInput, NotFound, OffersClosed
 from rekobot.i18n import _, use_locale
 from rekobot.models import (
     Offer,
@@ -27,7 +27,6 @@ from rekobot.models import (
 from rekobot.services import producer_messages as texts
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
-from rekobot.services.producer_refusals import BelowOrdered, OffersClosed
 from rekobot.services.producers import approved_ring, own_producer
 from storage import carts as cart_store
 from storage import catalog as catalog_store

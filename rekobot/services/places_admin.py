@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import InvalidInput, NotFound, Refusal
+from rekobot.errors import InvalidInput, NotFound, PlaceInUse, PlaceNameTaken
 from rekobot.i18n import _
 from rekobot.models import Location
 from rekobot.parsing import clean_text, parse_name
@@ -24,24 +24,6 @@ log = logging.getLogger(__name__)
 _NUMBER = r"([-+]?\d{1,3}(?:[.,]\d+)?)"
 _COORDINATES = re.compile(rf"^\s*{_NUMBER}\s*[,;\s]\s*{_NUMBER}\s*$")
 _DOTTED = re.compile(r"^\s*([-+]?\d{1,3}\.\d+)\s*,\s*([-+]?\d{1,3}\.\d+)\s*$")
-
-
-class PlaceNameTaken(Refusal):
-    """The ring already has a place with that name."""
-
-    def message(self) -> str:
-        return _("The ring already has a place with that name.")
-
-
-class PlaceInUse(Refusal):
-    """Pickups are still planned at the place."""
-
-    def __init__(self, count: int) -> None:
-        super().__init__(count)
-        self.count = count
-
-    def message(self) -> str:
-        return _("Pickups are still planned at this place. Move or cancel them first.")
 
 
 class PlaceField(StrEnum):

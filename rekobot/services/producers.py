@@ -12,19 +12,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotAllowed, NotFound
+from rekobot.errors import (
+    AlreadyApplied,
+    AlreadyDecided,
+    NotAllowed,
+    NotApproved,
+    NotAProducer,
+    NotFound,
+)
 from rekobot.i18n import N_, _, use_locale
 from rekobot.models import Producer, Ring, Role
 from rekobot.parsing import clean_text
 from rekobot.services import producer_messages as texts
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
-from rekobot.services.producer_refusals import (
-    AlreadyApplied,
-    AlreadyDecided,
-    NotApproved,
-    NotAProducer,
-)
 from rekobot.services.roles import Roles
 from storage import admin as admin_store
 from storage import producers as producer_store

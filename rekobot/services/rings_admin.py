@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotAllowed, NotFound, Refusal
+from rekobot.errors import LastAdmin, NotAllowed, NotFound, SlugTaken
 from rekobot.i18n import N_, _, use_locale
 from rekobot.models import Ring, Role
 from rekobot.models.running import MemberRow
@@ -63,20 +63,6 @@ USUAL_CATEGORIES = (
     N_("Honey and preserves"),
     N_("Other"),
 )
-
-
-class SlugTaken(Refusal):
-    """Another ring already has this link code."""
-
-    def message(self) -> str:
-        return _("Another ring already uses that link code. Please choose another one.")
-
-
-class LastAdmin(Refusal):
-    """A ring must keep at least one admin."""
-
-    def message(self) -> str:
-        return _("A ring needs at least one admin. Make someone else admin first.")
 
 
 class RingField(StrEnum):
