@@ -20,13 +20,8 @@ from handlers.replies import button, keyboard, on_button, show
 from handlers.text import esc
 from rekobot.i18n import N_, _
 from rekobot.models import Location
-from rekobot.parsing import parse_name
-from rekobot.services.places_admin import (
-    PlaceDraft,
-    parse_address,
-    parse_coordinates,
-    parse_directions,
-)
+from rekobot.parsing import parse_address, parse_coordinates, parse_directions, parse_name
+from rekobot.services.places_admin import PlaceDraft
 
 Rows = list[list[InlineKeyboardButton]]
 

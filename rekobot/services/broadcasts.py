@@ -18,7 +18,7 @@ from rekobot.errors import AlreadyAnnounced, InvalidInput, NoRecipients, NotFoun
 from rekobot.i18n import _, use_locale
 from rekobot.models import Location, Ring, User
 from rekobot.models.messaging import Audience, Broadcast, BroadcastStatus
-from rekobot.parsing import clean_text
+from rekobot.parsing import MAX_BROADCAST_TEXT, parse_broadcast_text
 from rekobot.render import esc, pickup_block
 from rekobot.services.deliveries import BroadcastProgress, Deliveries
 from rekobot.services.members import Members
@@ -35,15 +35,10 @@ from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 3500
+MAX_TEXT = MAX_BROADCAST_TEXT
 CAPTION_LIMIT = 1024
 #: Audiences that are about one pickup.
 PICKUP_AUDIENCES = (Audience.ORDERED, Audience.NOT_ORDERED)
-
-
-def parse_broadcast_text(text: str) -> str:
-    """What the admin wants to say."""
-    return clean_text(text, max_length=MAX_TEXT, field=_("The message"))
 
 
 @dataclass(frozen=True)

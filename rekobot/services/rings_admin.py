@@ -13,21 +13,19 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, time
-from enum import StrEnum
 from typing import Any
 
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import LastAdmin, NotAllowed, NotFound, SlugTaken
 from rekobot.i18n import N_, _, use_locale
-from rekobot.models import Ring, Role
+from rekobot.models import Ring, RingField, Role
 from rekobot.models.running import MemberRow
 from rekobot.parsing import (
     parse_categories,
     parse_currency,
-    parse_description,
-    parse_hours,
     parse_locale,
     parse_name,
+    parse_ring_field,
     parse_slug,
     parse_time_of_day,
     parse_timezone,
@@ -63,20 +61,6 @@ USUAL_CATEGORIES = (
     N_("Honey and preserves"),
     N_("Other"),
 )
-
-
-class RingField(StrEnum):
-    """A ring setting an admin can change."""
-
-    NAME = "name"
-    SLUG = "slug"
-    TIMEZONE = "timezone"
-    LOCALE = "locale"
-    CURRENCY = "currency"
-    DEADLINE_HOURS = "deadline_hours"
-    EVENING_REMINDER_TIME = "evening_reminder_time"
-    DESCRIPTION = "description"
-    CATEGORIES = "categories"
 
 
 # --- what admins type ------------------------------------------------------------------------
@@ -115,22 +99,6 @@ class RingDraft:
             value = value.strftime("%H:%M")
         changes: dict[str, Any] = {ring_field.value: value}
         return replace(self, **changes)
-
-
-def parse_ring_field(ring_field: RingField, text: str) -> object:
-    """Check what was typed for one ring setting."""
-    parsers = {
-        RingField.NAME: parse_name,
-        RingField.SLUG: parse_slug,
-        RingField.TIMEZONE: parse_timezone,
-        RingField.LOCALE: parse_locale,
-        RingField.CURRENCY: parse_currency,
-        RingField.DEADLINE_HOURS: parse_hours,
-        RingField.EVENING_REMINDER_TIME: parse_time_of_day,
-        RingField.DESCRIPTION: parse_description,
-        RingField.CATEGORIES: parse_categories,
-    }
-    return parsers[ring_field](text)
 
 
 @dataclass(frozen=True)
