@@ -206,3 +206,14 @@ async def record_decision(
             to_db(now),
         ),
     )
+
+
+async def payment_infos(tx: Transaction, producer_ids: set[int]) -> dict[int, str]:
+    """Return {producer id: how to pay them} for these producers."""
+    if not producer_ids:
+        return {}
+    marks = ",".join("?" * len(producer_ids))
+    rows = await tx.fetchall(
+        f"SELECT id, payment_info FROM producers WHERE id IN ({marks})", tuple(producer_ids)
+    )
+    return {row["id"]: row["payment_info"] for row in rows}
