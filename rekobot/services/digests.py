@@ -24,7 +24,7 @@ from rekobot.errors import NotFound
 from rekobot.i18n import _, get_locale, use_locale
 from rekobot.models import Pickup, PickupStatus, Producer, Ring
 from rekobot.picklist import pick_list_pdf
-from rekobot.services import producer_messages as texts
+from rekobot.services import notices as texts
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.producers import approved_ring, own_producer

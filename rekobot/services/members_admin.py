@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import CannotBlockAdmin, NotFound
-from rekobot.i18n import _, use_locale
+from rekobot.i18n import use_locale
 from rekobot.models import Ring
 from rekobot.models.running import MemberRow
-from rekobot.render import esc
+from rekobot.services import notices
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
@@ -104,24 +104,7 @@ class MemberAdmin:
     ) -> None:
         """Queue the message that tells a member, in their language, they were (un)blocked."""
         with use_locale(await self.rings.roles.locale_of(tx, target_id)):
-            name = esc(ring.name)
-            if blocked:
-                text = "\n".join(
-                    [
-                        _("The admins of <b>{ring}</b> have blocked you there.").format(ring=name),
-                        _(
-                            "You can no longer order in this ring or get its messages. "
-                            "/start joins another ring."
-                        ),
-                    ]
-                )
-            else:
-                text = "\n".join(
-                    [
-                        _("The admins of <b>{ring}</b> have lifted your block.").format(ring=name),
-                        _("You can order there again: /shop."),
-                    ]
-                )
+            text = notices.block_text(ring, blocked)
             message = OutMessage(text=text)
         kind = "member_blocked" if blocked else "member_unblocked"
         await enqueue(tx, chat_id=target_id, kind=kind, messages=[message], now=self.clock())

@@ -24,7 +24,7 @@ from rekobot.models import (
     Product,
     Ring,
 )
-from rekobot.services import producer_messages as texts
+from rekobot.services import notices as texts
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.producers import approved_ring, own_producer

@@ -12,7 +12,7 @@ import logging
 from rekobot.clock import Clock, utcnow
 from rekobot.i18n import use_locale
 from rekobot.models import OrderLine, OrderPart
-from rekobot.services import producer_messages as texts
+from rekobot.services import notices as texts
 from rekobot.services.events import OrderEvent, OrderEventKind
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue

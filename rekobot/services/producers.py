@@ -23,7 +23,7 @@ from rekobot.errors import (
 from rekobot.i18n import N_, _, use_locale
 from rekobot.models import Producer, Ring, Role
 from rekobot.parsing import clean_text
-from rekobot.services import producer_messages as texts
+from rekobot.services import notices as texts
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.roles import Roles

@@ -17,7 +17,7 @@ from typing import Any
 
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import LastAdmin, NotAllowed, NotFound, SlugTaken
-from rekobot.i18n import N_, _, use_locale
+from rekobot.i18n import N_, use_locale
 from rekobot.models import Ring, RingField, Role
 from rekobot.models.running import MemberRow
 from rekobot.parsing import (
@@ -30,7 +30,7 @@ from rekobot.parsing import (
     parse_time_of_day,
     parse_timezone,
 )
-from rekobot.render import esc
+from rekobot.services import notices
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.roles import Roles
@@ -255,17 +255,8 @@ class RingAdmin:
     async def _tell_admin(self, tx: Transaction, ring: Ring, target_id: int, admin: bool) -> None:
         """Queue the message that tells a member they now run the ring, or no longer do."""
         with use_locale(await self.roles.locale_of(tx, target_id)):
-            if admin:
-                text = "\n".join(
-                    [
-                        _("You are now an admin of <b>{ring}</b>.").format(ring=esc(ring.name)),
-                        _("Open /admin to run it: places, pickups, announcements and members."),
-                    ]
-                )
-                buttons = self.roles.menu_buttons(Role.ADMIN) or None
-            else:
-                text = _("You are no longer an admin of <b>{ring}</b>.").format(ring=esc(ring.name))
-                buttons = None
+            text = notices.admin_role_text(ring, admin)
+            buttons = (self.roles.menu_buttons(Role.ADMIN) or None) if admin else None
             message = OutMessage(text=text, buttons=buttons)
         await enqueue(
             tx, chat_id=target_id, kind="admin_role", messages=[message], now=self.clock()

@@ -1,7 +1,12 @@
-"""Messages the producer side sends unprompted, rendered in the recipient's language.
+"""Texts the bot sends unprompted about people and producers, in the recipient's language.
 
-Each function renders in the current locale: wrap the call in ``use_locale(recipient's)``.
-All user-supplied text is escaped here, because these go out as HTML.
+A producer's application, the decision on it and the admins' record of it; order notes and a
+withdrawn offer; a member made or no longer admin; a member blocked or let back in. Each
+function renders in the current locale: wrap the call in ``use_locale(recipient's)``. All
+user-supplied text is escaped here, because these go out as HTML.
+
+The pickups' own messages (reminders, announcements, cancellations, digests) are built from
+``rekobot.render`` by the services that send them.
 """
 
 from __future__ import annotations
@@ -140,5 +145,38 @@ def no_orders_text(producer: Producer, pickup: Pickup, ring: Ring) -> str:
             _("<b>{ring}</b>: the order deadline has passed.").format(ring=esc(ring.name)),
             _("Pickup: {pickup}").format(pickup=pickup_line(pickup, ring)),
             _("Nobody ordered from {producer} this time.").format(producer=esc(producer.name)),
+        ]
+    )
+
+
+def admin_role_text(ring: Ring, admin: bool) -> str:
+    """Tell a member they now run the ring, or no longer do."""
+    if not admin:
+        return _("You are no longer an admin of <b>{ring}</b>.").format(ring=esc(ring.name))
+    return "\n".join(
+        [
+            _("You are now an admin of <b>{ring}</b>.").format(ring=esc(ring.name)),
+            _("Open /admin to run it: places, pickups, announcements and members."),
+        ]
+    )
+
+
+def block_text(ring: Ring, blocked: bool) -> str:
+    """Tell a member the ring's admins blocked them, or lifted the block."""
+    name = esc(ring.name)
+    if blocked:
+        return "\n".join(
+            [
+                _("The admins of <b>{ring}</b> have blocked you there.").format(ring=name),
+                _(
+                    "You can no longer order in this ring or get its messages. "
+                    "/start joins another ring."
+                ),
+            ]
+        )
+    return "\n".join(
+        [
+            _("The admins of <b>{ring}</b> have lifted your block.").format(ring=name),
+            _("You can order there again: /shop."),
         ]
     )
