@@ -28,8 +28,9 @@ from tests.fakes.calls import BOT_ID, plain
 from tests.fakes.driver import BotDriver
 from tests.fakes.html import parse_html
 from tests.fakes.request import RecordingRequest
-from tests.fakes.server import BotApiServer, decode_body
+from tests.fakes.server import BotApiServer
 from tests.fakes.updates import TgUser, UpdateFactory
+from tests.fakes.wire import decode_body
 
 TOKEN = "123456:" + "A" * 35
 ALICE = TgUser(5001, "Alice", "Hansen", username="alice")

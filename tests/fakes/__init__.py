@@ -11,5 +11,6 @@ One module a concern:
 - `request`: `RecordingRequest`, the in-process PTB request that answers from the fake.
 - `updates`: `TgUser` and `UpdateFactory`, real Update JSON as Telegram delivers it.
 - `driver`: `BotDriver`, a person typing and tapping in a chat.
-- `server`: `BotApiServer`, the same fake on loopback HTTP, for tests that run the bot as a process.
+- `server`: `BotApiServer`, the same fake on loopback HTTP, for tests that run the bot as a
+  process; `wire` decodes the request bodies it receives.
 """
