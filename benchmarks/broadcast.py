@@ -46,8 +46,9 @@ from rekobot.services.broadcasts import BroadcastDraft  # noqa: E402
 from rekobot.services.registry import Services  # noqa: E402
 from rekobot.services.rings_admin import RingDraft  # noqa: E402
 from rekobot.settings import Settings  # noqa: E402
-from tests.botapi_server import BotApiServer  # noqa: E402
-from tests.telegram_fake import Call, RecordingRequest  # noqa: E402
+from tests.fakes.calls import Call  # noqa: E402
+from tests.fakes.request import RecordingRequest  # noqa: E402
+from tests.fakes.server import BotApiServer  # noqa: E402
 
 TOKEN = "123456789:AAHbenchTOKENbenchTOKENbenchTOKEN12"
 ADMIN = 77

@@ -31,7 +31,10 @@ from rekobot.app import build_application
 from rekobot.demo import seed
 from rekobot.settings import Settings
 from storage.database import Database
-from tests.telegram_fake import BotDriver, ButtonQuery, RecordingRequest, TgUser, UpdateFactory
+from tests.fakes.calls import ButtonQuery
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.updates import TgUser, UpdateFactory
 
 TOKEN = "123456789:AAHbenchBENCHbenchBENCHbenchBENCH12"
 

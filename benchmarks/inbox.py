@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from handlers.intake import BATCH, take_in
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
-from tests.telegram_fake import JSON, TgUser, UpdateFactory
+from tests.fakes.calls import JSON
+from tests.fakes.updates import TgUser, UpdateFactory
 
 TOKEN = "123456789:AAHbenchBENCHbenchBENCHbenchBENCH12"
 

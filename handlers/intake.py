@@ -32,8 +32,8 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
 from handlers.outbox import retry_seconds
+from rekobot.models.messaging import PendingUpdate
 from rekobot.services.inbox import Inbox, incoming
-from storage.inbox import PendingUpdate
 
 if TYPE_CHECKING:
     from handlers.application import RekoApplication

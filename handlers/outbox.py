@@ -57,11 +57,11 @@ from telegram.warnings import PTBDeprecationWarning
 from handlers.admin.progress import progress_rows, progress_text
 from rekobot.clock import Clock
 from rekobot.i18n import use_locale
+from rekobot.models.messaging import ClaimedDelivery, DueDelivery
 from rekobot.scheduling import run_due_work
 from rekobot.services.deliveries import BroadcastProgress
 from rekobot.services.outbox import OutMessage, load_messages
 from rekobot.services.registry import Services
-from storage.deliveries import ClaimedDelivery, DueDelivery
 
 if TYPE_CHECKING:  # the application imports the intake, which imports this module
     from handlers.application import RekoApplication
@@ -579,10 +579,7 @@ class OutboxSender:
 
     async def _author_locale(self, user_id: int | None, ring_id: int) -> str:
         members = self.services.members
-        user = await members.get_user(user_id) if user_id is not None else None
-        if user is None:
-            return members.default_locale
-        return members.locale_of(user)
+        return members.locale_of(await members.get_user(user_id) if user_id is not None else None)
 
     # -- waiting
 

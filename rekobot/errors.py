@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rekobot.i18n import _, ngettext
+from rekobot.i18n import _, clock_time, day, ngettext
+from rekobot.models import Order
 from rekobot.render import esc
 
 
@@ -140,3 +141,281 @@ class InvalidInput(Refusal):
 
     def message(self) -> str:
         return self.reason
+
+
+# --- Producers: applying, the catalog, offers and the handover -----------------------------------
+
+
+class NotAProducer(Refusal):
+    """The user has no producer profile yet."""
+
+    def message(self) -> str:
+        return _("You are not registered as a producer yet. Send /producer to apply.")
+
+
+class NotApproved(Refusal):
+    """The ring's admins have not approved the producer (yet)."""
+
+    def __init__(self, ring_name: str) -> None:
+        super().__init__(ring_name)
+        self.ring_name = ring_name
+
+    def message(self) -> str:
+        return _(
+            "You are not approved to sell in {ring} yet. You can prepare your products "
+            "meanwhile; you can put them on offer once an admin has approved you."
+        ).format(ring=self.ring_name)
+
+
+class AlreadyApplied(Refusal):
+    """An application to this ring is waiting or was approved already."""
+
+    def __init__(self, ring_name: str, approved: bool) -> None:
+        super().__init__(ring_name, approved)
+        self.ring_name = ring_name
+        self.approved = approved
+
+    def message(self) -> str:
+        if self.approved:
+            return _("You are already approved to sell in {ring}.").format(ring=self.ring_name)
+        return _("Your application to {ring} is waiting for an admin.").format(ring=self.ring_name)
+
+
+class AlreadyDecided(Refusal):
+    """Another admin (or an earlier tap) already decided this application."""
+
+    def __init__(self, approved: bool) -> None:
+        super().__init__(approved)
+        self.approved = approved
+
+    def message(self) -> str:
+        if self.approved:
+            return _("This application has already been approved.")
+        return _("This application has already been rejected.")
+
+
+class ProductWasOrdered(Refusal):
+    """A product with orders cannot be deleted, only hidden."""
+
+    def message(self) -> str:
+        return _(
+            "This product has been ordered before, so it cannot be deleted. You can hide it "
+            "instead."
+        )
+
+
+class BelowOrdered(Refusal):
+    """The quantity on offer cannot go below what customers already ordered."""
+
+    def __init__(self, ordered: int) -> None:
+        super().__init__(ordered)
+        self.ordered = ordered
+
+    def message(self) -> str:
+        return ngettext(
+            "Customers have already ordered {n}, so the quantity cannot be lower than {n}.",
+            "Customers have already ordered {n}, so the quantity cannot be lower than {n}.",
+            self.ordered,
+        ).format(n=self.ordered)
+
+
+class OffersClosed(Refusal):
+    """Offers can no longer change: the order deadline passed or the pickup was cancelled."""
+
+    def message(self) -> str:
+        return _(
+            "The order deadline for this pickup has passed, so the offers can no longer change."
+        )
+
+
+class HandoverNotYet(Refusal):
+    """Orders are marked collected only once they are final (after the deadline)."""
+
+    def message(self) -> str:
+        return _("Orders can be marked as collected once the order deadline has passed.")
+
+
+class NoShowNotYet(Refusal):
+    """No-shows are marked only after the pickup has ended."""
+
+    def message(self) -> str:
+        return _("No-shows can be marked once the pickup has ended.")
+
+
+# --- Running a ring: its settings and its admins -------------------------------------------------
+
+
+class SlugTaken(Refusal):
+    """Another ring already has this link code."""
+
+    def message(self) -> str:
+        return _("Another ring already uses that link code. Please choose another one.")
+
+
+class LastAdmin(Refusal):
+    """A ring must keep at least one admin."""
+
+    def message(self) -> str:
+        return _("A ring needs at least one admin. Make someone else admin first.")
+
+
+class CannotBlockAdmin(Refusal):
+    """Admins (and the operator) cannot be blocked."""
+
+    def message(self) -> str:
+        return _("Admins cannot be blocked. Remove them as admin first.")
+
+
+# --- Places --------------------------------------------------------------------------------------
+
+
+class PlaceNameTaken(Refusal):
+    """The ring already has a place with that name."""
+
+    def message(self) -> str:
+        return _("The ring already has a place with that name.")
+
+
+class PlaceInUse(Refusal):
+    """Pickups are still planned at the place."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+
+    def message(self) -> str:
+        return _("Pickups are still planned at this place. Move or cancel them first.")
+
+
+# --- Broadcasts and announcements ----------------------------------------------------------------
+
+
+class NoRecipients(Refusal):
+    """Nobody in the audience can be reached."""
+
+    def message(self) -> str:
+        return _("Nobody in this audience can get the message.")
+
+
+class AlreadyAnnounced(Refusal):
+    """The pickup was announced before."""
+
+    def message(self) -> str:
+        return _("This pickup has already been announced.")
+
+
+# --- Invitations to set up a ring ----------------------------------------------------------------
+
+
+class InvitationInvalid(Refusal):
+    """The link is not one we made (mistyped or cut short)."""
+
+    def message(self) -> str:
+        return _(
+            "This invitation link is not valid. Check that you opened the whole link, or ask "
+            "for a new one."
+        )
+
+
+class InvitationUsed(Refusal):
+    """Someone already set up a ring with this link."""
+
+    def message(self) -> str:
+        return _(
+            "This invitation link has already been used to set up a ring. Each link works "
+            "once: ask for a new one."
+        )
+
+
+class InvitationExpired(Refusal):
+    """The link is older than its week."""
+
+    def message(self) -> str:
+        return _("This invitation link has expired. Ask for a new one.")
+
+
+# --- Archiving and deleting a ring ---------------------------------------------------------------
+
+
+class NotArchived(Refusal):
+    """Only an archived ring can be deleted."""
+
+    def message(self) -> str:
+        return _("Archive the ring first; only an archived ring can be deleted.")
+
+
+# --- Deleting one's data (/privacy) --------------------------------------------------------------
+
+
+class StillProducer(Refusal):
+    """The user runs a producer, whose orders and books others depend on."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(names)
+        self.names = names
+
+    def message(self) -> str:
+        return _(
+            "You run {producers}. Its orders and books are shared with customers and the "
+            "ring, so your data cannot be deleted while you run it. Ask your ring's admin or "
+            "the bot's operator to close it first."
+        ).format(producers=", ".join(self.names))
+
+
+class StillAdmin(Refusal):
+    """The user admins a ring, or the whole bot."""
+
+    def __init__(self, rings: list[str]) -> None:
+        super().__init__(rings)
+        self.rings = rings
+
+    def message(self) -> str:
+        if not self.rings:
+            return _(
+                "You are an operator of this bot (REKOBOT_ADMIN_IDS). Remove your id from the "
+                "bot's settings first, then try again."
+            )
+        return _(
+            "You are an admin of {rings}. Ask another admin to take the admin role from you "
+            "(/admin → Admins), then try again."
+        ).format(rings=", ".join(self.rings))
+
+
+class OrderBeingPrepared(Refusal):
+    """An order is past its deadline but not picked up: producers are preparing it."""
+
+    def __init__(self, orders: list[tuple[Order, str]]) -> None:
+        super().__init__([order.id for order, _ in orders])
+        self.orders = orders
+
+    def message(self) -> str:
+        order, timezone = self.orders[0]
+        return _(
+            "Your order #{number} can no longer be cancelled: the producers are preparing it "
+            "for the pickup on {day}. You can delete your data after the pickup, from {time}."
+        ).format(
+            number=order.number,
+            day=day(order.pickup.starts_at, timezone),
+            time=clock_time(order.pickup.ends_at, timezone),
+        )
+
+
+class ButtonNotYours(Refusal):
+    """A confirm button made for someone else."""
+
+    def message(self) -> str:
+        return _("This button is not yours. Open /privacy to see your own data.")
+
+
+class AlreadyErased(Refusal):
+    """The confirm button was pressed again after the data was deleted."""
+
+    def message(self) -> str:
+        return _("Your data has already been deleted. Nothing more to do.")
+
+
+class StaleConfirm(Refusal):
+    """A confirm button from an earlier /privacy screen."""
+
+    def message(self) -> str:
+        return _("This button is out of date. Open /privacy again.")

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rekobot.errors import InvalidInput
 from rekobot.i18n import _, available_locales
+from rekobot.models import RingField
 from rekobot.render import esc
 
 MAX_QUANTITY = 999
@@ -194,3 +195,61 @@ def parse_categories(text: str) -> list[str]:
     if len(names) > 30:
         raise InvalidInput(_("That is too many categories. The most is 30."))
     return names
+
+
+def parse_ring_field(ring_field: RingField, text: str) -> object:
+    """Check what was typed for one ring setting."""
+    parsers = {
+        RingField.NAME: parse_name,
+        RingField.SLUG: parse_slug,
+        RingField.TIMEZONE: parse_timezone,
+        RingField.LOCALE: parse_locale,
+        RingField.CURRENCY: parse_currency,
+        RingField.DEADLINE_HOURS: parse_hours,
+        RingField.EVENING_REMINDER_TIME: parse_time_of_day,
+        RingField.DESCRIPTION: parse_description,
+        RingField.CATEGORIES: parse_categories,
+    }
+    return parsers[ring_field](text)
+
+
+# --- places and broadcasts -------------------------------------------------------------------
+
+_NUMBER = r"([-+]?\d{1,3}(?:[.,]\d+)?)"
+_COORDINATES = re.compile(rf"^\s*{_NUMBER}\s*[,;\s]\s*{_NUMBER}\s*$")
+_DOTTED = re.compile(r"^\s*([-+]?\d{1,3}\.\d+)\s*,\s*([-+]?\d{1,3}\.\d+)\s*$")
+
+
+def parse_coordinates(text: str) -> tuple[float, float]:
+    """Typed coordinates: "59.91, 10.75", "59,91 10,75" or "59.91;10.75"."""
+    match = _DOTTED.match(text) or _COORDINATES.match(text)
+    if match:
+        latitude = float(match[1].replace(",", "."))
+        longitude = float(match[2].replace(",", "."))
+        if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+            return latitude, longitude
+    raise InvalidInput(
+        _(
+            "Send the pin as a location (📎 → Location), or type the coordinates "
+            "like 59.9139, 10.7522."
+        )
+    )
+
+
+def parse_address(text: str) -> str:
+    """A street address."""
+    return clean_text(text, max_length=200, field=_("The address"))
+
+
+def parse_directions(text: str) -> str:
+    """How to find the spot."""
+    return clean_text(text, max_length=500, field=_("The directions"))
+
+
+#: The longest broadcast an admin may write (a photo's caption is shorter still).
+MAX_BROADCAST_TEXT = 3500
+
+
+def parse_broadcast_text(text: str) -> str:
+    """What the admin wants to say."""
+    return clean_text(text, max_length=MAX_BROADCAST_TEXT, field=_("The message"))

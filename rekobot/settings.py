@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from rekobot.i18n import SHIPPED_LOCALES
+
 # What @BotFather hands out: "<bot id>:<35 url-safe characters>".
 TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 PLACEHOLDER_TOKENS = {"", "changeme", "your-token-here", "123456:abc"}
 
-SUPPORTED_LOCALES = ("nb", "en", "sv", "fi", "da", "nn")
 
 # What Telegram accepts as a webhook's secret_token: 1-256 of these characters.
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -122,8 +123,8 @@ class Settings(BaseSettings):
     @field_validator("default_locale")
     @classmethod
     def _known_locale(cls, value: str) -> str:
-        if value not in SUPPORTED_LOCALES:
-            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        if value not in SHIPPED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SHIPPED_LOCALES)}")
         return value
 
     @field_validator("timezone")

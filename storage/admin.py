@@ -6,10 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
 from rekobot.clock import from_db, to_db
-from rekobot.models import User
+from rekobot.models.running import MemberRow, ProducerTotal
 from storage.database import Transaction
 from storage.users import user_from_row
 
@@ -36,29 +34,6 @@ _MEMBER_SELECT = """
                    AND pr.status = 'approved') AS is_producer
     FROM memberships m JOIN users u ON u.id = m.user_id
 """
-
-
-class MemberRow(BaseModel):
-    """A member of a ring with their roles there."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user: User
-    is_admin: bool
-    is_producer: bool
-    blocked: bool
-    joined_at: AwareDatetime
-
-
-class ProducerTotal(BaseModel):
-    """What one producer sells at a pickup."""
-
-    model_config = ConfigDict(frozen=True)
-
-    producer_id: int
-    name: str
-    orders: int
-    amount: int
 
 
 def _member(row: Any) -> MemberRow:
@@ -124,6 +99,16 @@ async def admin_ring_ids(tx: Transaction, user_id: int) -> list[int]:
         (user_id,),
     )
     return [row["ring_id"] for row in rows]
+
+
+async def ring_admin_ids(tx: Transaction, ring_id: int) -> list[int]:
+    """Return the users marked admin of a ring (not counting the operator's REKOBOT_ADMIN_IDS)."""
+    rows = await tx.fetchall(
+        "SELECT user_id FROM memberships WHERE ring_id = ? AND is_admin = 1 "
+        "AND blocked_at IS NULL ORDER BY user_id",
+        (ring_id,),
+    )
+    return [row["user_id"] for row in rows]
 
 
 async def set_admin(tx: Transaction, ring_id: int, user_id: int, admin: bool) -> bool:

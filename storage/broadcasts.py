@@ -3,52 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
 
 from rekobot.clock import to_db
 from rekobot.models import User
+from rekobot.models.messaging import Audience, Broadcast, BroadcastStatus
 from storage.database import Transaction
 from storage.users import user_from_row
-
-
-class Audience(StrEnum):
-    """Who a broadcast goes to."""
-
-    ALL = "all"
-    ORDERED = "ordered"  # customers with an order for the chosen pickup
-    NOT_ORDERED = "not_ordered"  # members without one
-    PRODUCERS = "producers"
-    ANNOUNCEMENT = "announcement"  # a new pickup, to members who want announcements
-
-
-class BroadcastStatus(StrEnum):
-    """Where a broadcast is."""
-
-    DRAFT = "draft"
-    SENDING = "sending"
-    STOPPED = "stopped"
-    DONE = "done"
-
-
-class Broadcast(BaseModel):
-    """A broadcast and where its progress message is."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    ring_id: int
-    author_user_id: int | None
-    text: str
-    photo_file_id: str | None
-    location_id: int | None
-    audience: Audience
-    pickup_id: int | None
-    status: BroadcastStatus
-    progress_chat_id: int | None
-    progress_message_id: int | None
 
 
 def broadcast_from_row(row: aiosqlite.Row) -> Broadcast:

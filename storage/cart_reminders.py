@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rekobot.clock import to_db
+from rekobot.models.running import WaitingCart
 from storage.database import Transaction
-
-
-@dataclass(frozen=True)
-class WaitingCart:
-    """A customer's cart with lines, for a pickup whose order deadline is near."""
-
-    user_id: int
-    pickup_id: int
-    version: int
-    order_id: int | None
 
 
 def cart_reminder_key(pickup_id: int, user_id: int) -> str:

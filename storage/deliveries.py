@@ -9,63 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from rekobot.clock import from_db, to_db
+from rekobot.models.messaging import ClaimedDelivery, DeliveryCounts, DueDelivery
 from storage.database import Transaction
 
 FINAL_STATUSES = ("sent", "failed", "blocked", "cancelled")
-
-
-class DueDelivery(BaseModel):
-    """A pending delivery that may be sent now (its payload is read when it is claimed)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    chat_id: int
-    kind: str
-    broadcast_id: int | None
-    sent_parts: int
-
-
-class ClaimedDelivery(BaseModel):
-    """A delivery the sender now owns, with its payload and whether the chat can be reached."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    chat_id: int
-    kind: str
-    broadcast_id: int | None
-    payload: str
-    sent_parts: int
-    attempts: int
-    unreachable: bool
-
-
-class DeliveryCounts(BaseModel):
-    """How far a group of deliveries (a broadcast) has come."""
-
-    model_config = ConfigDict(frozen=True)
-
-    total: int = 0
-    pending: int = 0
-    sending: int = 0
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    cancelled: int = 0
-
-    @property
-    def open(self) -> int:
-        """Deliveries that are still to go."""
-        return self.pending + self.sending
-
-    @property
-    def done(self) -> int:
-        """Deliveries that have an outcome."""
-        return self.sent + self.failed + self.blocked + self.cancelled
 
 
 async def release_claims(tx: Transaction) -> list[int]:

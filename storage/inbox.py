@@ -9,40 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from rekobot.clock import to_db
+from rekobot.models.messaging import InboxCounts, IncomingUpdate, PendingUpdate
 from storage.database import Transaction
-
-
-class IncomingUpdate(BaseModel):
-    """An update as it arrived: Telegram's id, the chat it belongs to, and its JSON text."""
-
-    model_config = ConfigDict(frozen=True)
-
-    update_id: int
-    chat_id: int | None
-    payload: str
-
-
-class PendingUpdate(BaseModel):
-    """A stored update that has not been processed yet."""
-
-    model_config = ConfigDict(frozen=True)
-
-    update_id: int
-    chat_id: int | None
-    payload: str
-    attempts: int
-
-
-class InboxCounts(BaseModel):
-    """How many updates wait, and how many done ones are kept for deduplication."""
-
-    model_config = ConfigDict(frozen=True)
-
-    pending: int = 0
-    done: int = 0
 
 
 async def store(tx: Transaction, updates: Sequence[IncomingUpdate], now: datetime) -> list[int]:

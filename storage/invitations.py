@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
 from rekobot.clock import from_db, to_db
+from rekobot.models.running import InvitationRow
 from storage.database import Transaction
-
-
-@dataclass(frozen=True)
-class InvitationRow:
-    """An invitation as stored; ``used_at`` is set once a ring was created with it."""
-
-    id: int
-    created_by: int
-    created_at: datetime
-    expires_at: datetime
-    used_by: int | None
-    used_at: datetime | None
-    ring_id: int | None
 
 
 async def create_invitation(

@@ -48,6 +48,14 @@ async def placed_order_id(tx: Transaction, user_id: int, pickup_id: int) -> int 
     return None if value is None else int(value)
 
 
+async def placed_order_number(tx: Transaction, order_id: int) -> int | None:
+    """Return the number the customer knows an order by, while it stands (status placed)."""
+    value = await tx.scalar(
+        "SELECT number FROM orders WHERE id = ? AND status = 'placed'", (order_id,)
+    )
+    return None if value is None else int(value)
+
+
 async def line_quantities(tx: Transaction, order_id: int) -> dict[int, tuple[int, int]]:
     """Return {offer_id: (quantity, unit_price)} of an order."""
     rows = await tx.fetchall(

@@ -185,26 +185,6 @@ async def decide_application(
     return changed == 1
 
 
-async def ring_admin_ids(tx: Transaction, ring_id: int) -> list[int]:
-    """Return the users marked admin of a ring (not counting the operator's REKOBOT_ADMIN_IDS)."""
-    rows = await tx.fetchall(
-        "SELECT user_id FROM memberships WHERE ring_id = ? AND is_admin = 1 "
-        "AND blocked_at IS NULL ORDER BY user_id",
-        (ring_id,),
-    )
-    return [row["user_id"] for row in rows]
-
-
-async def is_ring_admin(tx: Transaction, user_id: int, ring_id: int) -> bool:
-    """Whether a user is marked admin of a ring in its memberships."""
-    value = await tx.scalar(
-        "SELECT 1 FROM memberships WHERE ring_id = ? AND user_id = ? AND is_admin = 1 "
-        "AND blocked_at IS NULL",
-        (ring_id, user_id),
-    )
-    return value is not None
-
-
 async def record_decision(
     tx: Transaction,
     *,
@@ -226,3 +206,14 @@ async def record_decision(
             to_db(now),
         ),
     )
+
+
+async def payment_infos(tx: Transaction, producer_ids: set[int]) -> dict[int, str]:
+    """Return {producer id: how to pay them} for these producers."""
+    if not producer_ids:
+        return {}
+    marks = ",".join("?" * len(producer_ids))
+    rows = await tx.fetchall(
+        f"SELECT id, payment_info FROM producers WHERE id IN ({marks})", tuple(producer_ids)
+    )
+    return {row["id"]: row["payment_info"] for row in rows}

@@ -111,6 +111,14 @@ async def membership(tx: Transaction, user_id: int, ring_id: int) -> Membership 
     return None
 
 
+async def is_active_member(tx: Transaction, user_id: int, ring_id: int) -> bool:
+    """Whether the user joined the ring and is not blocked in it."""
+    row = await tx.fetchone(
+        "SELECT blocked_at FROM memberships WHERE user_id = ? AND ring_id = ?", (user_id, ring_id)
+    )
+    return row is not None and row["blocked_at"] is None
+
+
 async def sells_or_runs(tx: Transaction, user_id: int) -> tuple[bool, bool]:
     """Return whether the user sells in some ring (approved) and runs some ring (admin)."""
     row = await tx.fetchone(

@@ -23,15 +23,10 @@ from handlers import callbacks
 from rekobot.app import build_application
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, FARMER_ID, MovableClock, build_world
-from tests.telegram_fake import (
-    JSON,
-    BotDriver,
-    Call,
-    RecordingRequest,
-    TgUser,
-    UpdateFactory,
-    utf16_len,
-)
+from tests.fakes.calls import JSON, Call, utf16_len
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.updates import TgUser, UpdateFactory
 
 CUSTOMER = TgUser(1101, "Fuzzy", "Customer", "fuzzy", language_code="en")
 FARMER = TgUser(FARMER_ID, "Berg", None, "berg", language_code="en")

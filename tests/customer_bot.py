@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 from rekobot.app import build_application
 from rekobot.settings import Settings
 from tests.conftest import MovableClock
-from tests.telegram_fake import BotDriver, RecordingRequest, TgUser, UpdateFactory, plain
+from tests.fakes.calls import plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.updates import TgUser, UpdateFactory
 
 KARI = TgUser(1001, "Kari", "Nordmann", "kari", language_code="nb")
 EMMA = TgUser(1002, "Emma", None, "emma", language_code="en")
@@ -24,7 +27,6 @@ async def running_bot(
     factory = UpdateFactory(request, clock=clock)
     async with BotDriver(application, request, factory) as driver:
         yield driver
-
 
 
 def last(bot: BotDriver, user: TgUser) -> str:

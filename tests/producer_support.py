@@ -10,7 +10,8 @@ from rekobot.services.outbox import OutMessage, load_messages
 from rekobot.services.registry import Services
 from storage import users as user_store
 from storage.database import Database
-from tests.telegram_fake import BotDriver, plain
+from tests.fakes.calls import plain
+from tests.fakes.driver import BotDriver
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,6 @@ class Queued:
     def text(self) -> str:
         """The texts of the delivery, joined (no-break spaces folded)."""
         return plain("\n".join(m.text or m.caption or "" for m in self.messages))
-
 
 
 async def queued(db: Database, kind: str | None = None, chat_id: int | None = None) -> list[Queued]:

@@ -13,7 +13,10 @@ from rekobot.app import RekoApplication, build_application
 from rekobot.models import PickupStatus
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, MovableClock, World
-from tests.telegram_fake import BotDriver, Call, RecordingRequest, TgUser, UpdateFactory, plain
+from tests.fakes.calls import Call, plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.updates import TgUser, UpdateFactory
 from tests.test_outbox import drain_all
 from tests.test_reminders import EMMA, KARI, order
 
@@ -74,7 +77,9 @@ async def test_an_operator_sets_up_a_ring_with_a_place_and_a_pickup_in_norwegian
         calls = await bot.press(ANNE, "Kartnål og bilde")
         venue = sends(calls, "sendVenue")[0]
         photo = sends(calls, "sendPhoto")[0]
+        photo_buttons = [label for row in bot.buttons(ANNE) for label, _ in row]
 
+        await bot.press(ANNE, "Tilbake")  # from the photo back to the place's card
         await bot.press(ANNE, "Steder")
         await bot.press(ANNE, "Meny")
         await bot.press(ANNE, "Utleveringer")
@@ -95,6 +100,7 @@ async def test_an_operator_sets_up_a_ring_with_a_place_and_a_pickup_in_norwegian
     assert "Bestillingsfrist: 36 timer før utleveringen" in summary
     assert created.startswith("✅ REKO <Testdal> er opprettet.")
     assert "Kartnål: 60.05000, 10.87000" in place_summary
+    assert photo_buttons == ["⬅️ Tilbake"]
     assert "Bilde: ja" in place_summary
     assert place_card.startswith("✅ Stedet er lagret.")
     assert (venue.params["title"], venue.params["address"]) == (

@@ -19,17 +19,17 @@ from storage import offers as offer_store
 from storage import producers as producer_store
 from storage import users as user_store
 from storage.database import Database
-from tests.botapi_server import BotApiServer
 from tests.conftest import ADMIN_ID, TOKEN
+from tests.fakes.calls import Call, plain
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import TgUser
 from tests.process import running
-from tests.telegram_fake import Call, TgUser, plain
 
 ANNE = TgUser(ADMIN_ID, "Anne", "Admin", "anne", language_code="nb")
 KARI = TgUser(4242, "Kari", "Nordmann", "kari", language_code="nb")
 FARMER = 777
 OSLO = ZoneInfo("Europe/Oslo")
 WAIT = 20.0
-
 
 
 def says(fragment: str) -> Callable[[Call], bool]:

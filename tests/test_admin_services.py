@@ -8,12 +8,23 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from rekobot.errors import InvalidInput, NotAllowed, NotFound, PickupCancelled
+from rekobot.errors import (
+    AlreadyAnnounced,
+    CannotBlockAdmin,
+    InvalidInput,
+    LastAdmin,
+    NoRecipients,
+    NotAllowed,
+    NotFound,
+    PickupCancelled,
+    PlaceInUse,
+    SlugTaken,
+)
 from rekobot.i18n import use_locale
-from rekobot.models import OrderStatus, PickupStatus
-from rekobot.parsing import parse_categories, parse_slug, suggest_slug
-from rekobot.services.broadcasts import AlreadyAnnounced, BroadcastDraft, NoRecipients
-from rekobot.services.members_admin import CannotBlockAdmin
+from rekobot.models import OrderStatus, PickupStatus, RingField
+from rekobot.models.messaging import Audience, BroadcastStatus
+from rekobot.parsing import parse_categories, parse_coordinates, parse_slug, suggest_slug
+from rekobot.services.broadcasts import BroadcastDraft
 from rekobot.services.outbox import OutMessage, load_messages
 from rekobot.services.pickups_admin import (
     PickupDraft,
@@ -22,15 +33,9 @@ from rekobot.services.pickups_admin import (
     parse_deadline,
     parse_time_range,
 )
-from rekobot.services.places_admin import PlaceDraft, PlaceInUse, parse_coordinates
+from rekobot.services.places_admin import PlaceDraft
 from rekobot.services.registry import Services
-from rekobot.services.rings_admin import (
-    LastAdmin,
-    RingDraft,
-    RingField,
-    SlugTaken,
-)
-from storage.broadcasts import Audience, BroadcastStatus
+from rekobot.services.rings_admin import RingDraft
 from tests.conftest import ADMIN_ID, BAKER_ID, FARMER_ID, MovableClock, World
 from tests.test_reminders import EMMA, KARI, OLA, order
 

@@ -25,10 +25,10 @@ from storage.backup import (
 )
 from storage.instance_lock import DatabaseInUse, InstanceLock
 from storage.migrations import load_migrations
-from tests.botapi_server import BotApiServer
 from tests.conftest import MovableClock, World
+from tests.fakes.request import RecordingRequest
+from tests.fakes.server import BotApiServer
 from tests.process import rekobot, running
-from tests.telegram_fake import RecordingRequest
 
 FIRST_CUSTOMER = 3000
 

@@ -11,7 +11,9 @@ from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from tests.conftest import MovableClock, World
 from tests.customer_bot import EMMA, KARI, buy_potatoes, last, running_bot
-from tests.telegram_fake import BotDriver, TgUser, UpdateFactory, plain
+from tests.fakes.calls import plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser, UpdateFactory
 from tests.test_outbox import Wire, drain_all, outbox_bot
 
 # The world's order deadline is Wednesday 2 December 2026, 05:00 UTC (06:00 in Oslo); the
@@ -76,9 +78,7 @@ async def test_the_cart_and_the_add_answer_say_it_is_not_ordered_yet(
         "🛒 In your cart: 2, not ordered yet. Check out by Wednesday, December 2, 2026 at "
         "6:00 AM." in emma_card
     )
-    assert "⏰ Not ordered yet: check out by Wednesday, December 2, 2026 at 6:00 AM." in (
-        emma_cart
-    )
+    assert "⏰ Not ordered yet: check out by Wednesday, December 2, 2026 at 6:00 AM." in (emma_cart)
 
 
 async def test_a_cart_not_ordered_is_recalled_once_three_hours_before_the_deadline(

@@ -22,7 +22,10 @@ from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from tests.conftest import FARMER_ID, MovableClock, World
 from tests.customer_bot import KARI, buy_potatoes
-from tests.telegram_fake import JSON, BotDriver, RecordingRequest, UpdateFactory, plain
+from tests.fakes.calls import JSON, plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.updates import UpdateFactory
 from tests.test_outbox import drain_all
 
 PLACED = "Bestilling #1 er mottatt"

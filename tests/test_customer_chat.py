@@ -17,7 +17,7 @@ from tests.customer_bot import (
     running_bot,
     texts,
 )
-from tests.telegram_fake import TgUser
+from tests.fakes.updates import TgUser
 
 
 async def test_start_with_a_slug_joins_the_ring_and_says_what_to_do(

@@ -71,3 +71,9 @@ def test_every_path_and_name_in_the_map_exists() -> None:
 
     assert len(rows) >= 20
     assert missing == []
+
+
+def test_a_newcomer_finds_the_main_places_by_name() -> None:
+    subjects = [row.split("|")[1].strip() for row in where_things_live()]
+    for wanted in ("checkout", "the deadline rule", "outbox", "a screen's text", "refusals"):
+        assert any(subject.startswith(wanted) for subject in subjects), wanted

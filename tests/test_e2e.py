@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.botapi_server import BotApiServer
 from tests.conftest import TOKEN
+from tests.fakes.calls import plain
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import TgUser
 from tests.process import rekobot, running
-from tests.telegram_fake import TgUser, plain
 
 KARI = TgUser(4242, "Kari", "Nordmann", "kari", language_code="nb")
-
 
 
 def test_a_customer_orders_from_the_demo_ring_and_cancels(tmp_path: Path) -> None:

@@ -17,7 +17,10 @@ from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.settings import Settings
 from tests.conftest import MovableClock, World
 from tests.customer_bot import KARI
-from tests.telegram_fake import BotDriver, RecordingRequest, UpdateFactory, plain
+from tests.fakes.calls import plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.updates import UpdateFactory
 from tests.test_outbox import drain_all
 
 SORRY = "Beklager, noe gikk galt hos oss."

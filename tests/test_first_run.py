@@ -11,8 +11,9 @@ from pathlib import Path
 from rekobot.demo import seed
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, MovableClock, World
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser
 from tests.process import ROOT, rekobot
-from tests.telegram_fake import BotDriver, TgUser
 from tests.test_admin_chat import admin_bot, app_of, last
 from tests.test_outbox import drain_all
 

@@ -18,7 +18,9 @@ from handlers import callbacks
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import EMMA, KARI, buy_potatoes, check_out, running_bot
-from tests.telegram_fake import BOT_USER, BOT_USERNAME, BotDriver, Call, TgUser, keyboard_rows
+from tests.fakes.calls import BOT_USER, BOT_USERNAME, Call, keyboard_rows
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser
 
 ANNE = TgUser(ADMIN_ID, "Anne", "Admin", "anne", language_code="nb")
 FARMER = TgUser(FARMER_ID, "Berg", None, "berggard", language_code="nb")

@@ -23,9 +23,9 @@ from handlers.webhook import routes
 from rekobot.app import build_application
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
-from tests.botapi_server import BotApiServer
+from tests.fakes.request import RecordingRequest
+from tests.fakes.server import BotApiServer
 from tests.process import running
-from tests.telegram_fake import RecordingRequest
 from tests.test_webhook import free_port
 
 INTERVAL = 20.0
@@ -203,9 +203,7 @@ def test_polling_serves_healthz_which_turns_503_when_the_file_is_replaced(
     url = f"http://127.0.0.1:{port}/healthz"
     with (
         BotApiServer(lifetime=120) as server,
-        running(
-            tmp_path, server.url, server.file_url, health_listen=f"127.0.0.1:{port}"
-        ) as bot,
+        running(tmp_path, server.url, server.file_url, health_listen=f"127.0.0.1:{port}") as bot,
     ):
         server.wait_for("setMyCommands", timeout=30)
         healthy = _wait_for_status(url, 200, 30)

@@ -19,7 +19,9 @@ from rekobot.settings import Settings
 from storage import database
 from tests.conftest import ADMIN_ID, MovableClock, World
 from tests.customer_bot import KARI, buy_potatoes, check_out, running_bot, texts
-from tests.telegram_fake import BotDriver, Call, TgUser
+from tests.fakes.calls import Call
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser
 
 #: Someone the bot has never seen: their first update must register them.
 OLA = TgUser(1003, "Ola" + "n" * 61, "Nykommer", "ola_ny", language_code="en")

@@ -25,14 +25,17 @@ from telegram.ext import (
 from handlers.customer.cart import Confirm
 from handlers.intake import ALLOWED_UPDATES, Poller, Processor, take_in
 from rekobot.app import RekoApplication, build_application
+from rekobot.models.messaging import IncomingUpdate
 from rekobot.services.inbox import MAX_ATTEMPTS
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
-from storage.inbox import IncomingUpdate
-from tests.botapi_server import BotApiServer
 from tests.conftest import TOKEN, MovableClock, World
 from tests.customer_bot import EMMA, KARI, buy_potatoes, running_bot, texts
-from tests.telegram_fake import JSON, BotDriver, RecordingRequest, UpdateFactory, plain
+from tests.fakes.calls import JSON, plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import UpdateFactory
 
 NEVER = asyncio.Event()  # a stop that never comes: finish_pending runs to the end
 

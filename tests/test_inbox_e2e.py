@@ -16,10 +16,11 @@ from pathlib import Path
 
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
-from tests.botapi_server import BotApiServer
 from tests.conftest import TOKEN
+from tests.fakes.calls import Call
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import TgUser
 from tests.process import rekobot, running
-from tests.telegram_fake import Call, TgUser
 
 CUSTOMERS = [TgUser(7000 + n, f"Kunde{n}", None, f"kunde{n}", "nb") for n in range(60)]
 CONFIRM = "Ja, send bestillingen"

@@ -36,17 +36,11 @@ from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, BAKER_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import last, running_bot, texts
+from tests.fakes.calls import Call, buttons, plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.html import EntityParseError, parse_html
+from tests.fakes.updates import TgUser, UpdateFactory
 from tests.producer_support import customer, make_admin, order
-from tests.telegram_fake import (
-    BotDriver,
-    Call,
-    EntityParseError,
-    TgUser,
-    UpdateFactory,
-    buttons,
-    parse_html,
-    plain,
-)
 from tests.test_outbox import Wire, drain_all, outbox_bot
 
 NEW_LOCALES = ("sv", "fi", "da", "nn")

@@ -27,9 +27,12 @@ from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from tests.conftest import ADMIN_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import EMMA, KARI, running_bot
+from tests.fakes.calls import plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.updates import TgUser
 from tests.process import ROOT
 from tests.producer_support import deliver, make_admin
-from tests.telegram_fake import BotDriver, RecordingRequest, TgUser, plain
 
 LIV = TgUser(700, "Liv", "Li", "livli", language_code="nb")
 ADA = TgUser(ADMIN_ID, "Ada", language_code="en")

@@ -11,7 +11,9 @@ from storage import pickups as pickup_store
 from storage import rings as ring_store
 from tests.conftest import MovableClock, World
 from tests.customer_bot import EMMA, KARI, buy_potatoes, check_out, labels, last, running_bot
-from tests.telegram_fake import BotDriver, TgUser
+from tests.fakes.calls import plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser
 
 #: After the world's pickup (Thursday 3 December 2026, 17:00–18:00 UTC) is over.
 FRIDAY = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -158,6 +160,6 @@ async def test_orders_of_every_ring_are_listed_under_the_rings_name(
     # Orders in both rings: a heading per ring, in the order of the rings.
     assert kari_both.startswith("Bestillingene dine\n\nREKO Bylund\n1 kommende bestilling.")
     assert "\n\nREKO Testby\n1 kommende bestilling." in kari_both
-    totals = [label.split(" · ")[-1].replace("\xa0", " ") for label in kari_both_buttons]
+    totals = [plain(label.split(" · ")[-1]) for label in kari_both_buttons]
     assert totals == ["50,00 kr", "120,00 kr"]
     assert kari_first_order.startswith("Bestilling #1\n\nREKO Testby")

@@ -11,15 +11,16 @@ from dataclasses import dataclass, field
 
 from handlers.outbox import OutboxSender, Sweeper
 from rekobot.app import RekoApplication, build_application
+from rekobot.models.messaging import Audience
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from storage import broadcasts as broadcast_store
 from storage import rings as ring_store
 from storage import users as user_store
-from storage.broadcasts import Audience
 from tests.conftest import MovableClock
-from tests.telegram_fake import Call, RecordingRequest
+from tests.fakes.calls import Call
+from tests.fakes.request import RecordingRequest
 
 FIRST_USER = 2000
 

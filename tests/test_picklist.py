@@ -33,8 +33,9 @@ from rekobot.scheduling import run_due_work
 from rekobot.settings import Settings
 from tests.conftest import FARMER_ID, MovableClock, World
 from tests.customer_bot import running_bot
+from tests.fakes.calls import UploadedFile, plain
+from tests.fakes.updates import TgUser
 from tests.producer_support import customer, order
-from tests.telegram_fake import TgUser, UploadedFile, plain
 from tests.test_outbox import drain_all
 
 START = datetime(2026, 12, 3, 17, tzinfo=UTC)
@@ -204,7 +205,7 @@ def test_names_wrap_whole_and_markup_is_printed_as_typed() -> None:
         [
             customer_order(1, long_name, line(0, 1)),
             customer_order(2, "<b>Emma</b> & <i>Co</i>", line(1, 1)),
-            customer_order(3, "=HYPERLINK(\"x\")", line(1, 2)),
+            customer_order(3, '=HYPERLINK("x")', line(1, 2)),
         ]
     )
 

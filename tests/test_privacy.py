@@ -12,7 +12,7 @@ import pytest
 from handlers.customer.privacy import ConfirmErase
 from rekobot import digest_csv
 from rekobot.digest import digest_messages
-from rekobot.errors import NotAllowed
+from rekobot.errors import NotAllowed, StillAdmin
 from rekobot.i18n import use_locale
 from rekobot.scheduling import run_due_work
 from rekobot.services import privacy as privacy_service
@@ -23,8 +23,10 @@ from storage import offers as offer_store
 from storage import pickups as pickup_store
 from tests.conftest import ADMIN_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import EMMA, KARI, buy_potatoes, check_out, labels, last, running_bot
+from tests.fakes.calls import Call, plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser
 from tests.producer_support import customer, make_admin, order, queued
-from tests.telegram_fake import BotDriver, Call, TgUser, plain
 from tests.test_languages import commands_of
 
 FARMER = TgUser(FARMER_ID, "Berg", None, None, language_code="nb")
@@ -298,7 +300,7 @@ async def test_a_ring_admin_is_asked_to_hand_the_role_on_first(
     await customer(services, KARI.id)
     await make_admin(services, KARI.id, world.ring_id)
 
-    with pytest.raises(privacy_service.StillAdmin) as refused:
+    with pytest.raises(StillAdmin) as refused:
         await services.privacy.erase(KARI.id)
 
     assert "Du er administrator for REKO Testby." in refused.value.message()

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from rekobot.errors import InvalidInput, NotAllowed, NotFound
-from rekobot.services.catalog import ProductDraft
-from rekobot.services.producer_refusals import (
+from rekobot.errors import (
     AlreadyApplied,
     AlreadyDecided,
+    InvalidInput,
+    NotAllowed,
     NotApproved,
     NotAProducer,
+    NotFound,
 )
+from rekobot.services.catalog import ProductDraft
 from rekobot.services.producers import ApplicationForm, ProfileField, RingStatus
 from rekobot.services.registry import Services
 from storage import rings as ring_store
 from tests.conftest import ADMIN_ID, World
+from tests.fakes.calls import plain
 from tests.producer_support import make_admin, queued, register
-from tests.telegram_fake import plain
 
 APPLICANT = 700
 RING_ADMIN = 701

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rekobot.errors import InvalidInput, NotFound
+from rekobot.errors import InvalidInput, NotFound, ProductWasOrdered
 from rekobot.services.catalog import ProductDraft, ProductField
-from rekobot.services.producer_refusals import ProductWasOrdered
 from rekobot.services.registry import Services
 from tests.conftest import World
 from tests.producer_support import customer, order

@@ -14,8 +14,10 @@ from rekobot.settings import Settings
 from storage import pickups as pickup_store
 from tests.conftest import ADMIN_ID, BAKER_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import running_bot
+from tests.fakes.calls import Call, plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser
 from tests.producer_support import customer, deliver, order, queued
-from tests.telegram_fake import BotDriver, Call, TgUser, plain
 
 LIV = TgUser(700, "Liv", "Li", "livli", language_code="nb")
 ADA = TgUser(ADMIN_ID, "Ada", language_code="en")

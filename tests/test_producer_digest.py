@@ -17,8 +17,8 @@ from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from storage import pickups as pickup_store
 from tests.conftest import BAKER_ID, FARMER_ID, MovableClock, World
+from tests.fakes.calls import plain
 from tests.producer_support import customer, order, queued
-from tests.telegram_fake import plain
 
 KARI = 1001
 EMMA = 1002

@@ -19,14 +19,14 @@ from rekobot.clock import to_db
 from storage import pickups as pickup_store
 from storage import rings as ring_store
 from storage.database import Database
-from tests.botapi_server import BotApiServer
+from tests.fakes.calls import Call, plain
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import TgUser
 from tests.process import running
-from tests.telegram_fake import Call, TgUser, plain
 
 ADMIN = TgUser(4100, "Ada", "Admin", language_code="nb")
 LIV = TgUser(4200, "Liv", "Li", "livli", language_code="nb")
 KARI = TgUser(4300, "Kari", "Nordmann", "kari", language_code="nb")
-
 
 
 def says(fragment: str) -> Callable[[Call], bool]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rekobot.errors import NotFound
+from rekobot.errors import HandoverNotYet, NoShowNotYet, NotFound
 from rekobot.models import HandoverStatus
-from rekobot.services.producer_refusals import HandoverNotYet, NoShowNotYet
 from rekobot.services.registry import Services
 from tests.conftest import BAKER_ID, FARMER_ID, MovableClock, World
 from tests.producer_support import customer, order

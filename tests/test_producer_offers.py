@@ -6,10 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from rekobot.errors import InvalidInput, NotFound
+from rekobot.errors import BelowOrdered, InvalidInput, NotApproved, NotFound, OffersClosed
 from rekobot.models import OrderStatus
 from rekobot.services.catalog import ProductDraft
-from rekobot.services.producer_refusals import BelowOrdered, NotApproved, OffersClosed
 from rekobot.services.registry import Services
 from storage import pickups as pickup_store
 from storage import producers as producer_store

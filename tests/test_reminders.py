@@ -10,7 +10,9 @@ from rekobot.services.registry import Services
 from rekobot.services.reminders import REMINDERS_OFF
 from rekobot.settings import Settings
 from tests.conftest import MovableClock, World
-from tests.telegram_fake import BotDriver, TgUser, UpdateFactory, plain
+from tests.fakes.calls import plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser, UpdateFactory
 from tests.test_outbox import drain_all, outbox_bot
 
 KARI = TgUser(1001, "Kari", "Nordmann", "kari", language_code="nb")

@@ -6,7 +6,9 @@ from rekobot.app import build_application
 from rekobot.settings import Settings
 from tests.conftest import MovableClock, World
 from tests.customer_bot import KARI, last, running_bot
-from tests.telegram_fake import BotDriver, RecordingRequest, UpdateFactory
+from tests.fakes.driver import BotDriver
+from tests.fakes.request import RecordingRequest
+from tests.fakes.updates import UpdateFactory
 
 
 async def test_a_new_application_continues_the_cart_and_the_half_finished_question(

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from rekobot.demo import seed
-from rekobot.errors import NotAllowed
+from rekobot.errors import NotAllowed, NotArchived
 from rekobot.services.registry import Services
-from rekobot.services.ring_archive import NotArchived
 from rekobot.settings import Settings
 from storage.database import Database
 from storage.migrations import load_migrations
 from tests.conftest import ADMIN_ID, MovableClock, World
-from tests.telegram_fake import BotDriver, TgUser
+from tests.fakes.driver import BotDriver
+from tests.fakes.updates import TgUser
 from tests.test_admin_chat import admin_bot, app_of, last
 from tests.test_reminders import KARI, OLA, WEDNESDAY_19_00_OSLO, order
 

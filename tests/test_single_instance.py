@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from storage.instance_lock import DatabaseInUse, InstanceLock, lock_path
-from tests.botapi_server import BotApiServer
 from tests.conftest import TOKEN
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import TgUser
 from tests.process import rekobot, running
-from tests.telegram_fake import TgUser
 
 START_TIMEOUT = 60.0
 KARI = TgUser(4242, "Kari", "Nordmann", "kari", language_code="nb")

@@ -7,9 +7,10 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.botapi_server import BotApiServer
+from tests.fakes.calls import BOT_USERNAME
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import TgUser
 from tests.process import rekobot, running
-from tests.telegram_fake import BOT_USERNAME, TgUser
 from tests.test_webhook import free_port
 
 KARI = TgUser(8101, "Kari", None, "kari", "nb")

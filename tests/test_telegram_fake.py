@@ -24,16 +24,13 @@ from telegram.ext import (
     filters,
 )
 
-from tests.botapi_server import BotApiServer, decode_body
-from tests.telegram_fake import (
-    BOT_ID,
-    BotDriver,
-    RecordingRequest,
-    TgUser,
-    UpdateFactory,
-    parse_html,
-    plain,
-)
+from tests.fakes.calls import BOT_ID, plain
+from tests.fakes.driver import BotDriver
+from tests.fakes.html import parse_html
+from tests.fakes.request import RecordingRequest
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import TgUser, UpdateFactory
+from tests.fakes.wire import decode_body
 
 TOKEN = "123456:" + "A" * 35
 ALICE = TgUser(5001, "Alice", "Hansen", username="alice")

@@ -23,10 +23,10 @@ from telegram.error import InvalidToken
 from rekobot.app import build_application
 from rekobot.logs import REDACTED, RedactingFormatter, setup_logging
 from rekobot.settings import TOKEN_HELP, Settings
-from tests.botapi_server import BotApiServer
 from tests.conftest import TOKEN
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import TgUser
 from tests.process import rekobot, running
-from tests.telegram_fake import TgUser
 
 KARI = TgUser(4242, "Kari", "Nordmann", "kari", language_code="nb")
 BOT_ID, SECRET = TOKEN.split(":")

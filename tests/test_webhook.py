@@ -21,10 +21,11 @@ import pytest
 from pydantic import ValidationError
 
 from rekobot.settings import Settings
-from tests.botapi_server import BotApiServer, post_update
 from tests.conftest import TOKEN
+from tests.fakes.calls import Call
+from tests.fakes.server import BotApiServer, post_update
+from tests.fakes.updates import TgUser
 from tests.process import rekobot, running
-from tests.telegram_fake import Call, TgUser
 
 SECRET = "s3cret-" + "x" * 40
 KARI = TgUser(8001, "Kari", None, "kari", "nb")
@@ -144,9 +145,9 @@ def test_two_hundred_updates_survive_a_kill_after_their_200s_each_answered_once(
                 statuses = list(
                     pool.map(lambda c: post_update(url, updates[c.id], SECRET)[0], first_half)
                 )
-                assert _wait_until(
-                    lambda: all(server.messages(c.id) for c in first_half), 60
-                ), "the first half was not answered"
+                assert _wait_until(lambda: all(server.messages(c.id) for c in first_half), 60), (
+                    "the first half was not answered"
+                )
                 server.note_update()
                 statuses.append(post_update(url, blocker, SECRET)[0])
                 server.wait_for("sendMessage", chat_id=BLOCKER.id, timeout=30)  # held

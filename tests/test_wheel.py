@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 
 from rekobot.i18n import SHIPPED_LOCALES
-from tests.botapi_server import BotApiServer
 from tests.conftest import TOKEN
+from tests.fakes.calls import Call, plain
+from tests.fakes.server import BotApiServer
+from tests.fakes.updates import TgUser
 from tests.process import ROOT, rekobot_env
-from tests.telegram_fake import Call, TgUser, plain
 
 KARI = TgUser(4242, "Kari", "Nordmann", "kari", language_code="nb")
 NOT_SOURCE = shutil.ignore_patterns(
@@ -89,9 +90,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @contextmanager
 def running(bin_dir: Path, folder: Path, server: BotApiServer) -> Iterator[subprocess.Popen[str]]:
     """Run the installed `rekobot run` until the block ends, then stop it with SIGTERM."""
-    env = outside_env(
-        folder, token=TOKEN, api_base_url=server.url, api_file_url=server.file_url
-    )
+    env = outside_env(folder, token=TOKEN, api_base_url=server.url, api_file_url=server.file_url)
     with (folder / "rekobot.log").open("w") as log:
         process = subprocess.Popen(
             [bin_dir / "rekobot", "run"], cwd=folder, env=env, stdout=log, stderr=log, text=True

@@ -23,14 +23,14 @@ from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
 from rekobot.errors import InvalidInput
 from rekobot.i18n import N_, _, ngettext, number
+from rekobot.models.messaging import Audience
+from rekobot.parsing import parse_broadcast_text
 from rekobot.render import pickup_when
 from rekobot.services.broadcasts import (
     PICKUP_AUDIENCES,
     AudienceSize,
     BroadcastDraft,
-    parse_broadcast_text,
 )
-from storage.broadcasts import Audience
 
 AUDIENCE_LABELS = {
     Audience.ALL: N_("All members"),

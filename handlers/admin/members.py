@@ -19,7 +19,7 @@ from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
 from rekobot.errors import InvalidInput
 from rekobot.i18n import N_, _, day, number
-from storage.admin import MemberRow
+from rekobot.models.running import MemberRow
 
 Rows = list[list[InlineKeyboardButton]]
 SEARCH_KEY = "admin_member_search"

@@ -19,7 +19,7 @@ from handlers.admin.buttons import (
 from handlers.admin.forms import END, close_form, start_form
 from handlers.admin.rings import new_ring_draft
 from handlers.context import Ctx, current_user
-from handlers.replies import button, on_button, show
+from handlers.replies import button, keyboard, on_button, show
 from handlers.text import esc
 from rekobot.errors import NotAllowed
 from rekobot.i18n import _
@@ -201,4 +201,5 @@ async def send_invite(update: Update, context: Ctx, ring_id: int) -> None:
         chat.id,
         InputFile(qr_png(link), filename=f"reko-{ring.slug}-qr.png"),
         caption=f"{esc(ring.name)}\n{esc(link)}",
+        reply_markup=keyboard([back_to_menu(ring_id)]),
     )

@@ -16,17 +16,12 @@ from handlers.admin.forms import (
     start_form,
 )
 from handlers.context import Ctx, current_user
-from handlers.replies import button, on_button, show
+from handlers.replies import button, keyboard, on_button, show
 from handlers.text import esc
 from rekobot.i18n import N_, _
 from rekobot.models import Location
-from rekobot.parsing import parse_name
-from rekobot.services.places_admin import (
-    PlaceDraft,
-    parse_address,
-    parse_coordinates,
-    parse_directions,
-)
+from rekobot.parsing import parse_address, parse_coordinates, parse_directions, parse_name
+from rekobot.services.places_admin import PlaceDraft
 
 Rows = list[list[InlineKeyboardButton]]
 
@@ -206,6 +201,8 @@ async def place_screen(update: Update, context: Ctx, data: PlaceScreen) -> int:
     if data.action == "pin":
         chat = update.effective_chat
         assert chat is not None
+        # The last thing sent carries the way back to the place's card.
+        back = keyboard([[button("⬅️ " + _("Back"), PlaceScreen(place.id, "show"))]])
         if place.latitude is not None and place.longitude is not None:
             await context.bot.send_venue(
                 chat.id,
@@ -213,9 +210,12 @@ async def place_screen(update: Update, context: Ctx, data: PlaceScreen) -> int:
                 longitude=place.longitude,
                 title=place.name,
                 address=place.address or place.name,
+                reply_markup=None if place.photo_file_id else back,
             )
         if place.photo_file_id:
-            await context.bot.send_photo(chat.id, place.photo_file_id, caption=esc(place.name))
+            await context.bot.send_photo(
+                chat.id, place.photo_file_id, caption=esc(place.name), reply_markup=back
+            )
         return END
     if data.action == "arch":
         await show(

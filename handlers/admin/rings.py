@@ -21,16 +21,9 @@ from handlers.replies import button, show
 from handlers.text import esc
 from rekobot.errors import NotAllowed
 from rekobot.i18n import LANGUAGE_NAMES, N_, _, available_locales, ngettext
-from rekobot.models import Ring
-from rekobot.parsing import CURRENCIES, suggest_slug
-from rekobot.services.rings_admin import (
-    TIMEZONES,
-    USUAL_CATEGORIES,
-    ZONE_CURRENCY,
-    RingDraft,
-    RingField,
-    parse_ring_field,
-)
+from rekobot.models import Ring, RingField
+from rekobot.parsing import CURRENCIES, parse_ring_field, suggest_slug
+from rekobot.services.rings_admin import TIMEZONES, USUAL_CATEGORIES, ZONE_CURRENCY, RingDraft
 
 RING_FIELDS = (
     FormField("name", N_("Name"), N_("What is the ring called? For example: REKO Nittedal")),

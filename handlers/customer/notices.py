@@ -27,8 +27,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from handlers.context import Ctx
 from handlers.outbox import markup_of, retry_seconds, send_out_message
+from rekobot.models.messaging import ClaimedDelivery
 from rekobot.services.outbox import OutMessage, load_messages
-from storage.deliveries import ClaimedDelivery
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from telegram.ext import ConversationHandler
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.persistence import SqlitePersistence
-from handlers.replies import button, on_button, refuse, show
+from handlers.replies import button, keyboard, on_button, refuse, show
 from handlers.text import esc
-from rekobot.errors import Refusal
+from rekobot.errors import AlreadyErased, ButtonNotYours, Refusal, StaleConfirm
 from rekobot.i18n import LANGUAGE_NAMES, _, ngettext
 from rekobot.services.privacy import PrivacyOverview, retention_text
 
@@ -52,27 +52,6 @@ class ConfirmErase(Callback, prefix="prvy"):
 @dataclasses.dataclass(frozen=True)
 class BackToPrivacy(Callback, prefix="prv"):
     """Back to the /privacy screen."""
-
-
-class ButtonNotYours(Refusal):
-    """A confirm button made for someone else."""
-
-    def message(self) -> str:
-        return _("This button is not yours. Open /privacy to see your own data.")
-
-
-class AlreadyErased(Refusal):
-    """The confirm button was pressed again after the data was deleted."""
-
-    def message(self) -> str:
-        return _("Your data has already been deleted. Nothing more to do.")
-
-
-class StaleConfirm(Refusal):
-    """A confirm button from an earlier /privacy screen."""
-
-    def message(self) -> str:
-        return _("This button is out of date. Open /privacy again.")
 
 
 def overview_text(overview: PrivacyOverview) -> str:
@@ -184,6 +163,7 @@ async def on_export(update: Update, context: Ctx, data: ExportData) -> None:
         chat.id,
         InputFile(content, filename=f"rekobot-data-{user.id}.json"),
         caption=_("Everything the bot stores about you, as of now."),
+        reply_markup=keyboard([[button("⬅️ " + _("Back"), BackToPrivacy())]]),
     )
 
 

@@ -31,7 +31,7 @@ from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import NotFound, Refusal
 from rekobot.i18n import _
-from rekobot.services.producer_messages import decision_record
+from rekobot.services.notices import decision_record
 from rekobot.services.producers import ApplicationForm, ProfileField, clean_profile_field
 
 log = logging.getLogger(__name__)

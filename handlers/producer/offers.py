@@ -25,13 +25,12 @@ from handlers.producer.common import (
 )
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
-from rekobot.errors import InvalidInput, NotFound, Refusal
+from rekobot.errors import BelowOrdered, InvalidInput, NotFound, Refusal
 from rekobot.i18n import _, money, ngettext
 from rekobot.models import Offer, Pickup, Ring
 from rekobot.parsing import parse_quantity
 from rekobot.render import deadline_text, pickup_block, pickup_when
 from rekobot.services.offers import MAX_OFFER_QUANTITY, OfferSlot
-from rekobot.services.producer_refusals import BelowOrdered
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from handlers.producer.common import (
 )
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
-from rekobot.errors import InvalidInput, NotFound, Refusal
+from rekobot.errors import InvalidInput, NotFound, ProductWasOrdered, Refusal
 from rekobot.i18n import _, money, ngettext
 from rekobot.models import Product
 from rekobot.parsing import parse_price
@@ -45,7 +45,6 @@ from rekobot.services.catalog import (
     clean_photo,
     clean_unit,
 )
-from rekobot.services.producer_refusals import ProductWasOrdered
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import InvalidInput, NotFound, Refusal
+from rekobot.errors import AlreadyAnnounced, InvalidInput, NoRecipients, NotFound
 from rekobot.i18n import _, use_locale
 from rekobot.models import Location, Ring, User
-from rekobot.parsing import clean_text
+from rekobot.models.messaging import Audience, Broadcast, BroadcastStatus
+from rekobot.parsing import MAX_BROADCAST_TEXT, parse_broadcast_text
 from rekobot.render import esc, pickup_block
 from rekobot.services.deliveries import BroadcastProgress, Deliveries
 from rekobot.services.members import Members
@@ -30,34 +31,14 @@ from storage import deliveries as delivery_store
 from storage import pickups as pickup_store
 from storage import places as place_store
 from storage import schedule as schedule_store
-from storage.broadcasts import Audience, Broadcast, BroadcastStatus
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 3500
+MAX_TEXT = MAX_BROADCAST_TEXT
 CAPTION_LIMIT = 1024
 #: Audiences that are about one pickup.
 PICKUP_AUDIENCES = (Audience.ORDERED, Audience.NOT_ORDERED)
-
-
-class NoRecipients(Refusal):
-    """Nobody in the audience can be reached."""
-
-    def message(self) -> str:
-        return _("Nobody in this audience can get the message.")
-
-
-class AlreadyAnnounced(Refusal):
-    """The pickup was announced before."""
-
-    def message(self) -> str:
-        return _("This pickup has already been announced.")
-
-
-def parse_broadcast_text(text: str) -> str:
-    """What the admin wants to say."""
-    return clean_text(text, max_length=MAX_TEXT, field=_("The message"))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from storage import carts as cart_store
 from storage import offers as offer_store
 from storage import orders as order_store
 from storage import pickups as pickup_store
+from storage import producers as producer_store
 from storage import rings as ring_store
 from storage.database import Database, Transaction
 
@@ -87,12 +88,11 @@ class Carts:
                     withdrawn.append(offer_id)
                     continue
                 lines.append(CartLine(offer=offer, quantity=quantity))
-            payments = await _payment_infos(tx, {line.offer.product.producer_id for line in lines})
+            producer_ids = {line.offer.product.producer_id for line in lines}
+            payments = await producer_store.payment_infos(tx, producer_ids)
             editing = None
             if order_id is not None:
-                editing = await tx.scalar(
-                    "SELECT number FROM orders WHERE id = ? AND status = 'placed'", (order_id,)
-                )
+                editing = await order_store.placed_order_number(tx, order_id)
         if withdrawn:
             await self._drop_withdrawn(user_id, pickup_id, withdrawn)
         groups: dict[int, list[CartLine]] = {}
@@ -212,13 +212,3 @@ async def _held_by_order(tx: Transaction, user_id: int, pickup_id: int, offer_id
     if order_id is None:
         return 0
     return (await order_store.line_quantities(tx, order_id)).get(offer_id, (0, 0))[0]
-
-
-async def _payment_infos(tx: Transaction, producer_ids: set[int]) -> dict[int, str]:
-    if not producer_ids:
-        return {}
-    marks = ",".join("?" * len(producer_ids))
-    rows = await tx.fetchall(
-        f"SELECT id, payment_info FROM producers WHERE id IN ({marks})", tuple(producer_ids)
-    )
-    return {row["id"]: row["payment_info"] for row in rows}

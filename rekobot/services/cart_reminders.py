@@ -19,6 +19,7 @@ from rekobot.clock import Clock, utcnow
 from rekobot.errors import Refusal
 from rekobot.i18n import _, money, use_locale
 from rekobot.models import Cart, Ring
+from rekobot.models.running import WaitingCart
 from rekobot.render import join_blocks, pickup_block, quantity_line
 from rekobot.services.cart import Carts
 from rekobot.services.deliveries import Deliveries
@@ -29,7 +30,7 @@ from storage import carts as cart_store
 from storage import orders as order_store
 from storage import rings as ring_store
 from storage import users as user_store
-from storage.cart_reminders import WaitingCart, cart_reminder_key, rings_reminding, waiting_carts
+from storage.cart_reminders import cart_reminder_key, rings_reminding, waiting_carts
 from storage.database import Database
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import InvalidInput, NotFound
+from rekobot.errors import InvalidInput, NotFound, ProductWasOrdered
 from rekobot.i18n import N_, _
 from rekobot.models import Producer, Product
 from rekobot.parsing import clean_text, parse_price
-from rekobot.services.producer_refusals import ProductWasOrdered
 from rekobot.services.producers import own_producer
 from storage import carts as cart_store
 from storage import catalog as catalog_store

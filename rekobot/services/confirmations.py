@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from rekobot.clock import Clock, utcnow
 from rekobot.i18n import use_locale
 from rekobot.models import Ring
-from rekobot.services import producer_messages as texts
 from rekobot.services.events import OrderEvent, OrderEventKind
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
@@ -63,7 +62,7 @@ class CustomerNotices:
         if ring is None or not event.key:
             return
         now = self.clock()
-        locale = await texts.recipient_locale(tx, self.members, order.user_id, ring)
+        locale = await self.members.recipient_locale(tx, order.user_id, ring)
         with use_locale(locale):
             messages = self.render(event, ring, now)
         queued = await enqueue(

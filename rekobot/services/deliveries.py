@@ -20,13 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rekobot.clock import Clock, utcnow
+from rekobot.models.messaging import (
+    Broadcast,
+    BroadcastStatus,
+    ClaimedDelivery,
+    DeliveryCounts,
+    DueDelivery,
+)
 from rekobot.services.outbox import OutMessage, enqueue
 from storage import broadcasts as broadcast_store
 from storage import deliveries as store
 from storage import retention as retention_store
-from storage.broadcasts import Broadcast, BroadcastStatus
 from storage.database import Database, Transaction
-from storage.deliveries import ClaimedDelivery, DeliveryCounts, DueDelivery
 
 log = logging.getLogger(__name__)
 

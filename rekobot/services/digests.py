@@ -24,7 +24,7 @@ from rekobot.errors import NotFound
 from rekobot.i18n import _, get_locale, use_locale
 from rekobot.models import Pickup, PickupStatus, Producer, Ring
 from rekobot.picklist import pick_list_pdf
-from rekobot.services import producer_messages as texts
+from rekobot.services import notices as texts
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.producers import approved_ring, own_producer
@@ -174,9 +174,7 @@ class Digests:
                     producer = await producer_store.get_producer(tx, producer_id)
                     assert producer is not None
                     digest = await load_digest(tx, producer, pickup, ring, now=now)
-                    locale = await texts.recipient_locale(
-                        tx, self.members, producer.owner_user_id, ring
-                    )
+                    locale = await self.members.recipient_locale(tx, producer.owner_user_id, ring)
                     digests.append((digest, locale))
             for digest, locale in digests:
                 messages = await asyncio.to_thread(_render, digest, locale)

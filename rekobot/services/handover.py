@@ -11,10 +11,9 @@ import logging
 
 from rekobot.clock import Clock, utcnow
 from rekobot.digest import Digest
-from rekobot.errors import NotFound
+from rekobot.errors import HandoverNotYet, NoShowNotYet, NotFound
 from rekobot.models import CustomerOrder, HandoverStatus, Pickup, PickupStatus, Producer, Ring
 from rekobot.services.digests import load_digest
-from rekobot.services.producer_refusals import HandoverNotYet, NoShowNotYet
 from rekobot.services.producers import approved_ring, own_producer
 from storage import orders as order_store
 from storage import pickups as pickup_store

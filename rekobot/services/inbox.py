@@ -28,9 +28,9 @@ from datetime import timedelta
 from typing import Any
 
 from rekobot.clock import Clock, utcnow
+from rekobot.models.messaging import InboxCounts, IncomingUpdate, PendingUpdate
 from storage import inbox as store
 from storage.database import Database
-from storage.inbox import InboxCounts, IncomingUpdate, PendingUpdate
 
 log = logging.getLogger(__name__)
 

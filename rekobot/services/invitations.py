@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotAllowed, Refusal
-from rekobot.i18n import _
+from rekobot.errors import InvitationExpired, InvitationInvalid, InvitationUsed, NotAllowed
 from rekobot.models import Ring
+from rekobot.models.running import InvitationRow
 from rekobot.services.rings_admin import RingAdmin, RingDraft, insert_ring
 from storage import admin as admin_store
 from storage import invitations as store
@@ -33,33 +33,6 @@ VALID_FOR = timedelta(days=7)
 PREFIX = "invite-"
 PAYLOAD_PATTERN = PREFIX + r"[A-Za-z0-9_-]{32}"
 _TOKEN = re.compile(rf"^{PAYLOAD_PATTERN}$")
-
-
-class InvitationInvalid(Refusal):
-    """The link is not one we made (mistyped or cut short)."""
-
-    def message(self) -> str:
-        return _(
-            "This invitation link is not valid. Check that you opened the whole link, or ask "
-            "for a new one."
-        )
-
-
-class InvitationUsed(Refusal):
-    """Someone already set up a ring with this link."""
-
-    def message(self) -> str:
-        return _(
-            "This invitation link has already been used to set up a ring. Each link works "
-            "once: ask for a new one."
-        )
-
-
-class InvitationExpired(Refusal):
-    """The link is older than its week."""
-
-    def message(self) -> str:
-        return _("This invitation link has expired. Ask for a new one.")
 
 
 @dataclass(frozen=True)
@@ -123,7 +96,7 @@ class Invitations:
             invitation = await store.invitation_by_hash(tx, token_hash(payload))
         return self._usable(invitation).id
 
-    def _usable(self, invitation: store.InvitationRow | None) -> store.InvitationRow:
+    def _usable(self, invitation: InvitationRow | None) -> InvitationRow:
         if invitation is None:
             raise InvitationInvalid()
         if invitation.used_at is not None:

@@ -13,6 +13,24 @@ from storage import users as user_store
 from storage.database import Database, Transaction
 
 
+def locale_for(user: User | None, ring: Ring | None, default: str) -> str:
+    """The one rule of which language to write to someone in.
+
+    Their own choice (/language), else their Telegram app's language, else the ring's the
+    message is about, else ``default`` (the bot's). Only shipped locales count at each step.
+    """
+    shipped = available_locales()
+    if user is not None:
+        if user.locale in shipped:
+            return str(user.locale)
+        guessed = guess_locale(user.language_code, "")
+        if guessed:
+            return guessed
+    if ring is not None and ring.locale in shipped:
+        return ring.locale
+    return default
+
+
 @dataclass(frozen=True)
 class JoinResult:
     """The ring a user joined, and whether they were new to it."""
@@ -68,31 +86,27 @@ class Members:
                 now=self.clock(),
             )
 
-    def locale_of(self, user: User, ring: Ring | None = None) -> str:
-        """Pick the language to speak: the user's choice, their app's, the ring's, ours."""
-        if user.locale in available_locales():
-            return str(user.locale)
-        fallback = ring.locale if ring and ring.locale in available_locales() else None
-        return guess_locale(user.language_code, fallback or self.default_locale)
+    def locale_of(self, user: User | None, ring: Ring | None = None) -> str:
+        """The language to write to a user in about a ring (``locale_for``, our default)."""
+        return locale_for(user, ring, self.default_locale)
+
+    async def recipient_locale(
+        self, tx: Transaction, user_id: int, ring: Ring | None = None
+    ) -> str:
+        """The language to write to a user in, by id (someone we never met: the ring's)."""
+        return self.locale_of(await user_store.get_user(tx, user_id), ring)
 
     async def reader_locale(self, user: User) -> str:
-        """The language to speak to this user now, looking up their ring only when needed.
+        """The language to answer this user in now: ``locale_for`` about their current ring.
 
-        A user whose app speaks a language we do not ship reads their ring's language, as
-        the ring's notifications already are.
+        The ring is looked up only when the user's own choice and app say nothing.
         """
-        shipped = available_locales()
-        if user.locale in shipped:
-            return str(user.locale)
-        guessed = guess_locale(user.language_code, "")
-        if guessed:
-            return guessed
-        if user.current_ring_id is not None:
-            async with self.db.read() as tx:
-                ring = await ring_store.get_ring(tx, user.current_ring_id)
-            if ring is not None and ring.locale in shipped:
-                return ring.locale
-        return self.default_locale
+        spoken = locale_for(user, None, "")
+        if spoken or user.current_ring_id is None:
+            return spoken or self.default_locale
+        async with self.db.read() as tx:
+            ring = await ring_store.get_ring(tx, user.current_ring_id)
+        return self.locale_of(user, ring)
 
     async def set_locale(self, user_id: int, locale: str) -> None:
         """Remember the language the user picked."""

@@ -6,24 +6,20 @@ import logging
 from dataclasses import dataclass
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotFound, Refusal
-from rekobot.i18n import _
+from rekobot.errors import CannotBlockAdmin, NotFound
+from rekobot.i18n import use_locale
+from rekobot.models import Ring
+from rekobot.models.running import MemberRow
+from rekobot.services import notices
+from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
-from storage.admin import MemberRow
-from storage.database import Database
+from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 MAX_SEARCH = 64
-
-
-class CannotBlockAdmin(Refusal):
-    """Admins (and the operator) cannot be blocked."""
-
-    def message(self) -> str:
-        return _("Admins cannot be blocked. Remove them as admin first.")
 
 
 @dataclass(frozen=True)
@@ -75,13 +71,15 @@ class MemberAdmin:
         """Block a member from the ring (no shopping, no messages, no rejoining) or lift it."""
         now = self.clock()
         async with self.db.transaction() as tx:
-            await self.rings.check(tx, user_id, ring_id)
+            ring = await self.rings.check(tx, user_id, ring_id)
             found = await admin_store.member(tx, ring_id, target_id)
             if found is None:
                 raise NotFound()
             if blocked and (found.is_admin or self.rings.is_operator(target_id)):
                 raise CannotBlockAdmin()
             await admin_store.set_blocked(tx, ring_id, target_id, blocked, now)
+            if blocked != found.blocked:
+                await self._tell_member(tx, ring, target_id, blocked)
             await admin_store.audit(
                 tx,
                 ring_id=ring_id,
@@ -100,3 +98,13 @@ class MemberAdmin:
             ring_id,
         )
         return changed
+
+    async def _tell_member(
+        self, tx: Transaction, ring: Ring, target_id: int, blocked: bool
+    ) -> None:
+        """Queue the message that tells a member, in their language, they were (un)blocked."""
+        with use_locale(await self.rings.roles.locale_of(tx, target_id)):
+            text = notices.block_text(ring, blocked)
+            message = OutMessage(text=text)
+        kind = "member_blocked" if blocked else "member_unblocked"
+        await enqueue(tx, chat_id=target_id, kind=kind, messages=[message], now=self.clock())

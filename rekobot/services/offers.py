@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import InvalidInput, NotFound
+from rekobot.errors import BelowOrdered, InvalidInput, NotFound, OffersClosed
 from rekobot.i18n import _, use_locale
 from rekobot.models import (
     Offer,
@@ -24,10 +24,9 @@ from rekobot.models import (
     Product,
     Ring,
 )
-from rekobot.services import producer_messages as texts
+from rekobot.services import notices as texts
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
-from rekobot.services.producer_refusals import BelowOrdered, OffersClosed
 from rekobot.services.producers import approved_ring, own_producer
 from storage import carts as cart_store
 from storage import catalog as catalog_store
@@ -387,7 +386,7 @@ class Offers:
         *,
         order_cancelled: bool,
     ) -> None:
-        locale = await texts.recipient_locale(tx, self.members, customer_id, ring)
+        locale = await self.members.recipient_locale(tx, customer_id, ring)
         with use_locale(locale):
             text = texts.withdrawal_notice(
                 order, offer.producer_name, line, ring, order_cancelled=order_cancelled

@@ -12,7 +12,7 @@ import logging
 from rekobot.clock import Clock, utcnow
 from rekobot.i18n import use_locale
 from rekobot.models import OrderLine, OrderPart
-from rekobot.services import producer_messages as texts
+from rekobot.services import notices as texts
 from rekobot.services.events import OrderEvent, OrderEventKind
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
@@ -70,7 +70,7 @@ class OrderNotes:
             producer = await producer_store.get_producer(tx, producer_id)
             if producer is None or not producer.notes_enabled or ring is None:
                 continue
-            locale = await texts.recipient_locale(tx, self.members, producer.owner_user_id, ring)
+            locale = await self.members.recipient_locale(tx, producer.owner_user_id, ring)
             with use_locale(locale):
                 text = texts.order_note(kind, order, name, lines, ring)
             await enqueue(

@@ -20,6 +20,7 @@ from rekobot.clock import Clock, utcnow
 from rekobot.errors import InvalidInput, NotFound, PickupCancelled
 from rekobot.i18n import _, use_locale
 from rekobot.models import Location, Pickup, PickupStatus, Ring
+from rekobot.models.running import ProducerTotal
 from rekobot.parsing import parse_hours
 from rekobot.render import esc, join_blocks, pickup_block, pickup_when, place_text
 from rekobot.services.deliveries import Deliveries
@@ -36,7 +37,6 @@ from storage import places as place_store
 from storage import reminders as reminder_store
 from storage import schedule as store
 from storage import users as user_store
-from storage.admin import ProducerTotal
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import InvalidInput, NotFound, Refusal
+from rekobot.errors import InvalidInput, NotFound, PlaceInUse, PlaceNameTaken
 from rekobot.i18n import _
 from rekobot.models import Location
-from rekobot.parsing import clean_text, parse_name
+from rekobot.parsing import parse_address, parse_directions, parse_name
 from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
 from storage import places as place_store
@@ -20,28 +19,6 @@ from storage import rings as ring_store
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
-
-_NUMBER = r"([-+]?\d{1,3}(?:[.,]\d+)?)"
-_COORDINATES = re.compile(rf"^\s*{_NUMBER}\s*[,;\s]\s*{_NUMBER}\s*$")
-_DOTTED = re.compile(r"^\s*([-+]?\d{1,3}\.\d+)\s*,\s*([-+]?\d{1,3}\.\d+)\s*$")
-
-
-class PlaceNameTaken(Refusal):
-    """The ring already has a place with that name."""
-
-    def message(self) -> str:
-        return _("The ring already has a place with that name.")
-
-
-class PlaceInUse(Refusal):
-    """Pickups are still planned at the place."""
-
-    def __init__(self, count: int) -> None:
-        super().__init__(count)
-        self.count = count
-
-    def message(self) -> str:
-        return _("Pickups are still planned at this place. Move or cancel them first.")
 
 
 class PlaceField(StrEnum):
@@ -52,32 +29,6 @@ class PlaceField(StrEnum):
     PIN = "pin"
     DIRECTIONS = "directions"
     PHOTO = "photo"
-
-
-def parse_coordinates(text: str) -> tuple[float, float]:
-    """Typed coordinates: "59.91, 10.75", "59,91 10,75" or "59.91;10.75"."""
-    match = _DOTTED.match(text) or _COORDINATES.match(text)
-    if match:
-        latitude = float(match[1].replace(",", "."))
-        longitude = float(match[2].replace(",", "."))
-        if -90 <= latitude <= 90 and -180 <= longitude <= 180:
-            return latitude, longitude
-    raise InvalidInput(
-        _(
-            "Send the pin as a location (📎 → Location), or type the coordinates "
-            "like 59.9139, 10.7522."
-        )
-    )
-
-
-def parse_address(text: str) -> str:
-    """A street address."""
-    return clean_text(text, max_length=200, field=_("The address"))
-
-
-def parse_directions(text: str) -> str:
-    """How to find the spot."""
-    return clean_text(text, max_length=500, field=_("The directions"))
 
 
 @dataclass(frozen=True)

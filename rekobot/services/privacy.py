@@ -19,11 +19,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rekobot.clock import Clock, to_db, utcnow
-from rekobot.errors import NotAllowed, NotFound, Refusal
-from rekobot.i18n import _, clock_time, day, ngettext
+from rekobot.errors import (
+    NotAllowed,
+    NotFound,
+    OrderBeingPrepared,
+    Refusal,
+    StillAdmin,
+    StillProducer,
+)
+from rekobot.i18n import _, ngettext
 from rekobot.models import Membership, Order, OrderStatus, PickupStatus, User
 from rekobot.services.members import Members
 from rekobot.services.ordering import Ordering
+from rekobot.services.roles import may_run_ring
 from storage import admin as admin_store
 from storage import carts as cart_store
 from storage import orders as order_store
@@ -38,59 +46,6 @@ log = logging.getLogger(__name__)
 BATCH = 200
 #: The longest retention a ring may set (ten years); 0 means never.
 MAX_DAYS = 3650
-
-
-class StillProducer(Refusal):
-    """The user runs a producer, whose orders and books others depend on."""
-
-    def __init__(self, names: list[str]) -> None:
-        super().__init__(names)
-        self.names = names
-
-    def message(self) -> str:
-        return _(
-            "You run {producers}. Its orders and books are shared with customers and the "
-            "ring, so your data cannot be deleted while you run it. Ask your ring's admin or "
-            "the bot's operator to close it first."
-        ).format(producers=", ".join(self.names))
-
-
-class StillAdmin(Refusal):
-    """The user admins a ring, or the whole bot."""
-
-    def __init__(self, rings: list[str]) -> None:
-        super().__init__(rings)
-        self.rings = rings
-
-    def message(self) -> str:
-        if not self.rings:
-            return _(
-                "You are an operator of this bot (REKOBOT_ADMIN_IDS). Remove your id from the "
-                "bot's settings first, then try again."
-            )
-        return _(
-            "You are an admin of {rings}. Ask another admin to take the admin role from you "
-            "(/admin → Admins), then try again."
-        ).format(rings=", ".join(self.rings))
-
-
-class OrderBeingPrepared(Refusal):
-    """An order is past its deadline but not picked up: producers are preparing it."""
-
-    def __init__(self, orders: list[tuple[Order, str]]) -> None:
-        super().__init__([order.id for order, _ in orders])
-        self.orders = orders
-
-    def message(self) -> str:
-        order, timezone = self.orders[0]
-        return _(
-            "Your order #{number} can no longer be cancelled: the producers are preparing it "
-            "for the pickup on {day}. You can delete your data after the pickup, from {time}."
-        ).format(
-            number=order.number,
-            day=day(order.pickup.starts_at, timezone),
-            time=clock_time(order.pickup.ends_at, timezone),
-        )
 
 
 @dataclass(frozen=True)
@@ -258,9 +213,7 @@ class Privacy:
         if not 0 <= days <= MAX_DAYS:
             raise NotAllowed()
         async with self.db.transaction() as tx:
-            if admin_id not in self.admin_ids and not await admin_store.is_admin(
-                tx, admin_id, ring_id
-            ):
+            if not await may_run_ring(tx, admin_id, ring_id, self.admin_ids):
                 raise NotAllowed()
             if await ring_store.get_ring(tx, ring_id) is None:
                 raise NotFound()

@@ -12,20 +12,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotAllowed, NotFound
+from rekobot.errors import (
+    AlreadyApplied,
+    AlreadyDecided,
+    NotAllowed,
+    NotApproved,
+    NotAProducer,
+    NotFound,
+)
 from rekobot.i18n import N_, _, use_locale
 from rekobot.models import Producer, Ring, Role
 from rekobot.parsing import clean_text
-from rekobot.services import producer_messages as texts
+from rekobot.services import notices as texts
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
-from rekobot.services.producer_refusals import (
-    AlreadyApplied,
-    AlreadyDecided,
-    NotApproved,
-    NotAProducer,
-)
 from rekobot.services.roles import Roles
+from storage import admin as admin_store
 from storage import producers as producer_store
 from storage import rings as ring_store
 from storage import users as user_store
@@ -242,13 +244,13 @@ class Producers:
         applicant_id: int,
         review_buttons: ReviewButtons,
     ) -> None:
-        admins = sorted(set(await producer_store.ring_admin_ids(tx, ring.id)) | self.admin_ids)
+        admins = sorted(set(await admin_store.ring_admin_ids(tx, ring.id)) | self.admin_ids)
         if not admins:
             log.warning("ring %s has no admins to approve producer %s", ring.id, producer.id)
         applicant = await user_store.get_user(tx, applicant_id)
         now = self.clock()
         for admin_id in admins:
-            locale = await texts.recipient_locale(tx, self.members, admin_id, ring)
+            locale = await self.members.recipient_locale(tx, admin_id, ring)
             with use_locale(locale):
                 message = OutMessage(
                     text=texts.application_text(producer, ring, applicant),
@@ -257,10 +259,6 @@ class Producers:
             await enqueue(
                 tx, chat_id=admin_id, kind="producer_application", messages=[message], now=now
             )
-
-    async def is_admin(self, tx: Transaction, user_id: int, ring_id: int) -> bool:
-        """Whether the user may decide on producers for the ring."""
-        return user_id in self.admin_ids or await producer_store.is_ring_admin(tx, user_id, ring_id)
 
     async def decide(
         self, admin_user_id: int, producer_id: int, ring_id: int, *, approve: bool
@@ -278,7 +276,7 @@ class Producers:
                 raise NotFound()
             owner = producer.owner_user_id
             roles_before = await self.roles.held(tx, owner)
-            if not await self.is_admin(tx, admin_user_id, ring_id):
+            if not await self.roles.may_run(tx, admin_user_id, ring_id):
                 log.warning(
                     "user %s tried to decide on producer %s in ring %s without being admin",
                     admin_user_id,
@@ -302,7 +300,7 @@ class Producers:
                 approved=approve,
                 now=now,
             )
-            locale = await texts.recipient_locale(tx, self.members, owner, ring)
+            locale = await self.members.recipient_locale(tx, owner, ring)
             with use_locale(locale):
                 buttons = self.roles.menu_buttons(Role.PRODUCER) if approve else []
                 message = OutMessage(

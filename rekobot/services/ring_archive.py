@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import InvalidInput, NotAllowed, NotFound, Refusal
+from rekobot.errors import InvalidInput, NotAllowed, NotArchived, NotFound
 from rekobot.i18n import _
 from rekobot.models import Ring
 from rekobot.services.rings_admin import RingAdmin
@@ -21,13 +21,6 @@ from storage import rings as ring_store
 from storage.database import Database
 
 log = logging.getLogger(__name__)
-
-
-class NotArchived(Refusal):
-    """Only an archived ring can be deleted."""
-
-    def message(self) -> str:
-        return _("Archive the ring first; only an archived ring can be deleted.")
 
 
 def check_confirmation(ring: Ring, typed: str) -> None:

@@ -10,35 +10,33 @@ to the audit log.
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, time
-from enum import StrEnum
 from typing import Any
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotAllowed, NotFound, Refusal
-from rekobot.i18n import N_, _, use_locale
-from rekobot.models import Ring, Role
+from rekobot.errors import LastAdmin, NotAllowed, NotFound, SlugTaken
+from rekobot.i18n import N_, use_locale
+from rekobot.models import Ring, RingField, Role
+from rekobot.models.running import MemberRow
 from rekobot.parsing import (
     parse_categories,
     parse_currency,
-    parse_description,
-    parse_hours,
     parse_locale,
     parse_name,
+    parse_ring_field,
     parse_slug,
     parse_time_of_day,
     parse_timezone,
 )
+from rekobot.services import notices
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.roles import Roles
 from storage import admin as admin_store
 from storage import rings as ring_store
 from storage import users as user_store
-from storage.admin import MemberRow
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -63,34 +61,6 @@ USUAL_CATEGORIES = (
     N_("Honey and preserves"),
     N_("Other"),
 )
-
-
-class SlugTaken(Refusal):
-    """Another ring already has this link code."""
-
-    def message(self) -> str:
-        return _("Another ring already uses that link code. Please choose another one.")
-
-
-class LastAdmin(Refusal):
-    """A ring must keep at least one admin."""
-
-    def message(self) -> str:
-        return _("A ring needs at least one admin. Make someone else admin first.")
-
-
-class RingField(StrEnum):
-    """A ring setting an admin can change."""
-
-    NAME = "name"
-    SLUG = "slug"
-    TIMEZONE = "timezone"
-    LOCALE = "locale"
-    CURRENCY = "currency"
-    DEADLINE_HOURS = "deadline_hours"
-    EVENING_REMINDER_TIME = "evening_reminder_time"
-    DESCRIPTION = "description"
-    CATEGORIES = "categories"
 
 
 # --- what admins type ------------------------------------------------------------------------
@@ -131,22 +101,6 @@ class RingDraft:
         return replace(self, **changes)
 
 
-def parse_ring_field(ring_field: RingField, text: str) -> object:
-    """Check what was typed for one ring setting."""
-    parsers = {
-        RingField.NAME: parse_name,
-        RingField.SLUG: parse_slug,
-        RingField.TIMEZONE: parse_timezone,
-        RingField.LOCALE: parse_locale,
-        RingField.CURRENCY: parse_currency,
-        RingField.DEADLINE_HOURS: parse_hours,
-        RingField.EVENING_REMINDER_TIME: parse_time_of_day,
-        RingField.DESCRIPTION: parse_description,
-        RingField.CATEGORIES: parse_categories,
-    }
-    return parsers[ring_field](text)
-
-
 @dataclass(frozen=True)
 class RingSettings:
     """A ring with its categories, as the settings screen shows it."""
@@ -182,7 +136,7 @@ class RingAdmin:
         ring = await ring_store.get_ring(tx, ring_id)
         if ring is None:
             raise NotFound()
-        if self.is_operator(user_id) or await admin_store.is_admin(tx, user_id, ring_id):
+        if await self.roles.may_run(tx, user_id, ring_id):
             return ring
         log.warning("user %s tried to run ring %s without being its admin", user_id, ring_id)
         raise NotAllowed()
@@ -301,21 +255,8 @@ class RingAdmin:
     async def _tell_admin(self, tx: Transaction, ring: Ring, target_id: int, admin: bool) -> None:
         """Queue the message that tells a member they now run the ring, or no longer do."""
         with use_locale(await self.roles.locale_of(tx, target_id)):
-            if admin:
-                text = "\n".join(
-                    [
-                        _("You are now an admin of <b>{ring}</b>.").format(
-                            ring=html.escape(ring.name)
-                        ),
-                        _("Open /admin to run it: places, pickups, announcements and members."),
-                    ]
-                )
-                buttons = self.roles.menu_buttons(Role.ADMIN) or None
-            else:
-                text = _("You are no longer an admin of <b>{ring}</b>.").format(
-                    ring=html.escape(ring.name)
-                )
-                buttons = None
+            text = notices.admin_role_text(ring, admin)
+            buttons = (self.roles.menu_buttons(Role.ADMIN) or None) if admin else None
             message = OutMessage(text=text, buttons=buttons)
         await enqueue(
             tx, chat_id=target_id, kind="admin_role", messages=[message], now=self.clock()

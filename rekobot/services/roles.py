@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from rekobot.models import Role
 from rekobot.services.members import Members
+from storage import admin as admin_store
 from storage import users as user_store
 from storage.database import Database, Transaction
 
@@ -54,6 +55,14 @@ def in_order(roles: frozenset[Role]) -> tuple[Role, ...]:
     return tuple(role for role in Role if role in roles)
 
 
+async def may_run_ring(
+    tx: Transaction, user_id: int, ring_id: int, operators: frozenset[int]
+) -> bool:
+    """The one rule of who may run a ring: an operator (``REKOBOT_ADMIN_IDS``) runs them all;
+    anyone else must be marked admin of that ring and not blocked in it."""
+    return user_id in operators or await admin_store.is_admin(tx, user_id, ring_id)
+
+
 def no_buttons(role: Role) -> list[list[tuple[str, str]]]:
     """The welcome messages' button when no chat layer supplied one (scripts, tests)."""
     return []
@@ -79,6 +88,10 @@ class Roles:
             roles.add(Role.ADMIN)
         return frozenset(roles)
 
+    async def may_run(self, tx: Transaction, user_id: int, ring_id: int) -> bool:
+        """Whether the user may run the ring (``may_run_ring`` with this bot's operators)."""
+        return await may_run_ring(tx, user_id, ring_id, self.admin_ids)
+
     async def of(self, user_id: int) -> tuple[Role, ...]:
         """Return the user's roles in menu order."""
         async with self.db.read() as tx:
@@ -86,10 +99,7 @@ class Roles:
 
     async def locale_of(self, tx: Transaction, user_id: int) -> str:
         """Return the language the user reads (ours when we never met them)."""
-        user = await user_store.get_user(tx, user_id)
-        if user is None:
-            return self.members.default_locale
-        return self.members.locale_of(user, None)
+        return await self.members.recipient_locale(tx, user_id)
 
     async def change(
         self, tx: Transaction, user_id: int, before: frozenset[Role]

@@ -12,6 +12,7 @@ from storage import carts as cart_store
 from storage import offers as offer_store
 from storage import pickups as pickup_store
 from storage import rings as ring_store
+from storage import users as user_store
 from storage.database import Database, Transaction
 
 OTHER_CATEGORY = 0
@@ -63,8 +64,7 @@ class Shop:
         if pickup is None:
             raise NotFound()
         ring = await ring_store.get_ring(tx, pickup.ring_id)
-        member = await _membership(tx, user_id, pickup.ring_id)
-        if ring is None or member is None:
+        if ring is None or not await user_store.is_active_member(tx, user_id, pickup.ring_id):
             raise NotFound()
         if pickup.status is PickupStatus.CANCELLED:
             raise PickupCancelled()
@@ -133,12 +133,3 @@ class Shop:
             ring, pickup = await self.open_pickup(tx, user_id, offer.pickup_id)
             in_cart = (await cart_store.cart_quantities(tx, user_id, pickup.id)).get(offer_id, 0)
         return OfferCard(offer=offer, ring=ring, pickup=pickup, in_cart=in_cart)
-
-
-async def _membership(tx: Transaction, user_id: int, ring_id: int) -> bool | None:
-    row = await tx.fetchone(
-        "SELECT blocked_at FROM memberships WHERE user_id = ? AND ring_id = ?", (user_id, ring_id)
-    )
-    if row is None or row["blocked_at"] is not None:
-        return None
-    return True

@@ -38,6 +38,20 @@ class User(Model):
         return full or (f"@{self.username}" if self.username else str(self.id))
 
 
+class RingField(StrEnum):
+    """A ring setting an admin can change."""
+
+    NAME = "name"
+    SLUG = "slug"
+    TIMEZONE = "timezone"
+    LOCALE = "locale"
+    CURRENCY = "currency"
+    DEADLINE_HOURS = "deadline_hours"
+    EVENING_REMINDER_TIME = "evening_reminder_time"
+    DESCRIPTION = "description"
+    CATEGORIES = "categories"
+
+
 class Ring(Model):
     """A REKO ring: its deep-link slug, zone, language and money."""
 

@@ -3,7 +3,7 @@
 It owns the HTTP side only: it serves `POST {url}{token}/{method}` (form, multipart or JSON
 bodies), long-polled getUpdates fed by the test, and file downloads under `{file_url}`. What
 each method answers, what gets recorded and how failures are scripted all come from
-`telegram_fake.FakeBotApi`, so the server and the in-process `RecordingRequest` agree.
+`tests.fakes.api.FakeBotApi`, so the server and the in-process `RecordingRequest` agree.
 
 Start the bot with `REKOBOT_API_BASE_URL=server.url` (and `REKOBOT_API_FILE_URL=server.file_url`).
 setWebhook and deleteWebhook are kept as Telegram keeps them: while a webhook is set,
@@ -18,7 +18,6 @@ import asyncio
 import copy
 import json
 import logging
-import re
 import socket
 import threading
 import time
@@ -27,58 +26,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.error import HTTPError
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 from urllib.request import Request, urlopen
 
-from tests.telegram_fake import (
-    JSON,
-    LOST,
-    ButtonQuery,
-    Clock,
-    FakeBotApi,
-    Latency,
-    TgUser,
-    UpdateFactory,
-    UploadedFile,
-)
+from tests.fakes.api import FakeBotApi
+from tests.fakes.calls import JSON, ButtonQuery, Clock, Latency, UploadedFile
+from tests.fakes.failures import LOST
+from tests.fakes.updates import TgUser, UpdateFactory
+from tests.fakes.wire import decode_body
 
 _LOG = logging.getLogger(__name__)
 
-# Form fields that are plain strings even when they look like JSON ("123", "[1] Ost", "true").
-# Everything else arrives JSON-encoded by PTB (numbers, booleans, objects, lists).
-_STRING_FIELDS = frozenset(
-    {
-        "text",
-        "caption",
-        "parse_mode",
-        "callback_query_id",
-        "inline_message_id",
-        "title",
-        "address",
-        "description",
-        "short_description",
-        "name",
-        "url",
-        "file_id",
-        "photo",
-        "document",
-        "language_code",
-        "emoji",
-        "action",
-        "foursquare_id",
-        "foursquare_type",
-        "google_place_id",
-        "google_place_type",
-        "phone_number",
-        "first_name",
-        "last_name",
-        "vcard",
-        "secret_token",
-        "business_connection_id",
-        "message_effect_id",
-    }
-)
-_MULTIPART_ESCAPE = re.compile(r"%(22|[01][0-9A-Fa-f])")
 MAX_POLL_SECONDS = 30.0
 # What Telegram sends a bot that never chose: everything but these (see getUpdates).
 _NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -102,69 +60,6 @@ def post_update(
             return int(response.status), bytes(response.read())
     except HTTPError as error:
         return int(error.code), bytes(error.read())
-
-
-def decode_form_value(key: str, value: str) -> Any:
-    """Turn one form field back into the value PTB encoded (ints, objects, lists, booleans)."""
-    if key in _STRING_FIELDS:
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def _header_param(header: str, key: str) -> str | None:
-    match = re.search(rf'(?:^|;)\s*{key}="([^"]*)"', header) or re.search(
-        rf"(?:^|;)\s*{key}=([^;\s]+)", header
-    )
-    if match is None:
-        return None
-    return _MULTIPART_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), match.group(1))
-
-
-def parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, str], dict[str, UploadedFile]]:
-    """Split a multipart/form-data body into its text fields and its files."""
-    fields: dict[str, str] = {}
-    files: dict[str, UploadedFile] = {}
-    for part in body.split(b"--" + boundary.encode())[1:]:
-        if part.startswith(b"--"):
-            break
-        head, separator, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        if not separator:
-            continue
-        content = content.removesuffix(b"\r\n")
-        headers: dict[str, str] = {}
-        for line in head.decode("utf-8", "replace").split("\r\n"):
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        disposition = headers.get("content-disposition", "")
-        name = _header_param(disposition, "name") or ""
-        filename = _header_param(disposition, "filename")
-        if filename is None:
-            fields[name] = content.decode("utf-8")
-        else:
-            mimetype = headers.get("content-type", "application/octet-stream")
-            files[name] = UploadedFile(content, filename, mimetype)
-    return fields, files
-
-
-def decode_body(
-    content_type: str, body: bytes, query: str = ""
-) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
-    """Decode a Bot API request body (urlencoded, multipart or JSON) into params and files."""
-    fields: dict[str, str] = dict(parse_qsl(query, keep_blank_values=True))
-    files: dict[str, UploadedFile] = {}
-    kind = content_type.split(";", 1)[0].strip().lower()
-    if kind == "application/json" and body:
-        loaded = json.loads(body)
-        return {**fields, **loaded}, files
-    if kind == "multipart/form-data":
-        parts, files = parse_multipart(body, _header_param(content_type, "boundary") or "")
-        fields.update(parts)
-    elif body:
-        fields.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    return {key: decode_form_value(key, value) for key, value in fields.items()}, files
 
 
 class _HttpServer(ThreadingHTTPServer):

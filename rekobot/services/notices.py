@@ -1,33 +1,19 @@
-"""Messages the producer side sends unprompted, rendered in the recipient's language.
+"""Texts the bot sends unprompted about people and producers, in the recipient's language.
 
-Each function renders in the current locale: wrap the call in ``use_locale(recipient's)``.
-All user-supplied text is escaped here, because these go out as HTML.
+A producer's application, the decision on it and the admins' record of it; order notes and a
+withdrawn offer; a member made or no longer admin; a member blocked or let back in. Each
+function renders in the current locale: wrap the call in ``use_locale(recipient's)``. All
+user-supplied text is escaped here, because these go out as HTML.
+
+The pickups' own messages (reminders, announcements, cancellations, digests) are built from
+``rekobot.render`` by the services that send them.
 """
 
 from __future__ import annotations
 
-import html
-
 from rekobot.i18n import _, clock_time, day, money
 from rekobot.models import Order, OrderLine, Pickup, Producer, Ring, User
-from rekobot.services.members import Members
-from storage import users as user_store
-from storage.database import Transaction
-
-
-def esc(text: str | None) -> str:
-    """Escape user-supplied text for Telegram's HTML parse mode."""
-    return html.escape(text or "", quote=False)
-
-
-async def recipient_locale(
-    tx: Transaction, members: Members, user_id: int, ring: Ring | None = None
-) -> str:
-    """Return the language to write to a user in (the ring's or ours if we never met them)."""
-    user = await user_store.get_user(tx, user_id)
-    if user is None:
-        return ring.locale if ring is not None else members.default_locale
-    return members.locale_of(user, ring)
+from rekobot.render import esc
 
 
 def pickup_line(pickup: Pickup, ring: Ring) -> str:
@@ -162,3 +148,35 @@ def no_orders_text(producer: Producer, pickup: Pickup, ring: Ring) -> str:
         ]
     )
 
+
+def admin_role_text(ring: Ring, admin: bool) -> str:
+    """Tell a member they now run the ring, or no longer do."""
+    if not admin:
+        return _("You are no longer an admin of <b>{ring}</b>.").format(ring=esc(ring.name))
+    return "\n".join(
+        [
+            _("You are now an admin of <b>{ring}</b>.").format(ring=esc(ring.name)),
+            _("Open /admin to run it: places, pickups, announcements and members."),
+        ]
+    )
+
+
+def block_text(ring: Ring, blocked: bool) -> str:
+    """Tell a member the ring's admins blocked them, or lifted the block."""
+    name = esc(ring.name)
+    if blocked:
+        return "\n".join(
+            [
+                _("The admins of <b>{ring}</b> have blocked you there.").format(ring=name),
+                _(
+                    "You can no longer order in this ring or get its messages. "
+                    "/start joins another ring."
+                ),
+            ]
+        )
+    return "\n".join(
+        [
+            _("The admins of <b>{ring}</b> have lifted your block.").format(ring=name),
+            _("You can order there again: /shop."),
+        ]
+    )
