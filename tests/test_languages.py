@@ -1047,7 +1047,7 @@ SEEN_ON_EVERY_SCREEN = [
     "⚙️ <b>Settings of {ring}</b>",
     "📍 <b>Pickup places of {ring}</b>",
     "What is the place called? For example: Coop Extra car park",
-    "Cancelled. Nothing was saved. /admin for the menu.",
+    "Cancelled. Nothing was saved.",
     "What is the ring called? For example: REKO Nittedal",
     # notices about pickups: announced, moved, cancelled
     "🧺 <b>A new pickup takes orders!</b>",
