@@ -42,7 +42,8 @@ from handlers.middleware import (
     remember_user,
 )
 from handlers.private_chat import keep_private
-from handlers.producer import apply
+from handlers.producer import apply, offer_amounts
+from handlers.producer import home as producer_home
 from handlers.producer import orders as producer_orders
 from handlers.producer.conversation import BUTTONS as PRODUCER_BUTTONS
 from handlers.producer.conversation import producer_conversation
@@ -123,8 +124,9 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(members.member_screen)
     application.add_handler(broadcasts.stop_broadcast)
 
-    # --- producer: the conversation first, so typed answers reach it -----------------------
+    # --- producer: the products conversation first, so typed product steps reach it -------
     application.add_handler(producer_conversation())
+    application.add_handler(CommandHandler("producer", producer_home.producer_command))
     application.add_handler(CommandHandler("digest", producer_orders.digest_command))
     application.add_handler(apply.on_review)
     for handler in PRODUCER_BUTTONS:
@@ -150,7 +152,7 @@ def add_handlers(application: RekoApplication) -> None:
 
 
 def all_forms() -> list[Form[Any]]:
-    """Every form the bot asks: rings, places, pickups, an announcement, a member search."""
+    """Every form the bot asks, for every role (a kind is opened by ``start_form``)."""
     return [
         rings.RingForm(),
         rings.RingSettingsForm(),
@@ -164,6 +166,10 @@ def all_forms() -> list[Form[Any]]:
         invitations.InvitedRingForm(),
         ring_archive.RingDeleteForm(),
         quantity.QuantityForm(),
+        apply.ApplyForm(),
+        producer_home.ProfileForm(),
+        offer_amounts.QuantityForm(),
+        offer_amounts.LimitForm(),
     ]
 
 

@@ -781,7 +781,7 @@ async def applications(s: Scene) -> None:
         await s.send(applicant, "/producer")
         for answer in (f"{name} Gård", "Grønnsaker og egg", "Vipps 555555", "99 88 77 66"):
             await s.send(applicant, answer)
-        await s.press(applicant, "Send application")
+        await s.press(applicant, "✅ Send application")
         await s.deliver()
         await s.press(ada, "Approve" if approve else "Reject")
         await s.deliver()
