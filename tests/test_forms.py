@@ -198,3 +198,28 @@ async def test_a_customer_types_a_quantity_and_a_bad_one_keeps_the_way_back(
     assert again_buttons == [["✖️ Cancel"]]
     assert "In your cart: 3" in card
     assert after.startswith("I did not understand that.")
+
+
+async def test_a_stopped_broadcast_leads_back_to_the_ring_menu(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with admin_bot(settings, clock) as bot:
+        members = app_of(bot).services.members
+        for user_id in (KARI.id, KARI.id + 1):
+            await members.register(user_id=user_id, first_name="Kari", language_code="nb")
+            await members.join(user_id, "testby")
+        await bot.send(ANNE, "/admin")
+        await bot.press(ANNE, "REKO Testby")
+        await bot.press(ANNE, "Broadcast")
+        await bot.send(ANNE, "Hello everyone!")
+        await bot.press(ANNE, "Skip")
+        await bot.press(ANNE, "Skip")
+        await bot.press(ANNE, "All members")
+        await bot.press(ANNE, "Preview")
+        await bot.press(ANNE, "Send it")
+        await bot.press(ANNE, "Stop sending")
+        stopped = last(bot, ANNE)
+        way_on = labels(bot, ANNE)
+
+    assert stopped.startswith("⏹ Broadcast stopped.")
+    assert way_on == [["⚙️ Ring menu"]]
