@@ -45,7 +45,7 @@ def progress_text(progress: BroadcastProgress) -> str:
 
 
 def progress_rows(progress: BroadcastProgress) -> list[list[InlineKeyboardButton]]:
-    """A stop button while the broadcast is going out; the way back to the ring menu after."""
+    """A stop button while the broadcast is going out; once sent or stopped, the way on."""
     if progress.broadcast.status is not BroadcastStatus.SENDING:
-        return [[button(_("◀️ Menu"), AdminHome(progress.broadcast.ring_id))]]
+        return [[button(_("⚙️ Ring menu"), AdminHome(progress.broadcast.ring_id))]]
     return [[button(_("⏹ Stop sending"), StopBroadcast(progress.broadcast.id))]]
