@@ -6,24 +6,11 @@ nothing about a half-answered form is held in memory between updates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from rekobot.clock import to_db
+from rekobot.models.running import OpenQuestion
 from storage.database import Database
-
-
-@dataclass(frozen=True)
-class OpenQuestion:
-    """One stored open question; ``draft`` is the form's JSON, validated by the form."""
-
-    user_id: int
-    kind: str
-    ring_id: int
-    target_id: int
-    asking: str
-    draft: str
-    token: int
 
 
 async def get(db: Database, user_id: int) -> OpenQuestion | None:

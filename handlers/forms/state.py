@@ -15,8 +15,8 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from handlers.context import Ctx
+from rekobot.models.running import OpenQuestion
 from storage import questions
-from storage.questions import OpenQuestion
 
 log = logging.getLogger(__name__)
 

@@ -54,3 +54,16 @@ class WaitingCart:
     pickup_id: int
     version: int
     order_id: int | None
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """One stored open question; ``draft`` is the form's JSON, validated by the form."""
+
+    user_id: int
+    kind: str
+    ring_id: int
+    target_id: int
+    asking: str
+    draft: str
+    token: int
