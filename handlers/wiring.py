@@ -17,7 +17,7 @@ from handlers.admin import broadcasts, forms
 from handlers.admin.conversation import admin_conversation, admin_forms
 from handlers.application import RekoApplication
 from handlers.commands import RoleMenus, menu_buttons
-from handlers.customer import cart, notifications, orders, privacy, shop, start
+from handlers.customer import cart, notifications, orders, privacy, shelf, shop, start
 from handlers.errors import on_error
 from handlers.middleware import (
     BEGIN_GROUP,
@@ -64,7 +64,8 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(CommandHandler("shop", shop.shop))
     application.add_handler(shop.on_show_pickup)
     application.add_handler(shop.on_browse)
-    application.add_handler(shop.on_shelf)
+    application.add_handler(shelf.on_shelf)
+    application.add_handler(shelf.on_shelf_add)
     application.add_handler(shop.on_show_offer)
     application.add_handler(shop.on_step_offer)
     # --- customer: the cart and checkout ---------------------------------------------------
