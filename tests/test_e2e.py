@@ -29,7 +29,6 @@ def test_a_customer_orders_from_the_demo_ring_and_cancels(tmp_path: Path) -> Non
 
         server.push_message(KARI, "/shop")
         server.press(KARI, lambda label: " · " in label, timeout=10)  # the soonest pickup
-        server.press(KARI, "Etter produsent", timeout=10)
         server.press(KARI, "Berg Gård", timeout=10)
         server.press(KARI, "Poteter", timeout=10)
         server.press(KARI, "Legg til", timeout=10)

@@ -135,7 +135,6 @@ async def test_orders_of_every_ring_are_listed_under_the_rings_name(
         emma_joined = last(bot, EMMA)
         kari_joined_buttons = labels(bot, KARI)
         await bot.send(KARI, "/shop")
-        await bot.press(KARI, "Etter produsent")
         await bot.press(KARI, "Berg Gård")
         await bot.press(KARI, "Poteter")
         await bot.press(KARI, "Legg til")

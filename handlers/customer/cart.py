@@ -190,9 +190,9 @@ async def on_step_line(update: Update, context: Ctx, data: StepLine) -> None:
         raise Refusal()
     change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, data.delta)
     settled(update, cart_saved())
+    await show_cart(update, context, change.offer.pickup_id)
     assert update.callback_query is not None
     await update.callback_query.answer(quantity_toast(change.offer.product.name, change.quantity))
-    await show_cart(update, context, change.offer.pickup_id)
 
 
 @on_button(RemoveLine)
@@ -200,9 +200,9 @@ async def on_remove_line(update: Update, context: Ctx, data: RemoveLine) -> None
     """Remove a line (a button of older carts) and show the cart again."""
     change = await context.bot_data.services.carts.set_quantity(current_user().id, data.offer_id, 0)
     settled(update, cart_saved())
+    await show_cart(update, context, change.offer.pickup_id)
     assert update.callback_query is not None
     await update.callback_query.answer(quantity_toast(change.offer.product.name, 0))
-    await show_cart(update, context, change.offer.pickup_id)
 
 
 @on_button(ClearCart)

@@ -136,7 +136,7 @@ async def on_shelf(update: Update, context: Ctx, data: ShelfPage) -> None:
 async def on_shelf_add(update: Update, context: Ctx, data: ShelfAdd) -> None:
     """Add one from the shelf, say the new quantity, and show the shelf with it."""
     change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, 1)
-    assert update.callback_query is not None
-    await update.callback_query.answer(quantity_toast(change.offer.product.name, change.quantity))
     shelf = ShelfPage(change.offer.pickup_id, data.by, data.shelf_id, data.page)
     await show_shelf(update, context, shelf)
+    assert update.callback_query is not None
+    await update.callback_query.answer(quantity_toast(change.offer.product.name, change.quantity))
