@@ -10,6 +10,8 @@ the date of a pickup stays whole, its place gives way.
 
 from __future__ import annotations
 
+import re
+
 from rekobot.i18n import _, clock_time, short_day
 from rekobot.models import Pickup, Ring
 from rekobot.render import esc
@@ -21,7 +23,9 @@ HALF_LABEL_LIMIT = 16
 #: A place shortened below this many characters says nothing: leave it out.
 SHORTEST_PLACE = 6
 
-_TRAILING = " ,.;:·-–—/"
+_TRAILING = " ,.;:·-–—/("
+#: Where a word ends: before a space or a mark that separates words.
+_WORD_END = re.compile(r"[\s,.;:·/()–—-]")
 
 
 def fit_words(text: str, limit: int) -> str:
@@ -33,9 +37,8 @@ def fit_words(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     room = max(limit - 1, 1)
-    cut = text[: room + 1]
-    boundary = cut.rfind(" ")
-    kept = cut[:boundary] if boundary > 0 else text[:room]
+    ends = [m.start() for m in _WORD_END.finditer(text) if 0 < m.start() <= room]
+    kept = text[: ends[-1]] if ends else text[:room]
     return kept.rstrip(_TRAILING) + "…"
 
 
