@@ -76,6 +76,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(cart.on_empty)
     application.add_handler(cart.on_checkout)
     application.add_handler(cart.on_confirm)
+    application.add_handler(cart.on_settle_shortfall)
     # --- customer: their orders ------------------------------------------------------------
     application.add_handler(CommandHandler("orders", orders.list_orders))
     application.add_handler(orders.on_list)
