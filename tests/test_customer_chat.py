@@ -34,7 +34,12 @@ async def test_start_with_a_slug_joins_the_ring_and_says_what_to_do(
     assert greeting.splitlines()[0] == "Velkommen til REKO Testby!"
     assert "Tap /shop" not in greeting and greeting.endswith("Velg produsent:")
     assert "🗓 torsdag 3. desember, 18:00–19:00" in greeting
-    assert producers == ["Berg Gård (3)", "Solbakken Bakeri (1)", "🏷 Etter kategori", "🛒 Handlekurv"]
+    assert producers == [
+        "Berg Gård (3)",
+        "Solbakken Bakeri (1)",
+        "🏷 Etter kategori",
+        "🛒 Handlekurv",
+    ]
     assert english.splitlines()[0] == "Welcome to REKO Testby!"
     assert english.endswith("Choose a producer:")
 

@@ -34,14 +34,24 @@ async def second_pickup_at_a_long_place(services: Services, world: World) -> Non
         pickup = await pickup_store.get_pickup(tx, world.pickup_id)
         assert pickup is not None
         place = await ring_store.add_location(
-            tx, ring_id=world.ring_id, name=LONG_PLACE, address="", latitude=None,
-            longitude=None, directions="",
-        )  # fmt: skip
+            tx,
+            ring_id=world.ring_id,
+            name=LONG_PLACE,
+            address="",
+            latitude=None,
+            longitude=None,
+            directions="",
+        )
         week = timedelta(days=7)
         await pickup_store.create_pickup(
-            tx, ring_id=world.ring_id, location_id=place, starts_at=pickup.starts_at + week,
-            ends_at=pickup.ends_at + week, deadline=pickup.deadline + week, now=pickup.deadline - week,
-        )  # fmt: skip
+            tx,
+            ring_id=world.ring_id,
+            location_id=place,
+            starts_at=pickup.starts_at + week,
+            ends_at=pickup.ends_at + week,
+            deadline=pickup.deadline + week,
+            now=pickup.deadline - week,
+        )
 
 
 @pytest.mark.parametrize(
