@@ -125,10 +125,10 @@ async def test_each_product_shows_once_and_every_plus_and_minus_tap_says_the_qua
         after_adds = labels(bot, KARI)
         await bot.press(KARI, "Handlekurv")
         cart = last(bot, KARI)
-        await bot.press(KARI, "➖ 2 × Poteter")
+        await bot.press(KARI, "➖ Poteter")
         await bot.press(KARI, "➕")
-        await bot.press(KARI, "➖ 2 × Poteter")
-        await bot.press(KARI, "➖ 1 × Poteter")
+        await bot.press(KARI, "➖ Poteter")
+        await bot.press(KARI, "➖ Poteter")
         said = toasts(bot)
 
     for product in ("Poteter", "Egg", "Gulrøtter"):

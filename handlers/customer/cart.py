@@ -80,7 +80,7 @@ class Confirm(Callback, prefix="cconf"):
     version: int
 
 
-def cart_text(ring: Ring, cart: Cart) -> str:
+def cart_text(ring: Ring, cart: Cart, *, checking_out: bool = False) -> str:
     """The cart, producer by producer, with subtotals and the total.
 
     A cart is not an order (on Facebook a comment is), so a cart with lines says so where
@@ -110,7 +110,7 @@ def cart_text(ring: Ring, cart: Cart) -> str:
         lines.append(_("Subtotal: {amount}").format(amount=money(group.subtotal, cart.currency)))
         blocks.append("\n".join(lines))
     total = "<b>" + _("Total: {amount}").format(amount=money(cart.total, cart.currency)) + "</b>"
-    if new_lines:
+    if new_lines and not checking_out:  # at the checkout the question below says it
         total += "\n⏰ " + _("Not ordered yet: check out by {deadline}.").format(
             deadline=deadline_text(cart.pickup, ring.timezone)
         )
@@ -121,15 +121,16 @@ def cart_text(ring: Ring, cart: Cart) -> str:
 def cart_rows(cart: Cart) -> list[list[InlineKeyboardButton]]:
     """A row per line (− and +; − on the last one removes it), then check out, empty, shop.
 
-    Two buttons a row, so the line's label has half the width: "➖ 3 × Poteter" and "➕".
+    Two buttons a row, so the line's label has half the width: "➖ Poteter" and "➕". The
+    quantity is in the line above and in the answer to each tap, never on the − button,
+    where "➖ 3 × Poteter" read as "remove three".
     """
     rows: list[list[InlineKeyboardButton]] = []
     for line in cart.lines:
-        prefix = f"➖ {line.quantity} × "
-        name = fit_words(line.offer.product.name, HALF_LABEL_LIMIT - len(prefix))
+        name = fit_words(line.offer.product.name, HALF_LABEL_LIMIT - 2)
         rows.append(
             [
-                button(prefix + name, StepLine(line.offer.id, -1)),
+                button(f"➖ {name}", StepLine(line.offer.id, -1)),
                 button("➕", StepLine(line.offer.id, 1)),
             ]
         )
@@ -225,7 +226,7 @@ async def on_checkout(update: Update, context: Ctx, data: Checkout) -> None:
         return
     text = join_blocks(
         [
-            cart_text(ring, cart),
+            cart_text(ring, cart, checking_out=True),
             _(
                 "Place this order? You pay each producer directly, as shown in the "
                 "confirmation. You can change or cancel it until the deadline."

@@ -60,7 +60,11 @@ async def welcome(update: Update, context: Ctx, ring: Ring, new_member: bool) ->
         return
     if len(pickups) > 1:
         rows = [[button(pickup_label(ring, p), ShowPickup(p.id))] for p in pickups]
-        await show(update, context, greeting(ring, new_member), rows)
+        which = _("<b>{ring}</b>: which pickup do you want to order for?").format(
+            ring=esc(ring.name)
+        )
+        text = greeting(ring, new_member, shop_below=True) + "\n\n" + which
+        await show(update, context, text, rows)
         return
     text, rows = await pickup_screen(context, ring, pickups[0])
     await show(update, context, greeting(ring, new_member, shop_below=True) + "\n\n" + text, rows)
