@@ -337,9 +337,8 @@ class SettleShortfall(Callback, prefix="cshort"):
 async def show_shortfall(update: Update, context: Ctx, pickup_id: int, short: Shortfall) -> None:
     """Say what sold out since the cart was filled, with one tap to go on either way."""
     name = short.offer.product.name
-    _ring, _pickup = await context.bot_data.services.shop.pickup(current_user().id, pickup_id)
     version = (await context.bot_data.services.carts.view(current_user().id, pickup_id)).version
-    rows = []
+    rows: list[list[InlineKeyboardButton]] = []
     if short.left > 0:
         text = ngettext(
             "While you were shopping, others bought {product}: only {n} is left for you, "
