@@ -29,7 +29,7 @@ from handlers.admin import (
 )
 from handlers.application import RekoApplication
 from handlers.commands import RoleMenus, menu_buttons
-from handlers.customer import cart, notifications, orders, privacy, quantity, shop, start
+from handlers.customer import cart, notifications, orders, privacy, quantity, shelf, shop, start
 from handlers.errors import on_error
 from handlers.forms import engine as forms
 from handlers.forms.engine import Form
@@ -83,7 +83,8 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(CommandHandler("shop", shop.shop))
     application.add_handler(shop.on_show_pickup)
     application.add_handler(shop.on_browse)
-    application.add_handler(shop.on_shelf)
+    application.add_handler(shelf.on_shelf)
+    application.add_handler(shelf.on_shelf_add)
     application.add_handler(shop.on_show_offer)
     application.add_handler(shop.on_step_offer)
     # --- customer: the cart and checkout ---------------------------------------------------
@@ -94,6 +95,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(cart.on_empty)
     application.add_handler(cart.on_checkout)
     application.add_handler(cart.on_confirm)
+    application.add_handler(cart.on_settle_shortfall)
     # --- customer: their orders ------------------------------------------------------------
     application.add_handler(CommandHandler("orders", orders.list_orders))
     application.add_handler(orders.on_list)

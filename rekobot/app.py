@@ -13,6 +13,7 @@ from handlers.context import BotData
 from handlers.persistence import SqlitePersistence
 from handlers.wiring import add_handlers
 from rekobot.clock import Clock, utcnow
+from rekobot.i18n import set_date_clock
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 
@@ -35,6 +36,7 @@ def build_application(
     ``request`` replaces the HTTP edge (tests pass a recording fake).
     """
     services = Services.create(settings, clock=clock)
+    set_date_clock(clock)  # "today", for whether a date shows its year
     builder = (
         ApplicationBuilder()
         .application_class(RekoApplication)

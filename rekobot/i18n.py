@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, match_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import NullTranslations, Translations
+
+from rekobot.clock import Clock, utcnow
 
 
 def _locales_dir() -> Path:
@@ -140,10 +143,80 @@ def number(value: int | Decimal, locale: str | None = None) -> str:
     return format_decimal(value, locale=locale or _current.get())
 
 
+#: A date closer than this many months ahead is shown without its year ("torsdag 3. desember"):
+#: weekday, day and month name the day beyond doubt. Further ahead the year is shown.
+YEARLESS_MONTHS_AHEAD = 11
+#: Past dates lose the year only this close: last week's pickup, never last year's.
+YEARLESS_BEHIND = timedelta(days=31)
+
+#: CLDR's nb and nn "MMMMEd" drop the ordinal dot that their own "MMMMd" and full formats have
+#: ("3 desember"); Norwegian writes "3. desember".
+_PATTERN_FIXES: dict[tuple[str, str], str] = {
+    ("nb", "MMMMEd"): "E d. MMMM",
+    ("nn", "MMMMEd"): "E d. MMMM",
+}
+
+_date_clock: list[Clock] = [utcnow]
+
+
+def set_date_clock(clock: Clock) -> None:
+    """Make ``clock`` the "today" that decides whether a date shows its year (tests move it)."""
+    _date_clock[0] = clock
+
+
+def shows_year(moment: date, today: date) -> bool:
+    """Whether a date needs its year: more than 11 months ahead, or over a month ago."""
+    if moment < today - YEARLESS_BEHIND:
+        return True
+    ahead = (moment.year - today.year) * 12 + moment.month - today.month
+    return ahead > YEARLESS_MONTHS_AHEAD or (
+        ahead == YEARLESS_MONTHS_AHEAD and moment.day >= today.day
+    )
+
+
+@functools.cache
+def _skeleton(skeleton: str, locale: str, *, long_weekday: bool) -> str:
+    """The locale's pattern for a CLDR skeleton, with the weekday written out if asked.
+
+    Babel picks the nearest pattern but keeps its field widths ("tor." for "EEEE"); CLDR says
+    to widen them to the skeleton's, which is done here for the weekday.
+    """
+    available = Locale.parse(locale).datetime_skeletons
+    found = match_skeleton(skeleton, available) or skeleton
+    pattern = _PATTERN_FIXES.get((locale, found), str(available[found].pattern))
+    if not long_weekday:
+        return pattern
+    parts = re.split(r"('[^']*')", pattern)  # leave quoted literals alone
+    return "".join(
+        part if part.startswith("'") else re.sub(r"E{1,3}(?!E)|c{1,3}(?!c)", _widen, part)
+        for part in parts
+    )
+
+
+def _widen(match: re.Match[str]) -> str:
+    return match.group(0)[0] * 4
+
+
+def _local_date(moment: datetime, timezone: str) -> tuple[date, date]:
+    zone = ZoneInfo(timezone)
+    return moment.astimezone(zone).date(), _date_clock[0]().astimezone(zone).date()
+
+
 def day(moment: datetime, timezone: str, locale: str | None = None) -> str:
-    """Format the date of ``moment`` in the ring's zone, e.g. "fredag 4. desember 2026"."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return format_date(local.date(), format="full", locale=locale or _current.get())
+    """The date of ``moment`` in the ring's zone: "torsdag 3. desember", with the year if far."""
+    code = locale or _current.get()
+    local, today = _local_date(moment, timezone)
+    if shows_year(local, today):
+        return format_date(local, format="full", locale=code)
+    return format_date(local, _skeleton("MMMMEd", code, long_weekday=True), locale=code)
+
+
+def short_day(moment: datetime, timezone: str, locale: str | None = None) -> str:
+    """The date for a button: "tor. 3. des.", with the year if far."""
+    code = locale or _current.get()
+    local, today = _local_date(moment, timezone)
+    skeleton = "yMMMEd" if shows_year(local, today) else "MMMEd"
+    return format_date(local, _skeleton(skeleton, code, long_weekday=False), locale=code)
 
 
 def clock_time(moment: datetime, timezone: str, locale: str | None = None) -> str:
@@ -154,7 +227,7 @@ def clock_time(moment: datetime, timezone: str, locale: str | None = None) -> st
 
 
 def when(moment: datetime, timezone: str, locale: str | None = None) -> str:
-    """Format a date and time together, e.g. "fredag 4. desember 2026 16:30"."""
+    """Format a date and time together, e.g. "fredag 4. desember 16:30"."""
     return f"{day(moment, timezone, locale)} {clock_time(moment, timezone, locale)}"
 
 

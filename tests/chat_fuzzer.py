@@ -181,12 +181,12 @@ async def reach(bot: BotDriver, user: TgUser, *path: str) -> None:
 
 async def customer_quantity(bot: BotDriver) -> None:
     """The customer is asked to type how many bags of potatoes they want."""
-    await reach(bot, CUSTOMER, "/shop", "By producer", "Berg Gård", "Poteter", "Type a quantity")
+    await reach(bot, CUSTOMER, "/shop", "Berg Gård", "Poteter", "Type a quantity")
 
 
 async def customer_checkout(bot: BotDriver) -> None:
     """The customer has carrots (never sold out) in the cart and is asked to confirm."""
-    await reach(bot, CUSTOMER, "/shop", "By producer", "Berg Gård", "Gulrøtter")
+    await reach(bot, CUSTOMER, "/shop", "Berg Gård", "Gulrøtter")
     await bot.press(CUSTOMER, lambda label: label in ("➕ Add", "➕"))
     await bot.press(CUSTOMER, lambda label: label.startswith("🛒 Cart"))
     await bot.press(CUSTOMER, "Check out")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rekobot.i18n import set_locale
+from rekobot.clock import utcnow
+from rekobot.i18n import set_date_clock, set_locale
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from storage import offers as offer_store
@@ -39,12 +40,15 @@ class MovableClock:
 @pytest.fixture(autouse=True)
 def _default_locale() -> None:
     set_locale("nb")
+    set_date_clock(utcnow)  # until a test's clock fixture takes over
 
 
 @pytest.fixture
 def clock() -> MovableClock:
-    """Monday 30 November 2026, 10:00 UTC."""
-    return MovableClock(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    """Monday 30 November 2026, 10:00 UTC; dates are shown relative to it (year or not)."""
+    moving = MovableClock(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    set_date_clock(moving)
+    return moving
 
 
 @pytest.fixture

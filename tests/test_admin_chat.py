@@ -109,8 +109,8 @@ async def test_an_operator_sets_up_a_ring_with_a_place_and_a_pickup_in_norwegian
     )
     assert (float(venue.params["latitude"]), float(venue.params["longitude"])) == (60.05, 10.87)
     assert photo.params["photo"].startswith("fake-file-")
-    assert "torsdag 3. desember 2026, 17:00–18:00" in pickup_summary
-    assert "Bestill innen onsdag 2. desember 2026 kl. 05:00 (36 timer før)" in pickup_summary
+    assert "torsdag 3. desember, 17:00–18:00" in pickup_summary
+    assert "Bestill innen onsdag 2. desember kl. 05:00 (36 timer før)" in pickup_summary
     assert planned.startswith("✅ 1 utlevering er planlagt:")
     assert [p.starts_at for p in pickups] == [datetime(2026, 12, 3, 16, tzinfo=UTC)]
 
@@ -144,7 +144,7 @@ async def test_an_english_admin_reads_english_and_a_bad_answer_keeps_the_draft(
     )
     assert bad_time.startswith("The end must be after the start, e.g. 17:00-18:00.")
     assert "📍 Coop Extra parkering" in summary
-    assert "Friday, December 4, 2026, 5:30 PM–6:30 PM" in summary
+    assert "Friday, December 4, 5:30 PM–6:30 PM" in summary
 
 
 async def test_the_invite_link_comes_with_a_qr_code_to_print(
@@ -338,7 +338,7 @@ async def test_a_series_of_pickups_every_other_week_is_planned_in_one_go(
 
     assert refused.startswith("For en serie: send timene før hver utlevering, som 36.")
     assert "🗓 17:00–18:00, annenhver uke, 4 ganger:" in summary
-    assert "• torsdag 24. desember 2026" in summary
+    assert "• torsdag 24. desember" in summary
     assert "⏰ Bestillingen stenger 48 timer før hver utlevering." in summary
     assert planned.startswith("✅ 4 utleveringer er planlagt:")
     series = [p for p in pickups if p.id != world.pickup_id]

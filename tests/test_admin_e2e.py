@@ -166,7 +166,7 @@ def test_an_admin_runs_a_pickup_and_the_customer_is_reminded_and_told(tmp_path: 
 
         # Kari orders, and the evening reminder (due since this minute) arrives.
         server.push_message(KARI, "/shop")
-        server.press(KARI, "Etter produsent", timeout=WAIT)
+        server.wait_for("sendMessage", chat_id=KARI.id, timeout=WAIT)  # its producers
         server.press(KARI, "Berg Gård", timeout=WAIT)
         server.press(KARI, "Poteter", timeout=WAIT)
         server.press(KARI, "Legg til", timeout=WAIT)

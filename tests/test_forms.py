@@ -183,7 +183,6 @@ async def test_a_customer_types_a_quantity_and_a_bad_one_keeps_the_way_back(
     async with admin_bot(settings, clock) as bot:
         await bot.send(kari, "/start testby")
         await bot.send(kari, "/shop")
-        await bot.press(kari, "By producer")
         await bot.press(kari, "Berg")
         await bot.press(kari, "Poteter")
         await bot.press(kari, "Type a quantity")
@@ -239,7 +238,6 @@ async def test_a_quantity_asked_after_a_product_step_takes_the_typed_number(
         await bot.press(berg, "Add a product")
         product_question = last(bot, berg)
         await bot.send(berg, "/shop")
-        await bot.press(berg, "By producer")
         await bot.press(berg, "Berg")
         await bot.press(berg, "Poteter")
         await bot.press(berg, "Type a quantity")

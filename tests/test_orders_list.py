@@ -137,7 +137,6 @@ async def test_orders_of_every_ring_are_listed_under_the_rings_name(
         emma_joined = last(bot, EMMA)
         kari_joined_buttons = labels(bot, KARI)
         await bot.send(KARI, "/shop")
-        await bot.press(KARI, "Etter produsent")
         await bot.press(KARI, "Berg Gård")
         await bot.press(KARI, "Poteter")
         await bot.press(KARI, "Legg til")
@@ -145,7 +144,7 @@ async def test_orders_of_every_ring_are_listed_under_the_rings_name(
         await bot.send(KARI, "/orders")
         kari_both = last(bot, KARI)
         kari_both_buttons = labels(bot, KARI)
-        await bot.press(KARI, kari_both_buttons[-1])  # the order in REKO Testby
+        await bot.press(KARI, lambda label: plain(label) == kari_both_buttons[-1])  # Testby
         kari_first_order = last(bot, KARI)
 
     assert kari_one_ring.startswith("Bestillingene dine i REKO Testby")

@@ -133,7 +133,7 @@ async def test_download_sends_everything_stored_as_a_json_file(
         await buy_potatoes(bot, KARI)
         await check_out(bot, KARI)
         await bot.send(KARI, "/shop")
-        for label in ("Etter produsent", "Berg Gård", "Poteter", "Skriv inn antall"):
+        for label in ("Berg Gård", "Poteter", "Skriv inn antall"):
             await bot.press(KARI, label)  # an open question, with its draft
         await bot.send(KARI, "/privacy")
         calls = await bot.press(KARI, "Last ned dataene mine")
@@ -188,7 +188,7 @@ async def test_deleting_cancels_open_orders_keeps_the_books_and_forgets_the_pers
                 dedupe_key=f"broadcast:1:{KARI.id}",
             )
         await bot.send(KARI, "/shop")
-        for label in ("Etter produsent", "Berg Gård", "Poteter", "Skriv inn antall"):
+        for label in ("Berg Gård", "Poteter", "Skriv inn antall"):
             await bot.press(KARI, label)  # left open: the question and its draft
         await open_delete(bot, KARI)
         warning, buttons = last(bot, KARI), labels(bot, KARI)
@@ -323,7 +323,7 @@ async def test_an_order_being_prepared_holds_deletion_until_after_the_pickup(
         await bot.press(KARI, "Ja, slett dataene mine for godt")
 
     assert held.startswith("Bestilling #1 kan ikke lenger avbestilles")
-    assert "torsdag 3. desember 2026" in held and "fra 19:00" in held
+    assert "torsdag 3. desember" in held and "fra 19:00" in held
     assert (await traces_of(services, KARI.id))["users"] == 0
     (kept,) = (await services.digests.digest(FARMER_ID, world.pickup_id)).orders
     assert kept.customer == "Kunde #1" and kept.amount == 12000

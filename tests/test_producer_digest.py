@@ -66,7 +66,7 @@ async def test_the_digest_adds_up_what_to_bring_and_lists_who_gets_what(
     assert digest.total == 25500
     (text,) = [plain(t) for t in digest_messages(digest)]
     assert "<b>Berg Gård</b>: bestillinger i REKO Testby" in text
-    assert "torsdag 3. desember 2026, 18:00–19:00" in text
+    assert "torsdag 3. desember, 18:00–19:00" in text
     assert "📍 Coop Extra parkering, Storgata 1, 1482 Testby" in text
     assert "2 bestillinger, 255,00 kr totalt" in text
     assert "3 × Poteter (2 kg): 180,00 kr" in text

@@ -20,7 +20,6 @@ async def test_a_new_application_continues_the_cart_and_the_half_finished_questi
     await application.initialize()
     await before.send(KARI, "/start testby")
     await before.send(KARI, "/shop")
-    await before.press(KARI, "Etter produsent")
     await before.press(KARI, "Solbakken Bakeri")
     await before.press(KARI, "Surdeigsbrød")
     await before.press(KARI, "Legg til")

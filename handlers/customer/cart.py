@@ -10,24 +10,33 @@ from telegram import InlineKeyboardButton, Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
+from handlers.customer.labels import (
+    HALF_LABEL_LIMIT,
+    LABEL_LIMIT,
+    cart_header,
+    fit_words,
+    pickup_label,
+    quantity_toast,
+)
 from handlers.customer.notices import deliver_now
+from handlers.customer.shelf import retire_photo_card
 from handlers.customer.shop import OpenCart, ShowPickup, expired_notice
 from handlers.errors import settled
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc, shorten
 from rekobot.calendar import pickup_event
-from rekobot.errors import Refusal
-from rekobot.i18n import _, money
+from rekobot.errors import OutOfStock, Refusal
+from rekobot.i18n import _, money, ngettext
 from rekobot.models import Cart, Order, Ring
 from rekobot.render import (
     deadline_text,
     join_blocks,
     order_body,
     pickup_block,
-    pickup_when,
     quantity_line,
     split_message,
 )
+from rekobot.services.cart import Shortfall
 from rekobot.services.confirmations import notice_key
 from rekobot.services.events import checkout_key
 from rekobot.services.outbox import OutMessage
@@ -71,18 +80,14 @@ class Confirm(Callback, prefix="cconf"):
     version: int
 
 
-def cart_text(ring: Ring, cart: Cart) -> str:
+def cart_text(ring: Ring, cart: Cart, *, checking_out: bool = False) -> str:
     """The cart, producer by producer, with subtotals and the total.
 
     A cart is not an order (on Facebook a comment is), so a cart with lines says so where
     the deadline is, in one line.
     """
     new_lines = not cart.is_empty and cart.editing_order_number is None
-    head = pickup_block(ring, cart.pickup, with_deadline=not new_lines)
-    if new_lines:
-        head += "\n⏰ " + _("Not ordered yet: check out by {deadline}.").format(
-            deadline=deadline_text(cart.pickup, ring.timezone)
-        )
+    head = cart_header(ring, cart.pickup, with_deadline=not new_lines)
     if cart.editing_order_number is not None:
         head += "\n\n✏️ " + _(
             "You are changing order #{number}. Check out to save the changes."
@@ -104,22 +109,29 @@ def cart_text(ring: Ring, cart: Cart) -> str:
         ]
         lines.append(_("Subtotal: {amount}").format(amount=money(group.subtotal, cart.currency)))
         blocks.append("\n".join(lines))
-    blocks.append(
-        "<b>" + _("Total: {amount}").format(amount=money(cart.total, cart.currency)) + "</b>"
-    )
+    total = "<b>" + _("Total: {amount}").format(amount=money(cart.total, cart.currency)) + "</b>"
+    if new_lines and not checking_out:  # at the checkout the question below says it
+        total += "\n⏰ " + _("Not ordered yet: check out by {deadline}.").format(
+            deadline=deadline_text(cart.pickup, ring.timezone)
+        )
+    blocks.append(total)
     return join_blocks(blocks)
 
 
 def cart_rows(cart: Cart) -> list[list[InlineKeyboardButton]]:
-    """A row per line (−, +, remove), then check out, empty and keep shopping."""
+    """A row per line (− and +; − on the last one removes it), then check out, empty, shop.
+
+    Two buttons a row, so the line's label has half the width: "➖ Poteter" and "➕". The
+    quantity is in the line above and in the answer to each tap, never on the − button,
+    where "➖ 3 × Poteter" read as "remove three".
+    """
     rows: list[list[InlineKeyboardButton]] = []
     for line in cart.lines:
-        name = shorten(line.offer.product.name, 24)
+        name = fit_words(line.offer.product.name, HALF_LABEL_LIMIT - 2)
         rows.append(
             [
-                button(f"➖ {line.quantity} × {name}", StepLine(line.offer.id, -1)),
+                button(f"➖ {name}", StepLine(line.offer.id, -1)),
                 button("➕", StepLine(line.offer.id, 1)),
-                button("🗑", RemoveLine(line.offer.id)),
             ]
         )
     if not cart.is_empty:
@@ -156,13 +168,14 @@ async def cart_command(update: Update, context: Ctx) -> None:
     if not waiting:
         await show(update, context, _("Your cart is empty. Tap /shop to see what is on offer."))
         return
-    rows = [[button(shorten(pickup_when(p, ring.timezone), 60), OpenCart(p.id))] for p in waiting]
+    rows = [[button(pickup_label(ring, p), OpenCart(p.id))] for p in waiting]
     await show(update, context, _("You have carts for several pickups. Which one?"), rows)
 
 
 @on_button(OpenCart)
 async def on_open_cart(update: Update, context: Ctx, data: OpenCart) -> None:
-    """Open the cart from a button."""
+    """Open the cart from a button (a product's photo card it was on goes away)."""
+    await retire_photo_card(update)
     await show_cart(update, context, data.pickup_id)
 
 
@@ -173,20 +186,24 @@ def cart_saved() -> str:
 
 @on_button(StepLine)
 async def on_step_line(update: Update, context: Ctx, data: StepLine) -> None:
-    """Change a line by one and show the cart again."""
+    """Change a line by one, say the new quantity, and show the cart again."""
     if data.delta not in (1, -1):
         raise Refusal()
     change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, data.delta)
     settled(update, cart_saved())
     await show_cart(update, context, change.offer.pickup_id)
+    assert update.callback_query is not None
+    await update.callback_query.answer(quantity_toast(change.offer.product.name, change.quantity))
 
 
 @on_button(RemoveLine)
 async def on_remove_line(update: Update, context: Ctx, data: RemoveLine) -> None:
-    """Remove a line and show the cart again."""
+    """Remove a line (a button of older carts) and show the cart again."""
     change = await context.bot_data.services.carts.set_quantity(current_user().id, data.offer_id, 0)
     settled(update, cart_saved())
     await show_cart(update, context, change.offer.pickup_id)
+    assert update.callback_query is not None
+    await update.callback_query.answer(quantity_toast(change.offer.product.name, 0))
 
 
 @on_button(ClearCart)
@@ -209,7 +226,7 @@ async def on_checkout(update: Update, context: Ctx, data: Checkout) -> None:
         return
     text = join_blocks(
         [
-            cart_text(ring, cart),
+            cart_text(ring, cart, checking_out=True),
             _(
                 "Place this order? You pay each producer directly, as shown in the "
                 "confirmation. You can change or cancel it until the deadline."
@@ -275,16 +292,28 @@ def confirmation_messages(
 
 @on_button(Confirm)
 async def on_confirm(update: Update, context: Ctx, data: Confirm) -> None:
-    """Place the order, then deliver its confirmation: text, map pin and calendar file.
+    """Place the order, then deliver its confirmation: text, map pin and calendar file."""
+    await place(update, context, data.pickup_id, data.version)
+
+
+async def place(update: Update, context: Ctx, pickup_id: int, version: int) -> None:
+    """Check out the cart at ``version``; when something sold out meanwhile, offer what is left.
 
     The confirmation was queued with the order, so from here on the order stands whatever
     Telegram does: what fails now is sent by the outbox, never announced as a failure.
     """
     services = context.bot_data.services
     user = current_user()
-    result = await services.ordering.checkout(user.id, data.pickup_id, data.version)
+    try:
+        result = await services.ordering.checkout(user.id, pickup_id, version)
+    except OutOfStock:
+        shortfalls = await services.carts.shortfalls(user.id, pickup_id)
+        if not shortfalls:
+            raise
+        await show_shortfall(update, context, pickup_id, shortfalls[0])
+        return
     settled(update)
-    key = notice_key(checkout_key(user.id, data.pickup_id, data.version))
+    key = notice_key(checkout_key(user.id, pickup_id, version))
     if await deliver_now(update, context, key) or result.kind is not None:
         return
     query = update.callback_query
@@ -293,3 +322,52 @@ async def on_confirm(update: Update, context: Ctx, data: Confirm) -> None:
         _("Order #{number} is already placed.").format(number=result.order.number),
         show_alert=False,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class SettleShortfall(Callback, prefix="cshort"):
+    """Take what is left of a sold-out line (take=1) or remove it (0), then place the order."""
+
+    pickup_id: int
+    version: int
+    offer_id: int
+    take: int
+
+
+async def show_shortfall(update: Update, context: Ctx, pickup_id: int, short: Shortfall) -> None:
+    """Say what sold out since the cart was filled, with one tap to go on either way."""
+    name = short.offer.product.name
+    version = (await context.bot_data.services.carts.view(current_user().id, pickup_id)).version
+    rows: list[list[InlineKeyboardButton]] = []
+    if short.left > 0:
+        text = ngettext(
+            "While you were shopping, others bought {product}: only {n} is left for you, "
+            "not {wanted}.",
+            "While you were shopping, others bought {product}: only {n} are left for you, "
+            "not {wanted}.",
+            short.left,
+        ).format(product=esc(name), n=short.left, wanted=short.wanted)
+        take = ngettext("✅ Take the {n} left", "✅ Take the {n} left", short.left)
+        rows.append(
+            [
+                button(
+                    take.format(n=short.left),
+                    SettleShortfall(pickup_id, version, short.offer.id, 1),
+                )
+            ]
+        )
+    else:
+        text = _("While you were shopping, {product} sold out.").format(product=esc(name))
+    remove = _("🗑 Order without {product}").format(product=fit_words(name, LABEL_LIMIT - 16))
+    rows.append([button(remove, SettleShortfall(pickup_id, version, short.offer.id, 0))])
+    rows.append([button(_("⬅ Back to the cart"), OpenCart(pickup_id))])
+    await show(update, context, text, rows)
+
+
+@on_button(SettleShortfall)
+async def on_settle_shortfall(update: Update, context: Ctx, data: SettleShortfall) -> None:
+    """Cut the line to what is left now, or drop it, and place the order in the same tap."""
+    version = await context.bot_data.services.carts.settle_shortfall(
+        current_user().id, data.pickup_id, data.version, data.offer_id, take_left=data.take == 1
+    )
+    await place(update, context, data.pickup_id, version)

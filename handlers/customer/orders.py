@@ -15,7 +15,7 @@ from handlers.errors import settled
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import DeadlinePassed, Refusal
-from rekobot.i18n import _, day, money, ngettext
+from rekobot.i18n import _, money, ngettext, short_day
 from rekobot.models import Order, OrderStatus, Ring
 from rekobot.render import deadline_text, join_blocks, order_body, pickup_block
 from rekobot.services.confirmations import notice_key
@@ -60,7 +60,7 @@ class ConfirmCancel(Callback, prefix="ccany"):
 def order_label(ring: Ring, order: Order) -> str:
     """A button label: number, date, total and state."""
     state = "❌ " if order.status is OrderStatus.CANCELLED else ""
-    when = day(order.pickup.starts_at, ring.timezone)
+    when = short_day(order.pickup.starts_at, ring.timezone)
     return f"{state}#{order.number} · {when} · {money(order.total, order.currency)}"
 
 

@@ -11,12 +11,13 @@ from telegram.error import BadRequest
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
+from handlers.customer.labels import LABEL_LIMIT, fit_words, pickup_label, quantity_toast
 from handlers.replies import button, keyboard, on_button, refuse, show
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import Refusal
-from rekobot.i18n import _, day, money
+from rekobot.i18n import _, money
 from rekobot.models import Pickup, Ring
-from rekobot.render import deadline_text, offer_line, pickup_block, pickup_when, stock_text
+from rekobot.render import deadline_text, pickup_block, pickup_when, stock_text
 from rekobot.services.shop import OTHER_CATEGORY, OfferCard, Shelf
 
 log = logging.getLogger(__name__)
@@ -87,20 +88,29 @@ def cart_button(pickup_id: int, units: int) -> InlineKeyboardButton:
     return button(label, OpenCart(pickup_id))
 
 
-def pickup_rows(pickup: Pickup, units: int) -> list[list[InlineKeyboardButton]]:
-    """Browse buttons and the cart."""
-    return [
-        [
-            button(_("🧑‍🌾 By producer"), Browse(pickup.id, BY_PRODUCER, 0)),
-            button(_("🏷 By category"), Browse(pickup.id, BY_CATEGORY, 0)),
-        ],
-        [cart_button(pickup.id, units)],
+async def pickup_screen(
+    context: Ctx, ring: Ring, pickup: Pickup, page: int = 0
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """Where, when, the deadline, and the producers right away (the usual way in)."""
+    services = context.bot_data.services
+    user = current_user()
+    shelves = await services.shop.producers(user.id, pickup.id)
+    units = (await services.carts.cart_sizes(user.id)).get(pickup.id, 0)
+    pages = page_count(len(shelves))
+    page = min(max(page, 0), pages - 1)
+    rows = [
+        [button(shelf_label(s, BY_PRODUCER), ShelfPage(pickup.id, BY_PRODUCER, s.id, 0))]
+        for s in shelves[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     ]
-
-
-def pickup_choice_label(ring: Ring, pickup: Pickup) -> str:
-    """A short button label for a pickup: date and place."""
-    return shorten(f"{day(pickup.starts_at, ring.timezone)} · {pickup.location.name}", 60)
+    rows.append(page_nav(lambda n: Browse(pickup.id, BY_PRODUCER, n), page, pages))
+    rows.append(
+        [
+            button(_("🏷 By category"), Browse(pickup.id, BY_CATEGORY, 0)),
+            cart_button(pickup.id, units),
+        ]
+    )
+    question = _("Choose a producer:") if shelves else _("Nothing is on offer for this pickup yet.")
+    return pickup_block(ring, pickup) + "\n\n" + question, rows
 
 
 async def expired_notice(update: Update, context: Ctx) -> None:
@@ -141,7 +151,7 @@ async def shop(update: Update, context: Ctx) -> None:
     if len(pickups) == 1:
         await show_pickup_screen(update, context, ring, pickups[0])
         return
-    rows = [[button(pickup_choice_label(ring, p), ShowPickup(p.id))] for p in pickups]
+    rows = [[button(pickup_label(ring, p), ShowPickup(p.id))] for p in pickups]
     await show(
         update,
         context,
@@ -150,11 +160,12 @@ async def shop(update: Update, context: Ctx) -> None:
     )
 
 
-async def show_pickup_screen(update: Update, context: Ctx, ring: Ring, pickup: Pickup) -> None:
-    """Where, when, deadline, and how to browse."""
-    units = (await context.bot_data.services.carts.cart_sizes(current_user().id)).get(pickup.id, 0)
-    text = pickup_block(ring, pickup) + "\n\n" + _("What would you like to see?")
-    await show(update, context, text, pickup_rows(pickup, units))
+async def show_pickup_screen(
+    update: Update, context: Ctx, ring: Ring, pickup: Pickup, page: int = 0
+) -> None:
+    """Show the pickup screen."""
+    text, rows = await pickup_screen(context, ring, pickup, page)
+    await show(update, context, text, rows)
 
 
 @on_button(ShowPickup)
@@ -167,7 +178,8 @@ async def on_show_pickup(update: Update, context: Ctx, data: ShowPickup) -> None
 def shelf_label(shelf: Shelf, by: str) -> str:
     """A producer's or category's button label with its product count."""
     name = shelf.name if (by == BY_PRODUCER or shelf.id != OTHER_CATEGORY) else _("Other")
-    return f"{shorten(name, 48)} ({shelf.count})"
+    count = f" ({shelf.count})"
+    return fit_words(name, LABEL_LIMIT - len(count)) + count
 
 
 def page_nav(make: Callable[[int], Callback], page: int, pages: int) -> list[InlineKeyboardButton]:
@@ -193,10 +205,11 @@ async def on_browse(update: Update, context: Ctx, data: Browse) -> None:
     """List producers or categories with products on offer."""
     services = context.bot_data.services
     user = current_user()
-    if data.by == BY_PRODUCER:
-        shelves = await services.shop.producers(user.id, data.pickup_id)
-        title = _("Choose a producer:")
-    elif data.by == BY_CATEGORY:
+    if data.by == BY_PRODUCER:  # the producers are on the pickup screen
+        ring, pickup = await services.shop.pickup(user.id, data.pickup_id)
+        await show_pickup_screen(update, context, ring, pickup, data.page)
+        return
+    if data.by == BY_CATEGORY:
         shelves = await services.shop.categories(user.id, data.pickup_id)
         title = _("Choose a category:")
     else:
@@ -213,55 +226,6 @@ async def on_browse(update: Update, context: Ctx, data: Browse) -> None:
     rows.append(page_nav(lambda n: Browse(data.pickup_id, data.by, n), page, pages))
     rows.append([button(_("⬅ Back"), ShowPickup(data.pickup_id))])
     await show(update, context, title, rows)
-
-
-@on_button(ShelfPage)
-async def on_shelf(update: Update, context: Ctx, data: ShelfPage) -> None:
-    """List one producer's or category's products, a page at a time."""
-    services = context.bot_data.services
-    user = current_user()
-    ring, _pickup = await services.shop.pickup(user.id, data.pickup_id)
-    if data.by == BY_PRODUCER:
-        offers = await services.shop.offers(user.id, data.pickup_id, producer_id=data.shelf_id)
-        heading = esc(offers[0].producer_name) if offers else ""
-    elif data.by == BY_CATEGORY:
-        offers = await services.shop.offers(user.id, data.pickup_id, category_id=data.shelf_id)
-        heading = esc(offers[0].product.category) if offers else ""
-        if data.shelf_id == OTHER_CATEGORY:
-            heading = _("Other")
-    else:
-        raise Refusal()
-    if not offers:
-        await show(
-            update,
-            context,
-            _("Nothing here any more."),
-            [[button(_("⬅ Back"), Browse(data.pickup_id, data.by, 0))]],
-        )
-        return
-    pages = page_count(len(offers))
-    page = min(max(data.page, 0), pages - 1)
-    chunk = offers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    lines = [f"<b>{heading}</b>"]
-    rows: list[list[InlineKeyboardButton]] = []
-    for offer in chunk:
-        by_line = f" — {esc(offer.producer_name)}" if data.by == BY_CATEGORY else ""
-        lines.append(f"{offer_line(offer, ring.currency)}{by_line}")
-        label = f"{shorten(offer.product.name, 40)} · {money(offer.price, ring.currency)}"
-        if offer.sold_out:
-            label = "⛔ " + label
-        rows.append([button(label, ShowOffer(offer.id))])
-    rows.append(
-        page_nav(lambda n: ShelfPage(data.pickup_id, data.by, data.shelf_id, n), page, pages)
-    )
-    units = (await services.carts.cart_sizes(user.id)).get(data.pickup_id, 0)
-    rows.append(
-        [
-            button(_("⬅ Back"), Browse(data.pickup_id, data.by, 0)),
-            cart_button(data.pickup_id, units),
-        ]
-    )
-    await show(update, context, "\n".join(lines), rows)
 
 
 def card_text(card: OfferCard) -> str:
@@ -355,9 +319,5 @@ async def on_step_offer(update: Update, context: Ctx, data: StepOffer) -> None:
         raise Refusal()
     change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, data.delta)
     assert update.callback_query is not None
-    await update.callback_query.answer(
-        _("In your cart: {n}, not ordered yet").format(n=change.quantity)
-        if change.quantity
-        else _("Removed")
-    )
+    await update.callback_query.answer(quantity_toast(change.offer.product.name, change.quantity))
     await show_card(update, context, data.offer_id)

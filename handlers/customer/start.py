@@ -11,6 +11,8 @@ from telegram.ext import filters
 from handlers.callbacks import Callback
 from handlers.commands import RoleMenus
 from handlers.context import Ctx, current_user
+from handlers.customer.labels import pickup_label
+from handlers.customer.shop import ShowPickup, pickup_screen
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import NoRing, Refusal, UnknownRing
@@ -33,8 +35,8 @@ class PickLanguage(Callback, prefix="clang"):
     code: str
 
 
-def greeting(ring: Ring, new_member: bool) -> str:
-    """Say in three short lines what REKO is and what to do next."""
+def greeting(ring: Ring, new_member: bool, *, shop_below: bool = False) -> str:
+    """Say in three short lines what REKO is and what to do next (two: the shop follows)."""
     first = (
         _("Welcome to <b>{ring}</b>!") if new_member else _("You are shopping in <b>{ring}</b>.")
     ).format(ring=esc(ring.name))
@@ -45,9 +47,27 @@ def greeting(ring: Ring, new_member: bool) -> str:
                 "REKO: you order local food straight from the producers, pay them directly, "
                 "and collect it at the pickup."
             ),
-            _("Tap /shop to see what the next pickup offers."),
+            "" if shop_below else _("Tap /shop to see what the next pickup offers."),
         ]
-    )
+    ).rstrip()
+
+
+async def welcome(update: Update, context: Ctx, ring: Ring, new_member: bool) -> None:
+    """Greet, with the shop right below when one pickup takes orders: no /shop to type."""
+    current, pickups = await context.bot_data.services.shop.open_pickups(current_user().id)
+    if current.id != ring.id or not pickups:
+        await show(update, context, greeting(ring, new_member))
+        return
+    if len(pickups) > 1:
+        rows = [[button(pickup_label(ring, p), ShowPickup(p.id))] for p in pickups]
+        which = _("<b>{ring}</b>: which pickup do you want to order for?").format(
+            ring=esc(ring.name)
+        )
+        text = greeting(ring, new_member, shop_below=True) + "\n\n" + which
+        await show(update, context, text, rows)
+        return
+    text, rows = await pickup_screen(context, ring, pickups[0])
+    await show(update, context, greeting(ring, new_member, shop_below=True) + "\n\n" + text, rows)
 
 
 def ring_buttons(rings: list[Ring]) -> list[list[InlineKeyboardButton]]:
@@ -63,7 +83,7 @@ async def start(update: Update, context: Ctx) -> None:
     try:
         if slug:
             joined = await members.join(user.id, slug)
-            await show(update, context, greeting(joined.ring, joined.new_member))
+            await welcome(update, context, joined.ring, joined.new_member)
             return
         mine = await members.memberships(user.id)
         if mine:
@@ -73,7 +93,7 @@ async def start(update: Update, context: Ctx) -> None:
         rings = await members.rings()
         if len(rings) == 1:
             joined = await members.join_by_id(user.id, rings[0].id)
-            await show(update, context, greeting(joined.ring, joined.new_member))
+            await welcome(update, context, joined.ring, joined.new_member)
             return
     except UnknownRing as refusal:
         rings = await members.rings()
@@ -150,7 +170,7 @@ async def pick_ring(update: Update, context: Ctx, data: PickRing) -> None:
         await show(update, context, _("Pick your ring:"), ring_buttons(mine))
         return
     joined = await members.join_by_id(user.id, data.ring_id)
-    await show(update, context, greeting(joined.ring, joined.new_member))
+    await welcome(update, context, joined.ring, joined.new_member)
 
 
 def customer_help() -> list[str]:

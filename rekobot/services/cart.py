@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotFound, OfferWithdrawn, OutOfStock, OverCustomerLimit
+from rekobot.errors import CartChanged, NotFound, OfferWithdrawn, OutOfStock, OverCustomerLimit
 from rekobot.models import Cart, CartLine, Offer, Pickup, ProducerGroup
 from rekobot.parsing import MAX_QUANTITY
 from rekobot.services.shop import Shop
@@ -31,6 +31,15 @@ class LineChange:
 
     offer: Offer
     quantity: int
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A cart line asking for more than is left now (bought by others since it was added)."""
+
+    offer: Offer
+    wanted: int
+    left: int
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,48 @@ class Carts:
                     expired.append(ExpiredCart(pickup=pickup, ring_timezone=ring.timezone))
             return expired
 
+    async def quantities(self, user_id: int, pickup_id: int) -> dict[int, int]:
+        """Return {offer_id: quantity} of the cart for one pickup."""
+        async with self.db.read() as tx:
+            return await cart_store.cart_quantities(tx, user_id, pickup_id)
+
+    async def shortfalls(self, user_id: int, pickup_id: int) -> list[Shortfall]:
+        """Return the cart's lines that ask for more than is left, counting the order's own."""
+        async with self.db.read() as tx:
+            await self.shop.open_pickup(tx, user_id, pickup_id)
+            found = []
+            wanted_by_offer = await cart_store.cart_quantities(tx, user_id, pickup_id)
+            for offer_id, wanted in wanted_by_offer.items():
+                offer = await offer_store.get_offer(tx, offer_id)
+                if offer is None:
+                    continue
+                left = await _left_for(tx, user_id, pickup_id, offer)
+                if left is not None and wanted > left:
+                    found.append(Shortfall(offer=offer, wanted=wanted, left=left))
+            return found
+
+    async def settle_shortfall(
+        self, user_id: int, pickup_id: int, version: int, offer_id: int, *, take_left: bool
+    ) -> int:
+        """Cut a line to what is left now (or remove it); return the cart's new version.
+
+        Stock is counted again at the tap, and only for the cart that was shown: a second
+        tap, after the order went through, finds another version and changes nothing.
+        """
+        async with self.db.transaction() as tx:
+            await self.shop.open_pickup(tx, user_id, pickup_id)
+            current, _order = await cart_store.cart_header(tx, user_id, pickup_id)
+            wanted = (await cart_store.cart_quantities(tx, user_id, pickup_id)).get(offer_id, 0)
+            offer = await offer_store.get_offer(tx, offer_id)
+            if current != version or offer is None or wanted == 0:
+                raise CartChanged()
+            left = await _left_for(tx, user_id, pickup_id, offer)
+            keep = min(wanted, left if left is not None else wanted) if take_left else 0
+            if offer.withdrawn:
+                keep = 0
+            await cart_store.set_item(tx, user_id, pickup_id, offer_id, keep, self.clock())
+            return await cart_store.touch_cart(tx, user_id, pickup_id, self.clock())
+
     async def cart_sizes(self, user_id: int) -> dict[int, int]:
         """Return {pickup_id: units in the cart}."""
         async with self.db.read() as tx:
@@ -204,6 +255,16 @@ def check_quantity(offer: Offer, quantity: int, already_held: int) -> None:
         raise OutOfStock(offer.product.name, MAX_QUANTITY)
     if offer.available is not None and quantity > offer.available + already_held:
         raise OutOfStock(offer.product.name, offer.available + already_held)
+
+
+async def _left_for(tx: Transaction, user_id: int, pickup_id: int, offer: Offer) -> int | None:
+    """How many the customer can have: what is left plus what their order already holds."""
+    if offer.available is None and offer.max_per_customer is None:
+        return None
+    limits = [] if offer.max_per_customer is None else [offer.max_per_customer]
+    if offer.available is not None:
+        limits.append(offer.available + await _held_by_order(tx, user_id, pickup_id, offer.id))
+    return min(limits)
 
 
 async def _held_by_order(tx: Transaction, user_id: int, pickup_id: int, offer_id: int) -> int:
