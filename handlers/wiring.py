@@ -13,11 +13,11 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from handlers import backup_job, outbox
-from handlers.admin import broadcasts, forms
+from handlers.admin import broadcasts, forms, post_approval
 from handlers.admin.conversation import admin_conversation, admin_forms
 from handlers.application import RekoApplication
 from handlers.commands import RoleMenus, menu_buttons
-from handlers.customer import cart, notifications, orders, privacy, shop, start
+from handlers.customer import cart, notifications, orders, privacy, producer_page, shop, start
 from handlers.errors import on_error
 from handlers.middleware import (
     BEGIN_GROUP,
@@ -67,6 +67,9 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(shop.on_shelf)
     application.add_handler(shop.on_show_offer)
     application.add_handler(shop.on_step_offer)
+    # --- customer: a producer's page, following them ---------------------------------------
+    application.add_handler(producer_page.on_producer_page)
+    application.add_handler(producer_page.on_follow)
     # --- customer: the cart and checkout ---------------------------------------------------
     application.add_handler(CommandHandler("cart", cart.cart_command))
     application.add_handler(cart.on_open_cart)
@@ -95,6 +98,9 @@ def add_handlers(application: RekoApplication) -> None:
     forms.add_forms(admin_forms())
     application.add_handler(admin_conversation(setup))
     application.add_handler(broadcasts.stop_broadcast)
+    # --- admin: the ring's rule for producers' posts, and approving them --------------------
+    application.add_handler(post_approval.on_post_rules)
+    application.add_handler(post_approval.on_decide_post)
 
     # --- producer: the conversation first, so typed answers reach it -----------------------
     application.add_handler(producer_conversation())

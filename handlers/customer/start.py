@@ -11,6 +11,7 @@ from telegram.ext import filters
 from handlers.callbacks import Callback
 from handlers.commands import RoleMenus
 from handlers.context import Ctx, current_user
+from handlers.customer.producer_page import open_producer_link
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import NoRing, Refusal, UnknownRing
@@ -61,6 +62,8 @@ async def start(update: Update, context: Ctx) -> None:
     members = context.bot_data.services.members
     slug = context.args[0] if context.args else ""
     try:
+        if slug and await open_producer_link(update, context, slug):
+            return
         if slug:
             joined = await members.join(user.id, slug)
             await show(update, context, greeting(joined.ring, joined.new_member))

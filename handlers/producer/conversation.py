@@ -22,7 +22,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers.context import Ctx
-from handlers.producer import apply, home, offers, orders, products
+from handlers.producer import apply, home, links, offers, orders, posts, products
 from handlers.producer.common import (
     ADD_CATEGORY,
     ADD_DESCRIPTION,
@@ -52,6 +52,8 @@ BUTTONS: list[CallbackQueryHandler[Ctx, object]] = [
     *products.BUTTONS,
     *offers.BUTTONS,
     *orders.BUTTONS,
+    *posts.BUTTONS,
+    links.on_my_links,
 ]
 
 

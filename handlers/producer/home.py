@@ -19,8 +19,10 @@ from handlers.producer.common import (
     home_row,
     typed_text,
 )
+from handlers.producer.links import MyLinks
 from handlers.producer.offers import ChooseOfferPickup
 from handlers.producer.orders import OrderPickups
+from handlers.producer.posts import ChoosePostPickup
 from handlers.producer.products import ListProducts
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
@@ -93,6 +95,10 @@ def home_rows() -> list[list[InlineKeyboardButton]]:
             button("📦 " + _("Offers"), ChooseOfferPickup()),
         ],
         [button("📋 " + _("Orders, digest and handover"), OrderPickups())],
+        [
+            button("📝 " + _("Weekly post"), ChoosePostPickup()),
+            button("🔗 " + _("My link and QR code"), MyLinks()),
+        ],
         [
             button("⚙️ " + _("Settings"), ProducerSettings()),
             button("➕ " + _("Another ring"), OtherRings()),
