@@ -18,15 +18,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotAllowed, NotFound, Refusal
+from rekobot.errors import NotAllowed, NotFound
 from rekobot.i18n import _, use_locale
 from rekobot.models import Pickup, Producer, Ring, User
-from rekobot.parsing import clean_text
-from rekobot.render import CAPTION_LIMIT, esc, pickup_when, shorten
+from rekobot.render import esc, pickup_when
 from rekobot.services import producer_messages as texts
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, dump_messages, enqueue
+from rekobot.services.post_texts import (
+    AlreadyPosted,
+    NotAllowedToAll,
+    PostDecided,
+    decision_button,
+    parse_post_text,
+    post_messages,
+)
 from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
 from storage import broadcasts as broadcast_store
@@ -40,41 +47,6 @@ from storage.database import Database, Transaction
 from storage.producer_posts import Post, PostRule, PostStatus
 
 log = logging.getLogger(__name__)
-
-MAX_TEXT = 2000
-#: The toggle under every post (``NotificationsToggle("post", 0, 0)`` in handlers).
-POSTS_OFF = "anotif:post:0:0"
-
-
-def page_button(pickup_id: int, producer_id: int) -> str:
-    """The callback data of the producer's page (``ProducerPageButton`` in handlers)."""
-    return f"cpp:{pickup_id}:{producer_id}"
-
-
-def decision_button(post_id: int, approve: bool) -> str:
-    """The callback data of an admin's Approve / Reject (``DecidePost`` in handlers)."""
-    return f"apost:{post_id}:{int(approve)}"
-
-
-def parse_post_text(text: str) -> str:
-    """What the producer wants to say this week."""
-    return clean_text(text, max_length=MAX_TEXT, field=_("The post"))
-
-
-class AlreadyPosted(Refusal):
-    """The producer's post for this pickup has gone out."""
-
-    def message(self) -> str:
-        return _(
-            "Your post for this pickup has already gone out. You can write one post per pickup."
-        )
-
-
-class NotAllowedToAll(Refusal):
-    """The ring keeps posts to its followers."""
-
-    def message(self) -> str:
-        return _("This ring does not allow posts to all members; send it to your followers.")
 
 
 @dataclass(frozen=True)
@@ -95,38 +67,6 @@ class PendingPost:
     post: Post
     producer: Producer
     pickup: Pickup
-
-
-def post_messages(
-    ring: Ring, pickup: Pickup, producer: Producer, post: Post, *, buttons: bool = True
-) -> list[OutMessage]:
-    """The post as a member gets it (in the current locale): who, which pickup, the text."""
-    body = "\n".join(
-        [
-            f"🧑‍🌾 <b>{esc(producer.name)}</b> · {esc(ring.name)}",
-            "🗓 " + pickup_when(pickup, ring.timezone),
-            "",
-            esc(post.text),
-        ]
-    )
-    rows = (
-        [
-            [
-                (
-                    shorten(_("🧺 See what {producer} offers").format(producer=producer.name), 60),
-                    page_button(pickup.id, producer.id),
-                )
-            ],
-            [(_("🔕 No more producer posts"), POSTS_OFF)],
-        ]
-        if buttons
-        else None
-    )
-    if post.photo_file_id and len(body) <= CAPTION_LIMIT:
-        return [OutMessage(photo_file_id=post.photo_file_id, caption=body, buttons=rows)]
-    if post.photo_file_id:
-        return [OutMessage(photo_file_id=post.photo_file_id), OutMessage(text=body, buttons=rows)]
-    return [OutMessage(text=body, buttons=rows)]
 
 
 class ProducerPosts:
@@ -431,19 +371,6 @@ class ProducerPosts:
         """Turn producers' posts on or off."""
         async with self.db.transaction() as tx:
             await follow_store.set_posts_enabled(tx, user_id, enabled, self.clock())
-
-
-class PostDecided(Refusal):
-    """Another admin decided first, or the post was replaced."""
-
-    def __init__(self, status: PostStatus) -> None:
-        super().__init__()
-        self.status = status
-
-    def message(self) -> str:
-        if self.status is PostStatus.SENT:
-            return _("This post was approved already.")
-        return _("This post was decided on already.")
 
 
 def _draft_post(
