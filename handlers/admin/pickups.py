@@ -11,19 +11,19 @@ from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, Message, Update
 
 from handlers.admin.buttons import AdminHome, PickupScreen, RingScreen, StartForm
-from handlers.admin.forms import (
+from handlers.admin.forms import AdminForm, PickupAnswers
+from handlers.admin.progress import progress_rows, progress_text
+from handlers.context import Ctx, current_user
+from handlers.forms.engine import (
     END,
     INPUT,
     Choice,
-    Form,
     FormField,
     FormState,
     action,
     close_form,
     start_form,
 )
-from handlers.admin.progress import progress_rows, progress_text
-from handlers.context import Ctx, current_user
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import InvalidInput, NotFound
@@ -78,31 +78,35 @@ def deadline_rule(draft: PickupDraft, ring: Ring) -> str:
     return ngettext("{n} hour before", "{n} hours before", hours).format(n=hours)
 
 
-class PickupForm(Form):
+class PickupForm(AdminForm[PickupAnswers]):
     """One new pickup: place, day and time are asked; the deadline is the ring's usual."""
 
+    draft_type = PickupAnswers
     kind = "pickup"
+    title: ClassVar[str] = N_("New pickup")
     fields: ClassVar[tuple[FormField, ...]] = (PLACE, DATE, TIME, DEADLINE)
     save_label: ClassVar[str] = N_("✅ Plan the pickup")
 
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
+    async def check(self, context: Ctx, user_id: int, state: FormState[PickupAnswers]) -> None:
         places = await context.bot_data.services.place_admin.places(user_id, state.ring_id)
         if not places:
             raise InvalidInput(_("Add a pickup place first, under 📍 Places."))
 
-    def draft(self, state: FormState) -> PickupDraft:
+    def draft(self, state: FormState[PickupAnswers]) -> PickupDraft:
         """The draft as a PickupDraft."""
-        return PickupDraft.from_json(state.draft)
+        return PickupDraft.from_json(self.data(state))
 
-    def missing(self, state: FormState) -> list[str]:
+    def missing(self, state: FormState[PickupAnswers]) -> list[str]:
         keys = {PickupField.PLACE: "place", PickupField.DATE: "date", PickupField.TIME: "time"}
         return [keys[f] for f in self.draft(state).missing if f in keys]
 
-    async def ring(self, context: Ctx, state: FormState) -> Ring:
+    async def ring(self, context: Ctx, state: FormState[PickupAnswers]) -> Ring:
         """The ring the pickup is for (checked again)."""
         return await context.bot_data.services.ring_admin.ring(current_user().id, state.ring_id)
 
-    async def choices(self, context: Ctx, state: FormState, form_field: FormField) -> list[Choice]:
+    async def choices(
+        self, context: Ctx, state: FormState[PickupAnswers], form_field: FormField
+    ) -> list[Choice]:
         services = context.bot_data.services
         if form_field.key == "place":
             places = await services.place_admin.places(current_user().id, state.ring_id)
@@ -133,7 +137,7 @@ class PickupForm(Form):
         return []
 
     async def parse(
-        self, context: Ctx, state: FormState, form_field: FormField, message: Message
+        self, context: Ctx, state: FormState[PickupAnswers], form_field: FormField, message: Message
     ) -> object:
         text = message.text or ""
         if form_field.key == "place":
@@ -153,11 +157,13 @@ class PickupForm(Form):
             return parse_count(text)
         raise InvalidInput(_("Please tap one of the buttons."))
 
-    def accept(self, state: FormState, form_field: FormField, value: object) -> None:
+    def accept(self, state: FormState[PickupAnswers], form_field: FormField, value: object) -> None:
         pickup_field = PickupField(form_field.key)
-        state.draft = self.draft(state).with_value(pickup_field, value).to_json()
+        self.put(state, self.draft(state).with_value(pickup_field, value).to_json())
 
-    def accept_choice(self, state: FormState, form_field: FormField, value: str) -> None:
+    def accept_choice(
+        self, state: FormState[PickupAnswers], form_field: FormField, value: str
+    ) -> None:
         if form_field.key == "date":
             self.accept(state, form_field, date.fromisoformat(value))
         elif form_field.key == "time":
@@ -165,7 +171,7 @@ class PickupForm(Form):
         else:
             self.accept(state, form_field, value)
 
-    async def describe(self, context: Ctx, state: FormState) -> list[str]:
+    async def describe(self, context: Ctx, state: FormState[PickupAnswers]) -> list[str]:
         """Where, when and until when, for the summary."""
         ring = await self.ring(context, state)
         draft = self.draft(state)
@@ -189,15 +195,17 @@ class PickupForm(Form):
             "⏰ " + order_by + (f" ({rule})" if rule else ""),
         ]
 
-    async def summary(self, context: Ctx, state: FormState) -> str:
+    async def summary(self, context: Ctx, state: FormState[PickupAnswers]) -> str:
         return "\n".join([_("🗓 <b>New pickup</b>"), *await self.describe(context, state)])
 
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[PickupAnswers], *, confirmed: bool
+    ) -> int:
         services = context.bot_data.services
         created = await services.pickup_admin.create(
             current_user().id, state.ring_id, self.draft(state)
         )
-        close_form(context)
+        await close_form(context)
         ring = await services.ring_admin.ring(current_user().id, state.ring_id)
         lines = [
             ngettext(
@@ -221,24 +229,25 @@ class SeriesForm(PickupForm):
     """Pickups every week or every other week, on the first date's weekday, N times."""
 
     kind = "series"
+    title: ClassVar[str] = N_("Pickup series")
     fields: ClassVar[tuple[FormField, ...]] = (PLACE, FIRST_DATE, TIME, EVERY, COUNT, DEADLINE)
     save_label: ClassVar[str] = N_("✅ Plan the pickups")
 
-    def missing(self, state: FormState) -> list[str]:
+    def missing(self, state: FormState[PickupAnswers]) -> list[str]:
         keys = super().missing(state)
-        if not state.draft.get("count"):
+        if not state.draft.count:
             keys.append("count")
         return keys
 
     async def parse(
-        self, context: Ctx, state: FormState, form_field: FormField, message: Message
+        self, context: Ctx, state: FormState[PickupAnswers], form_field: FormField, message: Message
     ) -> object:
         value = await super().parse(context, state, form_field, message)
         if form_field.key == "deadline" and not isinstance(value, int):
             raise InvalidInput(_("For a series, send the hours before each pickup, like 36."))
         return value
 
-    async def summary(self, context: Ctx, state: FormState) -> str:
+    async def summary(self, context: Ctx, state: FormState[PickupAnswers]) -> str:
         ring = await self.ring(context, state)
         draft = self.draft(state)
         place = await context.bot_data.services.place_admin.place(
@@ -276,17 +285,20 @@ class PickupChangeForm(PickupForm):
     """A pickup's place, day, time or deadline; a new time or place is told to everyone."""
 
     kind = "pickupmv"
+    title: ClassVar[str] = N_("Change the pickup")
     save_label: ClassVar[str] = N_("✅ Save")
 
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
+    async def check(self, context: Ctx, user_id: int, state: FormState[PickupAnswers]) -> None:
         info = await context.bot_data.services.pickup_admin.info(user_id, state.target_id)
         if info.pickup.status is not PickupStatus.SCHEDULED:
             raise NotFound()
 
-    async def summary(self, context: Ctx, state: FormState) -> str:
+    async def summary(self, context: Ctx, state: FormState[PickupAnswers]) -> str:
         return "\n".join([_("✏️ <b>Change the pickup</b>"), *await self.describe(context, state)])
 
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[PickupAnswers], *, confirmed: bool
+    ) -> int:
         services = context.bot_data.services
         user_id = current_user().id
         info = await services.pickup_admin.info(user_id, state.target_id)
@@ -316,7 +328,7 @@ class PickupChangeForm(PickupForm):
             await show(update, context, text, rows)
             return INPUT
         result = await services.pickup_admin.change(user_id, state.target_id, draft)
-        close_form(context)
+        await close_form(context)
         note = _("✅ Saved.")
         if result.moved:
             note += " " + ngettext(
@@ -446,7 +458,7 @@ async def pickup_screen(update: Update, context: Ctx, data: PickupScreen) -> int
             target_id=data.pickup_id,
             draft=PickupDraft.of(info.pickup, info.ring).to_json(),
         )
-    close_form(context)
+    await close_form(context)
     if data.action == "overview":
         await show_overview(update, context, data.pickup_id)
     elif data.action == "cancel":
@@ -477,7 +489,7 @@ async def pickup_screen(update: Update, context: Ctx, data: PickupScreen) -> int
 
 
 def people(customers: int, producers: int) -> dict[str, str]:
-    """"3 customers" and "1 producer", with the right plural in the reader's language."""
+    """ "3 customers" and "1 producer", with the right plural in the reader's language."""
     return {
         "customers": ngettext("{n} customer", "{n} customers", customers).format(
             n=number(customers)
