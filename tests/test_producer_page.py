@@ -214,3 +214,14 @@ async def test_an_admin_chooses_the_rule_for_producer_posts(
     rule = await services.db.fetchone("SELECT rule FROM ring_post_rules")
     assert rule is not None and rule["rule"] == "approval"
     assert any(c.params.get("show_alert") for c in intruder if c.method == "answerCallbackQuery")
+
+
+async def test_a_producer_link_without_an_open_pickup_says_when_to_come_back(
+    settings: Settings, clock: MovableClock, world: World, services: Services
+) -> None:
+    clock.advance(days=3)  # the only pickup no longer takes orders
+    async with running_bot(settings, clock) as bot:
+        await bot.send(KARI, f"/start testby-p{world.producer_ids['farm']}")
+        said = last(bot, KARI)
+
+    assert "Berg Gård selger i REKO Testby, men ingen utlevering tar imot bestillinger" in said

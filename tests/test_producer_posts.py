@@ -200,3 +200,17 @@ def test_the_buttons_services_queue_are_the_ones_handlers_read() -> None:
     assert NotificationsToggle.unpack(POSTS_OFF) == NotificationsToggle("post", 0, 0)
     assert ask_button(3, 4) == AskProducer(3, 4).pack()
     assert reply_button(77).startswith("qrep:")
+
+
+async def test_a_long_post_with_a_photo_sends_the_photo_then_the_text(
+    world: World, services: Services
+) -> None:
+    await members(services, world)
+    text = "Lang tekst om gården. " * 80  # about 1,760 characters: too long for a caption
+    await services.producer_posts.submit(FARMER_ID, world.pickup_id, text, "AgACp", to_all=False)
+    first = (await queued(services.db, "producer_post"))[0]
+
+    photo, body = first.messages
+    assert photo.photo_file_id == "AgACp" and photo.caption is None
+    assert body.text is not None and "Lang tekst om gården." in body.text
+    assert body.buttons is not None
