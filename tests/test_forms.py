@@ -198,3 +198,55 @@ async def test_a_customer_types_a_quantity_and_a_bad_one_keeps_the_way_back(
     assert again_buttons == [["✖️ Cancel"]]
     assert "In your cart: 3" in card
     assert after.startswith("I did not understand that.")
+
+
+async def test_a_stopped_broadcast_leads_back_to_the_ring_menu(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with admin_bot(settings, clock) as bot:
+        members = app_of(bot).services.members
+        for user_id in (KARI.id, KARI.id + 1):
+            await members.register(user_id=user_id, first_name="Kari", language_code="nb")
+            await members.join(user_id, "testby")
+        await bot.send(ANNE, "/admin")
+        await bot.press(ANNE, "REKO Testby")
+        await bot.press(ANNE, "Broadcast")
+        await bot.send(ANNE, "Hello everyone!")
+        await bot.press(ANNE, "Skip")
+        await bot.press(ANNE, "Skip")
+        await bot.press(ANNE, "All members")
+        await bot.press(ANNE, "Preview")
+        await bot.press(ANNE, "Send it")
+        await bot.press(ANNE, "Stop sending")
+        stopped = last(bot, ANNE)
+        way_on = labels(bot, ANNE)
+
+    assert stopped.startswith("⏹ Broadcast stopped.")
+    assert way_on == [["⚙️ Ring menu"]]
+
+
+async def test_a_quantity_asked_after_a_product_step_takes_the_typed_number(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    berg = TgUser(FARMER_ID, "Berg", language_code="en")
+    async with admin_bot(settings, clock) as bot:
+        await bot.send(berg, "/start testby")
+        await bot.send(berg, "/producer")
+        await bot.press(berg, "My products")
+        await bot.press(berg, "Add a product")
+        product_question = last(bot, berg)
+        await bot.send(berg, "/shop")
+        await bot.press(berg, "By producer")
+        await bot.press(berg, "Berg")
+        await bot.press(berg, "Poteter")
+        await bot.press(berg, "Type a quantity")
+        await bot.send(berg, "3")
+        card = last(bot, berg)
+        await bot.send(berg, "Honning")  # no question is open any more
+        after = last(bot, berg)
+        products = await app_of(bot).services.catalog.products(FARMER_ID)
+
+    assert product_question.startswith("(1/6) What is the product called?")
+    assert "In your cart: 3" in card
+    assert after.startswith("I did not understand that.")
+    assert {p.name for p in products}.isdisjoint({"3", "Honning"})

@@ -23,10 +23,10 @@ from telegram.ext import MessageHandler, filters
 
 from handlers.context import Ctx, current_user
 from handlers.forms.buttons import FormAction
+from handlers.forms.state import D as D  # re-exported: forms are Form[D] subclasses
+from handlers.forms.state import EmptyDraft as EmptyDraft
+from handlers.forms.state import FormState as FormState
 from handlers.forms.state import (
-    D,
-    EmptyDraft,
-    FormState,
     drop_question,
     load_question,
     read_draft,
@@ -48,32 +48,6 @@ Handler = Callable[[Update, Ctx], Coroutine[Any, Any, object]]
 ANSWERS = filters.ChatType.PRIVATE & (
     (filters.TEXT & ~filters.COMMAND) | filters.LOCATION | filters.PHOTO | filters.CONTACT
 )
-
-__all__ = [
-    "ANSWERS",
-    "END",
-    "INPUT",
-    "Choice",
-    "D",
-    "EmptyDraft",
-    "Form",
-    "FormField",
-    "FormState",
-    "Rows",
-    "action",
-    "add_forms",
-    "answer_handler",
-    "ask",
-    "cancel_handler",
-    "close_form",
-    "form_button",
-    "load_state",
-    "show_summary",
-    "start_form",
-    "store_state",
-    "two_per_row",
-]
-
 
 @dataclass(frozen=True)
 class Choice:

@@ -4,6 +4,10 @@ Every other question a producer is asked (applying, the profile, offer amounts) 
 the engine (``handlers.forms``). Adding and editing a product is moved onto it separately;
 until then it stays this persistent ConversationHandler. Any producer button, ``/producer``
 or ``/cancel`` ends a product question; a product draft waits in user data to continue.
+
+So that a typed answer still goes to the question the user saw last, starting a product
+question closes the open form question, and a form question opened after it (a customer's
+quantity, say) takes the typed answer and ends the product question.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers.context import Ctx
+from handlers.forms.engine import close_form, load_state, take_input
 from handlers.producer import (
     apply,
     home,
@@ -85,6 +90,28 @@ def ending(handler: CallbackQueryHandler[Ctx, object]) -> CallbackQueryHandler[C
     return CallbackQueryHandler(run, pattern=handler.pattern)
 
 
+def entering(handler: CallbackQueryHandler[Ctx, object]) -> CallbackQueryHandler[Ctx, object]:
+    """A button that starts a product question: the open form question is closed first."""
+
+    async def run(update: Update, context: Ctx) -> object:
+        await close_form(context)
+        return await handler.callback(update, context)
+
+    return CallbackQueryHandler(run, pattern=handler.pattern)
+
+
+def unless_asked(handler: MessageHandler[Ctx, object]) -> MessageHandler[Ctx, object]:
+    """A product step's answer, unless a form question was opened since: that one takes it."""
+
+    async def run(update: Update, context: Ctx) -> object:
+        if await load_state(context) is not None:
+            await take_input(update, context)
+            return ConversationHandler.END
+        return await handler.callback(update, context)
+
+    return MessageHandler(handler.filters, run)
+
+
 async def producer_menu(update: Update, context: Ctx) -> int:
     """/producer inside a product question: end it and show the menu."""
     await home.producer_command(update, context)
@@ -94,22 +121,22 @@ async def producer_menu(update: Update, context: Ctx) -> int:
 def producer_conversation() -> ConversationHandler[Ctx]:
     """Build the products conversation."""
     states: dict[object, list[BaseHandler[Update, Ctx, object]]] = {
-        ADD_NAME: [MessageHandler(TEXT, products.receive_name)],
+        ADD_NAME: [unless_asked(MessageHandler(TEXT, products.receive_name))],
         ADD_DESCRIPTION: [
-            MessageHandler(TEXT, products.receive_description),
+            unless_asked(MessageHandler(TEXT, products.receive_description)),
             products.on_skip,
         ],
-        ADD_UNIT: [MessageHandler(TEXT, products.receive_unit)],
-        ADD_PRICE: [MessageHandler(TEXT, products.receive_price)],
+        ADD_UNIT: [unless_asked(MessageHandler(TEXT, products.receive_unit))],
+        ADD_PRICE: [unless_asked(MessageHandler(TEXT, products.receive_price))],
         ADD_CATEGORY: [products.on_pick_category],
         ADD_PHOTO: [
-            MessageHandler(filters.PHOTO, products.receive_photo),
+            unless_asked(MessageHandler(filters.PHOTO, products.receive_photo)),
             products.on_skip,
-            MessageHandler(TEXT | filters.Document.ALL, products.photo_expected),
+            unless_asked(MessageHandler(TEXT | filters.Document.ALL, products.photo_expected)),
         ],
         EDIT_VALUE: [
-            MessageHandler(TEXT, products.receive_edit_text),
-            MessageHandler(filters.PHOTO, products.receive_edit_photo),
+            unless_asked(MessageHandler(TEXT, products.receive_edit_text)),
+            unless_asked(MessageHandler(filters.PHOTO, products.receive_edit_photo)),
             products.on_remove,
         ],
     }
@@ -117,7 +144,7 @@ def producer_conversation() -> ConversationHandler[Ctx]:
         # Buttons inside the conversation are tracked per chat, which is what we want.
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(
-            entry_points=[*products.ENTRY_POINTS, apply.on_start_over],
+            entry_points=[entering(h) for h in (*products.ENTRY_POINTS, apply.on_start_over)],
             states=states,
             fallbacks=[
                 CommandHandler("cancel", cancel),
