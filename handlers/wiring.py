@@ -24,12 +24,24 @@ from handlers.admin import (
     pickup_forms,
     pickups,
     places,
+    post_approval,
     ring_archive,
     rings,
 )
 from handlers.application import RekoApplication
 from handlers.commands import RoleMenus, menu_buttons
-from handlers.customer import cart, notifications, orders, privacy, quantity, shelf, shop, start
+from handlers.customer import (
+    cart,
+    notifications,
+    orders,
+    privacy,
+    producer_page,
+    quantity,
+    question_form,
+    shelf,
+    shop,
+    start,
+)
 from handlers.errors import on_error
 from handlers.forms import engine as forms
 from handlers.forms.engine import Form
@@ -43,7 +55,7 @@ from handlers.middleware import (
     remember_user,
 )
 from handlers.private_chat import keep_private
-from handlers.producer import apply, offer_amounts
+from handlers.producer import apply, offer_amounts, page_photo, post_form, reply_form
 from handlers.producer import home as producer_home
 from handlers.producer import orders as producer_orders
 from handlers.producer.conversation import BUTTONS as PRODUCER_BUTTONS
@@ -87,6 +99,10 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(shelf.on_shelf_add)
     application.add_handler(shop.on_show_offer)
     application.add_handler(shop.on_step_offer)
+    # --- customer: a producer's page, following them, asking them --------------------------
+    application.add_handler(producer_page.on_producer_page)
+    application.add_handler(producer_page.on_follow)
+    application.add_handler(question_form.on_ask_producer)
     # --- customer: the cart and checkout ---------------------------------------------------
     application.add_handler(CommandHandler("cart", cart.cart_command))
     application.add_handler(cart.on_open_cart)
@@ -126,6 +142,9 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(members.member_list)
     application.add_handler(members.member_screen)
     application.add_handler(broadcasts.stop_broadcast)
+    # --- admin: the ring's rule for producers' posts, and approving them --------------------
+    application.add_handler(post_approval.on_post_rules)
+    application.add_handler(post_approval.on_decide_post)
 
     # --- producer: the products conversation first, so typed product steps reach it -------
     application.add_handler(producer_conversation())
@@ -173,6 +192,10 @@ def all_forms() -> list[Form[Any]]:
         producer_home.ProfileForm(),
         offer_amounts.QuantityForm(),
         offer_amounts.LimitForm(),
+        post_form.PostForm(),
+        question_form.QuestionForm(),
+        reply_form.ReplyForm(),
+        page_photo.PagePhotoForm(),
     ]
 
 

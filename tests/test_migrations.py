@@ -32,6 +32,7 @@ RELEASED = {
     5: "6645c755e33d8181df0c2c0d68717d36456b995bed245ca136b5efa841b095fe",  # due_work
     6: "903dee488ddf6a9ccd818a2755e02d2d4c9136e470c1e190e990265f19ff6442",  # cart_reminders
     7: "d9c0256a51c9326d9ad2668d8fc0d40b6fd481082dd59488df32814b10242476",  # forms
+    8: "5fd8af70ef2162048652951086466665496d8b9c216f4070e1eceda24b2c76bf",  # voice
 }
 
 #: Columns a migration changes on purpose, and why; every other value must survive as it was.

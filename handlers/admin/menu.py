@@ -16,6 +16,7 @@ from handlers.admin.buttons import (
     RingLifecycle,
     RingScreen,
 )
+from handlers.admin.post_approval import PostRules
 from handlers.admin.rings import new_ring_draft
 from handlers.context import Ctx, current_user
 from handlers.forms.engine import END, close_form, start_form
@@ -56,6 +57,7 @@ def menu_rows(ring: Ring, *, many: bool, operator: bool = False) -> Rows:
             button(_("🛡 Admins"), RingScreen(ring.id, "adm")),
         ],
         [button(_("🔗 Invite link and QR code"), RingScreen(ring.id, "inv"))],
+        [button(_("📝 Producers' posts"), PostRules(ring.id, "show"))],
     ]
     if operator and ring.archived:
         rows.append([button(_("♻️ Bring it back"), RingLifecycle(ring.id, "unarch"))])

@@ -20,7 +20,7 @@ from rekobot.models import User
 
 @dataclasses.dataclass(frozen=True)
 class NotificationsToggle(Callback, prefix="anotif"):
-    """Turn reminders ("rem") or announcements ("ann") on (1) or off (0).
+    """Turn reminders ("rem"), announcements ("ann") or producers' posts ("post") on or off.
 
     ``screen`` is 1 on the /notifications screen (redrawn) and 0 on a reminder or an
     announcement (the message stays; an alert confirms).
@@ -31,8 +31,10 @@ class NotificationsToggle(Callback, prefix="anotif"):
     screen: int = 0
 
 
-def notifications_screen(user: User) -> tuple[str, list[list[InlineKeyboardButton]]]:
-    """Show what the user gets, with a button to flip each."""
+def notifications_screen(
+    user: User, posts: bool = True
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """Show what the user gets, with a button to flip each (``posts``: producers' posts)."""
     on, off = _("on ✅"), _("off")
     text = "\n".join(
         [
@@ -43,6 +45,7 @@ def notifications_screen(user: User) -> tuple[str, list[list[InlineKeyboardButto
             _("Announcements of new pickups: {state}").format(
                 state=on if user.announcements_enabled else off
             ),
+            _("Posts from producers: {state}").format(state=on if posts else off),
         ]
     )
     rows = [
@@ -60,13 +63,21 @@ def notifications_screen(user: User) -> tuple[str, list[list[InlineKeyboardButto
                 NotificationsToggle("ann", int(not user.announcements_enabled), 1),
             )
         ],
+        [
+            button(
+                _("Turn producer posts off") if posts else _("Turn producer posts on"),
+                NotificationsToggle("post", int(not posts), 1),
+            )
+        ],
     ]
     return text, rows
 
 
 async def notifications(update: Update, context: Ctx) -> None:
     """Show the reminder and announcement settings."""
-    text, rows = notifications_screen(current_user())
+    user = current_user()
+    posts = await context.bot_data.services.producer_posts.posts_enabled(user.id)
+    text, rows = notifications_screen(user, posts)
     await show(update, context, text, rows)
 
 
@@ -84,12 +95,16 @@ async def toggle_notifications(update: Update, context: Ctx, data: Notifications
         await services.reminders.set_announcements(user.id, enabled)
         user = user.model_copy(update={"announcements_enabled": enabled})
         said = _("Announcements are on.") if enabled else _("Announcements are off.")
+    elif data.what == "post":
+        await services.producer_posts.set_posts_enabled(user.id, enabled)
+        said = _("Producer posts are on.") if enabled else _("Producer posts are off.")
     else:
         raise NotFound()
     query = update.callback_query
     assert query is not None
     if data.screen:
-        text, rows = notifications_screen(user)
+        posts = await services.producer_posts.posts_enabled(user.id)
+        text, rows = notifications_screen(user, posts)
         await show(update, context, text, rows)
         return
     await query.answer(said + " " + _("You can change it in /notifications."), show_alert=True)

@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.customer.labels import LABEL_LIMIT, fit_words, pickup_label, quantity_toast
+from handlers.customer.producer_buttons import shelf_link
 from handlers.replies import button, keyboard, on_button, refuse, show
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import Refusal
@@ -220,7 +221,7 @@ async def on_browse(update: Update, context: Ctx, data: Browse) -> None:
     page = min(max(data.page, 0), pages - 1)
     chunk = shelves[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     rows = [
-        [button(shelf_label(s, data.by), ShelfPage(data.pickup_id, data.by, s.id, 0))]
+        [button(shelf_label(s, data.by), shelf_link(data.pickup_id, data.by, s.id, ShelfPage))]
         for s in chunk
     ]
     rows.append(page_nav(lambda n: Browse(data.pickup_id, data.by, n), page, pages))

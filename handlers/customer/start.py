@@ -12,6 +12,7 @@ from handlers.callbacks import Callback
 from handlers.commands import RoleMenus
 from handlers.context import Ctx, current_user
 from handlers.customer.labels import pickup_label
+from handlers.customer.producer_page import open_producer_link
 from handlers.customer.shop import ShowPickup, pickup_screen
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc
@@ -81,6 +82,8 @@ async def start(update: Update, context: Ctx) -> None:
     members = context.bot_data.services.members
     slug = context.args[0] if context.args else ""
     try:
+        if slug and await open_producer_link(update, context, slug):
+            return
         if slug:
             joined = await members.join(user.id, slug)
             await welcome(update, context, joined.ring, joined.new_member)

@@ -27,7 +27,19 @@ from telegram.warnings import PTBUserWarning
 
 from handlers.context import Ctx
 from handlers.forms.engine import close_form, load_state, take_input
-from handlers.producer import apply, home, offer_amounts, offers, orders, products
+from handlers.producer import (
+    apply,
+    home,
+    links,
+    offer_amounts,
+    offers,
+    orders,
+    page_photo,
+    post_form,
+    posts,
+    products,
+    reply_form,
+)
 from handlers.producer.common import (
     ADD_CATEGORY,
     ADD_DESCRIPTION,
@@ -53,6 +65,11 @@ BUTTONS: list[CallbackQueryHandler[Ctx, object]] = [
     *offer_amounts.BUTTONS,
     *orders.BUTTONS,
     apply.on_apply_to_ring,
+    *posts.BUTTONS,
+    post_form.on_write_post,
+    reply_form.on_reply,
+    links.on_my_links,
+    page_photo.on_edit_page_photo,
 ]
 
 

@@ -13,8 +13,11 @@ from handlers.context import Ctx, current_user
 from handlers.forms.engine import END, Form, FormField, FormState, Rows, close_form, start_form
 from handlers.producer import apply
 from handlers.producer.common import Home, home_row
+from handlers.producer.links import MyLinks
 from handlers.producer.offers import ChooseOfferPickup
 from handlers.producer.orders import OrderPickups
+from handlers.producer.page_photo import EditPagePhoto
+from handlers.producer.posts import ChoosePostPickup
 from handlers.producer.products import ListProducts
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
@@ -91,6 +94,10 @@ def home_rows() -> list[list[InlineKeyboardButton]]:
         ],
         [button("📋 " + _("Orders, digest and handover"), OrderPickups())],
         [
+            button("📝 " + _("Weekly post"), ChoosePostPickup()),
+            button("🔗 " + _("My link and QR code"), MyLinks()),
+        ],
+        [
             button("⚙️ " + _("Settings"), ProducerSettings()),
             button("➕ " + _("Another ring"), OtherRings()),
         ],
@@ -160,6 +167,7 @@ async def show_settings(update: Update, context: Ctx) -> None:
             button("✏️ " + _("Payment"), EditProfile(ProfileField.PAYMENT_INFO.value)),
             button("✏️ " + _("Contact"), EditProfile(ProfileField.CONTACT.value)),
         ],
+        [button("📷 " + _("Photo for your page"), EditPagePhoto())],
         [notes],
         home_row(),
     ]

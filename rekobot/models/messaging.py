@@ -19,6 +19,7 @@ class Audience(StrEnum):
     NOT_ORDERED = "not_ordered"  # members without one
     PRODUCERS = "producers"
     ANNOUNCEMENT = "announcement"  # a new pickup, to members who want announcements
+    PRODUCER_POST = "producer_post"  # a producer's weekly post (rekobot/services/producer_posts)
 
 
 class BroadcastStatus(StrEnum):

@@ -24,6 +24,9 @@ from rekobot.services.ordering import Ordering
 from rekobot.services.pickups_admin import PickupAdmin
 from rekobot.services.places_admin import PlaceAdmin
 from rekobot.services.privacy import Privacy
+from rekobot.services.producer_pages import ProducerPages
+from rekobot.services.producer_posts import ProducerPosts
+from rekobot.services.producer_questions import ProducerQuestions
 from rekobot.services.producers import Producers
 from rekobot.services.reminders import Reminders
 from rekobot.services.ring_archive import RingArchive
@@ -64,6 +67,9 @@ class Services:
     handover: Handover = field(init=False)
     inbox: Inbox = field(init=False)
     privacy: Privacy = field(init=False)
+    producer_pages: ProducerPages = field(init=False)
+    producer_posts: ProducerPosts = field(init=False)
+    producer_questions: ProducerQuestions = field(init=False)
     #: What the periodic sweep runs (digests, reminders, announcements); each is idempotent.
     due_work: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -123,6 +129,18 @@ class Services:
             clock=self.clock,
         )
         self.due_work.append(self.privacy.anonymise_due)
+        self.producer_pages = ProducerPages(self.db, self.members, self.shop, clock=self.clock)
+        self.producer_posts = ProducerPosts(
+            self.db,
+            self.members,
+            self.ring_admin,
+            self.deliveries,
+            admin_ids=self.settings.admin_ids,
+            clock=self.clock,
+        )
+        self.producer_questions = ProducerQuestions(
+            self.db, self.members, self.deliveries, clock=self.clock
+        )
 
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock = utcnow) -> Services:
