@@ -12,7 +12,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from handlers import backup_job, outbox
+from handlers import backup_job, sweep
 from handlers.admin import broadcasts, forms
 from handlers.admin.conversation import admin_conversation, admin_forms
 from handlers.application import RekoApplication
@@ -119,7 +119,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_error_handler(on_error)
 
     # --- jobs -------------------------------------------------------------------------------
-    application.sweeper = outbox.schedule(application)  # the sweep (due work) and the outbox sender
+    application.sweeper = sweep.schedule(application)  # the sweep (due work) and the outbox sender
     backup_job.schedule(application)  # the nightly copy, when REKOBOT_BACKUP_DIR is set
 
 
