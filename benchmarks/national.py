@@ -48,7 +48,7 @@ from customer_updates import TOKEN, Interleaved, echo_application, shop
 from due_work import EVENING, PAYLOAD, START, timed_writes
 
 from rekobot.app import build_application
-from rekobot.clock import to_db
+from rekobot.clock import from_db, to_db
 from rekobot.demo import seed as seed_demo
 from rekobot.scheduling import run_due_work
 from rekobot.services.broadcasts import BroadcastDraft
@@ -58,7 +58,7 @@ from storage.database import Database
 from tests.telegram_fake import BotDriver, RecordingRequest, TgUser, UpdateFactory
 
 #: Bump when the shape below changes: cached files of another version are rebuilt.
-SHAPE = 2
+SHAPE = 3
 MIGRATIONS = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 FIRST_USER = 1_000_000
 OPERATOR = 77
@@ -246,6 +246,20 @@ def build(path: Path, shape: Shape) -> dict[str, int]:
                     sent = to_db(starts - timedelta(hours=before))
                     key = f"{kind}:p{pid}:o{oid}"
                     deliveries.append((uid, kind, PAYLOAD, key, sent, sent, sent))
+    # Announcements of the past pickups make up the rest of the ~3.16 M deliveries (at full
+    # scale), spread over the rings by their size.
+    past = [
+        pid for pid in pickup_offers if pid not in tomorrow and pickups[pid - 1][3] < to_db(START)
+    ]
+    extra = max(0, round(3_160_000 * shape.scale) - len(deliveries))
+    weight = sum(len(members[pickup_ring[pid]]) for pid in past)
+    for pid in past:
+        ring_members = members[pickup_ring[pid]]
+        sent = to_db(from_db(pickups[pid - 1][3]) - timedelta(days=6))
+        count = min(len(ring_members), round(extra * len(ring_members) / weight))
+        for uid in rng.sample(ring_members, count):
+            key = f"announcement:p{pid}:u{uid}"
+            deliveries.append((uid, "announcement", PAYLOAD, key, sent, sent, sent))
     conn.executemany(
         "INSERT INTO orders (id, pickup_id, user_id, number, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
