@@ -23,7 +23,7 @@ from rekobot.services.registry import Services
 from rekobot.settings import listen_address
 
 if TYPE_CHECKING:
-    from handlers.outbox import Sweeper
+    from handlers.sweep import Sweeper
 
 log = logging.getLogger(__name__)
 

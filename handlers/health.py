@@ -31,7 +31,7 @@ SWEEP_MARGIN = 30.0
 
 
 class SweepRecord(Protocol):
-    """What the health check reads of the sweep (``handlers.outbox.Sweeper``)."""
+    """What the health check reads of the sweep (``handlers.sweep.Sweeper``)."""
 
     @property
     def last_run(self) -> float | None:

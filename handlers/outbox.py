@@ -1,4 +1,7 @@
-"""The Telegram side of the outbox: send queued deliveries under Telegram's limits; the sweep.
+"""The Telegram side of the outbox: send queued deliveries under Telegram's limits.
+
+One message's sending lives in ``handlers/sending.py``, the broadcast progress message in
+``handlers/outbox_progress.py`` and the sweep job that runs this sender in ``handlers/sweep.py``.
 
 The sender drains ``deliveries`` rows (see ``rekobot/services/deliveries.py`` for the queue
 rules) with its own pacing:
@@ -32,17 +35,12 @@ never skips one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -51,121 +49,39 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import ExtBot
-from telegram.warnings import PTBDeprecationWarning
 
-from handlers.admin.progress import progress_rows, progress_text
+from handlers.outbox_progress import PROGRESS_EVERY, BroadcastProgressEdits, _ProgressState
+from handlers.sending import (
+    GROUP_CHAT_GAP,
+    NO_RETRIES,
+    PRIVATE_CHAT_GAP,
+    chat_gap,
+    markup_of,
+    retry_seconds,
+    send_out_message,
+)
 from rekobot.clock import Clock
-from rekobot.i18n import use_locale
 from rekobot.models.messaging import ClaimedDelivery, DueDelivery
-from rekobot.scheduling import run_due_work
-from rekobot.services.deliveries import BroadcastProgress
 from rekobot.services.outbox import OutMessage, load_messages
 from rekobot.services.registry import Services
 
-if TYPE_CHECKING:  # the application imports the intake, which imports this module
-    from handlers.application import RekoApplication
+#: Kept importable from here: notices, errors, the intake and the broadcast preview use them.
+__all__ = ["GROUP_CHAT_GAP", "NO_RETRIES", "PRIVATE_CHAT_GAP", "OutboxSender", "SenderStats"]
+__all__ += ["PROGRESS_EVERY", "chat_gap", "markup_of", "retry_seconds", "send_out_message"]
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 
-#: Seconds between two messages to one private chat (Telegram: about one a second).
-PRIVATE_CHAT_GAP = 1.05
-#: Seconds between two messages to one group (Telegram: 20 a minute).
-GROUP_CHAT_GAP = 3.05
 #: Requests on the wire at once; enough for rate × latency (25/s × 80 ms = 2) with room.
 MAX_IN_FLIGHT = 8
 #: How often an idle sender looks for new rows (it is also woken when rows are queued).
 IDLE_POLL = 1.0
-#: Seconds between two updates of a broadcast's progress message.
-PROGRESS_EVERY = 3.0
 #: How often the list of due rows is read again while sending (new notes jump the queue).
 REFILL_EVERY = 1.0
 #: Telegram's overall limit, kept over any window of WINDOW seconds whatever the rate.
 OVERALL_LIMIT = 30
 WINDOW = 1.02
-
-
-class _NoRetries(int):
-    """Zero retries that PTB does not take for "not given".
-
-    ``AIORateLimiter`` reads ``rate_limit_args or max_retries`` and PTB drops a falsy
-    ``rate_limit_args`` altogether, so a plain 0 would mean "the default, 3 retries".
-    """
-
-    def __bool__(self) -> bool:
-        return True
-
-
-#: Ask ``AIORateLimiter`` to try an outbox call once and hand ``RetryAfter`` back to us.
-NO_RETRIES = _NoRetries(0)
-
-
-class _QuietZeroRetries(logging.Filter):
-    """Drop AIORateLimiter's error log for our zero-retry calls: the sender logs the wait."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (
-            record.msg == "Rate limit hit after maximum of %d retries" and record.args == (0,)
-        )
-
-
-def retry_seconds(error: RetryAfter) -> float:
-    """Return how long Telegram asked us to wait, in seconds."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def chat_gap(chat_id: int) -> float:
-    """Seconds to leave between two messages to this chat."""
-    return PRIVATE_CHAT_GAP if chat_id > 0 else GROUP_CHAT_GAP
-
-
-def markup_of(message: OutMessage) -> InlineKeyboardMarkup | None:
-    """Turn a message's (text, callback_data) rows into an inline keyboard."""
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(text, callback_data=data) for text, data in row]
-            for row in message.buttons
-        ]
-    )
-
-
-async def send_out_message(
-    bot: Bot, chat_id: int, message: OutMessage, *, outbox: bool = True
-) -> None:
-    """Send one rendered message (of a delivery, or a preview when ``outbox`` is False)."""
-    extra: dict[str, Any] = {"reply_markup": markup_of(message)}
-    if outbox and isinstance(bot, ExtBot) and bot.rate_limiter is not None:
-        extra["rate_limit_args"] = NO_RETRIES
-    if message.text is not None:
-        await bot.send_message(chat_id, message.text, disable_web_page_preview=True, **extra)
-    elif message.photo_file_id is not None:
-        await bot.send_photo(chat_id, message.photo_file_id, caption=message.caption, **extra)
-    elif message.venue_latitude is not None and message.venue_longitude is not None:
-        await bot.send_venue(
-            chat_id,
-            latitude=message.venue_latitude,
-            longitude=message.venue_longitude,
-            title=message.venue_title or "",
-            address=message.venue_address or "",
-            **extra,
-        )
-    elif message.document_b64 is not None:
-        await bot.send_document(
-            chat_id,
-            InputFile(message.document_bytes, filename=message.document_name or "file"),
-            caption=message.caption,
-            write_timeout=60,
-            **extra,
-        )
-    else:
-        raise ValueError("an outbox message without a body")
 
 
 @dataclass
@@ -180,15 +96,6 @@ class _Active:
 
 
 @dataclass
-class _ProgressState:
-    """When a broadcast's progress message was last edited, and whether counts changed."""
-
-    last_edit: float = float("-inf")
-    dirty: bool = True
-    editable: bool = True
-
-
-@dataclass
 class SenderStats:
     """What one sender did, for logs and benchmarks."""
 
@@ -200,7 +107,7 @@ class SenderStats:
     progress_edits: int = 0
 
 
-class OutboxSender:
+class OutboxSender(BroadcastProgressEdits):
     """Drains the outbox through one bot, under Telegram's limits."""
 
     def __init__(
@@ -499,88 +406,6 @@ class OutboxSender:
         self._active.pop(active.delivery.chat_id, None)
         self._settled[active.delivery.chat_id] = self._refills
 
-    # -- broadcast progress
-
-    def _touch_broadcast(self, broadcast_id: int | None) -> None:
-        if broadcast_id is not None:
-            self._progress.setdefault(broadcast_id, _ProgressState()).dirty = True
-
-    def _progress_pending(self) -> bool:
-        return any(state.dirty for state in self._progress.values())
-
-    async def _edit_progress_if_due(self, now: float) -> bool:
-        """Update one broadcast's progress message when it is due; True if a call was made."""
-        for broadcast_id, state in list(self._progress.items()):
-            if not state.dirty or now - state.last_edit < PROGRESS_EVERY:
-                continue
-            state.dirty = False
-            progress = await self.deliveries.broadcast_progress(broadcast_id)
-            finished = progress is None or progress.broadcast.status.value != "sending"
-            if finished and any(
-                a.delivery.broadcast_id == broadcast_id for a in self._active.values()
-            ):
-                finished = False  # a stopped broadcast's started deliveries still finish
-            broadcast = progress.broadcast if progress is not None else None
-            if (
-                progress is None
-                or broadcast is None
-                or not state.editable
-                or broadcast.progress_chat_id is None
-                or broadcast.progress_message_id is None
-            ):
-                if finished:
-                    self._progress.pop(broadcast_id, None)
-                continue
-            chat = broadcast.progress_chat_id
-            if self._chat_ready.get(chat, float("-inf")) > now:
-                state.dirty = True  # the admin's chat had a message less than a second ago
-                continue
-            state.last_edit = now
-            self._chat_ready[chat] = now + chat_gap(chat)
-            state.editable = await self._edit_progress(progress)
-            if finished and not state.dirty:  # dirty again: Telegram asked us to wait
-                self._progress.pop(broadcast_id, None)
-            return True
-        return False
-
-    async def _edit_progress(self, progress: BroadcastProgress) -> bool:
-        """Edit the admin's progress message; False when it cannot be edited any more."""
-        broadcast = progress.broadcast
-        assert broadcast.progress_chat_id is not None
-        assert broadcast.progress_message_id is not None
-        locale = await self._author_locale(broadcast.author_user_id, broadcast.ring_id)
-        with use_locale(locale):
-            text = progress_text(progress)
-            rows = progress_rows(progress)
-        extra: dict[str, Any] = {}
-        if isinstance(self.bot, ExtBot) and self.bot.rate_limiter is not None:
-            extra["rate_limit_args"] = NO_RETRIES
-        try:
-            await self.bot.edit_message_text(
-                text,
-                chat_id=broadcast.progress_chat_id,
-                message_id=broadcast.progress_message_id,
-                reply_markup=InlineKeyboardMarkup(rows) if rows else None,
-                **extra,
-            )
-        except RetryAfter as exc:
-            self._pause_until = max(self._pause_until, self._now() + retry_seconds(exc))
-            self._touch_broadcast(broadcast.id)
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return True
-            log.info("outbox: cannot edit progress of broadcast %s: %s", broadcast.id, exc)
-            return False
-        except (Forbidden, NetworkError) as exc:
-            log.info("outbox: cannot edit progress of broadcast %s: %s", broadcast.id, exc)
-            return not isinstance(exc, Forbidden)
-        self.stats.progress_edits += 1
-        return True
-
-    async def _author_locale(self, user_id: int | None, ring_id: int) -> str:
-        members = self.services.members
-        return members.locale_of(await members.get_user(user_id) if user_id is not None else None)
-
     # -- waiting
 
     async def _wait_for_change(self, longest: float) -> None:
@@ -617,60 +442,3 @@ class OutboxSender:
                 self._refilled_at = float("-inf")
         if self._now() >= wake_at - 0.001:
             self._refilled_at = float("-inf")  # a row or a chat may be due: read the queue
-
-
-# --- the sweep job ---------------------------------------------------------------------------
-
-
-class Sweeper:
-    """The JobQueue job: run due work, and keep one outbox sender running."""
-
-    def __init__(self, application: RekoApplication) -> None:
-        self.application = application
-        self.sender: OutboxSender | None = None
-        self.task: asyncio.Task[None] | None = None  # the running sender
-        #: ``time.monotonic()`` when a run last completed, for /healthz (handlers/health.py).
-        self.last_run: float | None = None
-
-    def ensure_sender(self) -> None:
-        """Start the sender, or restart it if it died."""
-        if self.task is not None and not self.task.done():
-            return
-        if self.task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                error = self.task.exception()
-                if error is not None:
-                    log.error("outbox sender died; restarting it", exc_info=error)
-        self.sender = OutboxSender(self.application.bot, self.application.services)
-        application = self.application
-        self.task = application.create_task(
-            self.sender.run(lambda: application.running), name="outbox-sender"
-        )
-
-    async def tick(self, context: object = None) -> None:
-        """Run every piece of due work once, then wake the sender for what it queued."""
-        self.ensure_sender()
-        services = self.application.services
-        await run_due_work(services.due_work)
-        services.deliveries.queued.set()
-        self.last_run = time.monotonic()
-
-
-def schedule(application: RekoApplication) -> Sweeper:
-    """Run the sweep every ``settings.sweep_interval`` seconds once the bot is running."""
-    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
-    if not any(isinstance(f, _QuietZeroRetries) for f in limiter_log.filters):
-        limiter_log.addFilter(_QuietZeroRetries())
-    sweeper = Sweeper(application)
-    job_queue = application.job_queue
-    if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
-        log.error("no JobQueue: reminders and the outbox will not run")
-        return sweeper
-    job_queue.run_repeating(
-        sweeper.tick,
-        interval=application.services.settings.sweep_interval,
-        first=0.1,
-        name="sweep",
-        job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-    )
-    return sweeper

@@ -14,7 +14,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from handlers import backup_job, outbox
+from handlers import backup_job, sweep
 from handlers.admin import (
     broadcasts,
     invitations,
@@ -169,7 +169,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_error_handler(on_error)
 
     # --- jobs -------------------------------------------------------------------------------
-    application.sweeper = outbox.schedule(application)  # the sweep (due work) and the outbox sender
+    application.sweeper = sweep.schedule(application)  # the sweep (due work) and the outbox sender
     backup_job.schedule(application)  # the nightly copy, when REKOBOT_BACKUP_DIR is set
 
 

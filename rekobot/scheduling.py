@@ -2,7 +2,7 @@
 
 The database is the source of truth, so the sweep only asks each service "is anything due?"
 and each service does what is due idempotently. One failing piece is logged and does not stop
-the others. The JobQueue side lives in ``handlers/outbox.py`` (``schedule``).
+the others. The JobQueue side lives in ``handlers/sweep.py`` (``schedule``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,19 @@
 """The SQLite file: one writer, readers over the WAL, and the checks that refuse a bad file.
 
-Writes go through one aiosqlite connection guarded by an asyncio lock, so there is one writer
-and a write transaction is never interleaved with another coroutine's statements. Reads go to
+Writes go through one connection guarded by an asyncio lock, so there is one writer and a
+write transaction is never interleaved with another coroutine's statements. Reads go to
 separate read-only connections (a pool, of one by default): in WAL mode a reader sees the last
 committed snapshot and never waits for the writer, so browsing never competes with checkouts
 for the write lock.
+
+Statements run on the event loop's thread, not one thread hop each: an indexed statement
+costs tens of microseconds, while handing it to aiosqlite's thread and back cost more than
+that plus two wake-ups, which on a loaded machine was most of an update's time. The only
+steps that can wait go to the writer's aiosqlite thread: the ``COMMIT`` (which may
+checkpoint the WAL), and the ``BEGIN IMMEDIATE`` when another process holds the write lock
+(it may wait up to the busy timeout): one hop a write transaction, none for a read. A read
+in WAL mode never waits for a lock, and the statements here are index searches
+(``tests/test_due_work.py`` checks the plans of the big ones), so the loop is never held long.
 
 Opening refuses a file rekobot could not run on (read-only, not a database, damaged) with a
 ``DatabaseUnusable`` that tells the operator what to do, and first closes whatever it opened:
@@ -17,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -49,8 +58,8 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._reader_count = readers
-        self._readers: list[aiosqlite.Connection] = []
-        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._readers: list[sqlite3.Connection] = []
+        self._idle: asyncio.Queue[sqlite3.Connection] = asyncio.Queue()
 
     async def connect(self, *, migrate: bool = True, check: bool = True) -> Database:
         """Open the file, refuse it if rekobot cannot run on it, migrate it, open the readers.
@@ -62,6 +71,7 @@ class Database:
             return self
         refuse_unwritable(self.path)
         opened: list[aiosqlite.Connection] = []
+        readers: list[sqlite3.Connection] = []
         try:
             writer = await _open(self.path, opened)
             mode = await _scalar(writer, "PRAGMA journal_mode=WAL")
@@ -74,15 +84,16 @@ class Database:
             if migrate:
                 await apply_migrations(writer)
             for _ in range(self._reader_count):
-                reader = await _open(self.path, opened)
-                await reader.execute("PRAGMA query_only=ON")
+                readers.append(_open_reader(self.path))
         except BaseException as exc:
+            for reader in readers:
+                reader.close()
             for conn in reversed(opened):
                 await _close_quietly(conn)
             if isinstance(exc, sqlite3.Error):
                 raise DatabaseUnusable.because(self.path, exc) from exc
             raise
-        self._writer, self._readers = writer, opened[1:]
+        self._writer, self._readers = writer, readers
         self._idle = asyncio.Queue()
         for reader in self._readers:
             self._idle.put_nowait(reader)
@@ -90,10 +101,15 @@ class Database:
 
     async def close(self) -> None:
         """Close the readers and the writer."""
-        connections = [*self._readers, *([self._writer] if self._writer else [])]
+        readers, writer = self._readers, self._writer
         self._writer, self._readers = None, []
         failures = []
-        for conn in connections:
+        for reader in readers:
+            try:
+                reader.close()
+            except Exception as exc:  # close the others all the same
+                failures.append(exc)
+        for conn in [writer] if writer else []:
             try:
                 await conn.close()
             except Exception as exc:  # close the others all the same
@@ -119,38 +135,50 @@ class Database:
             raise RuntimeError("Database is not connected")
         return self._writer
 
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call ``callback`` with every statement any connection runs (None stops it).
+
+        Benchmarks and tests count statements per update with it.
+        """
+        await self.conn.set_trace_callback(callback)  # type: ignore[arg-type] # None stops it
+        for reader in self._readers:
+            reader.set_trace_callback(callback)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Run a write transaction: BEGIN IMMEDIATE, then COMMIT or ROLLBACK."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            conn = self.conn
+            raw = _raw(conn)
+            if not _begin_at_once(raw):
+                await conn.execute("BEGIN IMMEDIATE")  # another process writes: wait in the thread
             try:
-                yield Transaction(self.conn)
-                await self.conn.execute("COMMIT")
+                yield Transaction(raw)
+                await conn.execute("COMMIT")
             except BaseException:
                 # SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK
                 # would raise "no transaction is active" and hide the real error.
-                if self.conn.in_transaction:
-                    await self.conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
                 raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Transaction]:
         """Run several reads on one consistent snapshot, on a reader: never waits for writes."""
         async with self._reader() as conn:
-            await conn.execute("BEGIN")
+            conn.execute("BEGIN")
             try:
                 yield Transaction(conn)
             finally:
                 if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
+                    conn.execute("ROLLBACK")
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Run one read on a reader and return every row."""
         async with self._reader() as conn:
             return await Transaction(conn).fetchall(sql, params)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Run one read on a reader and return the first row, if any."""
         async with self._reader() as conn:
             return await Transaction(conn).fetchone(sql, params)
@@ -161,11 +189,11 @@ class Database:
             return await tx.execute(sql, params)
 
     @asynccontextmanager
-    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _reader(self) -> AsyncIterator[sqlite3.Connection]:
         """Borrow an idle reader for the block, waiting for one when all are in use."""
         if self._writer is None:
             raise RuntimeError("Database is not connected")
-        conn = await self._idle.get()
+        conn = self._idle.get_nowait() if not self._idle.empty() else await self._idle.get()
         try:
             yield conn
         finally:
@@ -173,20 +201,29 @@ class Database:
 
 
 class Transaction:
-    """Statements inside one open transaction (or one snapshot of a reader)."""
+    """Statements inside one open transaction (or one snapshot of a reader).
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    The methods are coroutines so that callers read the same whichever way a statement runs;
+    they run it at once, on the calling thread.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    # execute_fetchall is one trip to aiosqlite's thread; execute + fetch + close would be three.
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Return every row of a query."""
-        return list(await self.conn.execute_fetchall(sql, params))
+        return list(self.conn.execute(sql, params).fetchall())
 
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Return the first row of a query, if any."""
-        rows = await self.conn.execute_fetchall(sql, params)
-        return next(iter(rows), None)
+        rows = self.conn.execute(sql, params).fetchmany(1)
+        return rows[0] if rows else None
+
+    async def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Return every row as a plain tuple: cheaper than rows when there are thousands."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return list(cursor.execute(sql, params).fetchall())
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
         """Return the first column of the first row, or None."""
@@ -195,24 +232,65 @@ class Transaction:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement and return the number of rows it changed."""
-        async with self.conn.execute(sql, params) as cursor:
-            return cursor.rowcount
+        return self.conn.execute(sql, params).rowcount
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT and return the new row id."""
-        row = await self.conn.execute_insert(sql, params)
-        if row is None:  # pragma: no cover - sqlite always sets it after INSERT
+        row_id = self.conn.execute(sql, params).lastrowid
+        if row_id is None:  # pragma: no cover - sqlite always sets it after INSERT
             raise RuntimeError("INSERT did not return a row id")
-        return int(row[0])
+        return int(row_id)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run a statement once per row."""
-        await self.conn.executemany(sql, rows)
+        self.conn.executemany(sql, rows)
+
+
+def _raw(conn: aiosqlite.Connection) -> sqlite3.Connection:
+    """The writer's sqlite3 connection, to run a transaction's statements without a hop.
+
+    Safe because the connection is opened with ``check_same_thread=False`` and, inside
+    ``transaction()``, nothing else uses it: its aiosqlite thread is idle between the BEGIN
+    and the COMMIT it ran.
+    """
+    return conn._conn  # aiosqlite has no public accessor
+
+
+def _begin_at_once(raw: sqlite3.Connection) -> bool:
+    """Take the write lock now if no other process holds it; False if one does.
+
+    Within this process the asyncio lock already makes writers queue, so the lock is free
+    unless a second process (a CLI command, a backup restore) writes: only then does the
+    BEGIN wait, up to the busy timeout, on the writer's own thread instead of the loop.
+    """
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return True
+
+
+def _open_reader(path: Path) -> sqlite3.Connection:
+    """Open one read-only connection; its statements run on the event loop's thread."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        for pragma in (*_EVERY_CONNECTION, "PRAGMA query_only=ON"):
+            conn.execute(pragma)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 async def _open(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
     """Open one connection, listed in ``opened`` at once so a failure after it closes it."""
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     opened.append(conn)
     conn.row_factory = aiosqlite.Row
     for pragma in _EVERY_CONNECTION:

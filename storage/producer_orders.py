@@ -32,9 +32,7 @@ DIGEST_LINES = """
 async def digest_orders(tx: Transaction, pickup_id: int, producer_id: int) -> list[CustomerOrder]:
     """Return each placed order's lines of one producer at one pickup, by order number."""
     # Plain tuples instead of sqlite3.Row: this runs over every line of a big pickup.
-    async with tx.conn.execute(DIGEST_LINES, (pickup_id, producer_id)) as cursor:
-        cursor.row_factory = None
-        rows = await cursor.fetchall()
+    rows = await tx.tuples(DIGEST_LINES, (pickup_id, producer_id))
     orders: list[CustomerOrder] = []
     lines: list[DigestLine] = []
     head: Any = None

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from rekobot.clock import to_db
-from rekobot.models import Pickup
+from rekobot.models import Pickup, User
 from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, pickup_from_row
+from storage.users import user_from_row
 
 
 async def ring_pickups(
@@ -65,6 +66,40 @@ async def placed_orders(tx: Transaction, pickup_id: int) -> list[tuple[int, int]
         (pickup_id,),
     )
     return [(row["id"], row["user_id"]) for row in rows]
+
+
+NOTICE_USER = """u.id, u.first_name, u.last_name, u.username, u.language_code, u.locale,
+    u.current_ring_id, u.reminders_enabled, u.announcements_enabled, u.unreachable_at"""
+
+
+async def notice_recipients(
+    tx: Transaction, pickup_id: int
+) -> list[tuple[int, User | None, int | None]]:
+    """Who a move or cancellation concerns: (user id, user, order number or None).
+
+    The customers of the placed orders by number, then the producers offering there. Two
+    queries in all, however many orders: the notices of a 2,000-order pickup used to load
+    every order and every user one by one inside the write transaction.
+    """
+    customers = await tx.fetchall(
+        f"""SELECT o.user_id AS recipient, o.number, {NOTICE_USER} FROM orders o
+        LEFT JOIN users u ON u.id = o.user_id
+        WHERE o.pickup_id = ? AND o.status = 'placed' ORDER BY o.number""",
+        (pickup_id,),
+    )
+    producers = await tx.fetchall(
+        f"""SELECT owners.owner_user_id AS recipient, NULL AS number, {NOTICE_USER} FROM (
+            SELECT DISTINCT pd.owner_user_id FROM offers o
+            JOIN products pr ON pr.id = o.product_id JOIN producers pd ON pd.id = pr.producer_id
+            WHERE o.pickup_id = ? AND o.withdrawn_at IS NULL
+        ) owners LEFT JOIN users u ON u.id = owners.owner_user_id
+        ORDER BY owners.owner_user_id""",
+        (pickup_id,),
+    )
+    return [
+        (row["recipient"], user_from_row(row) if row["id"] is not None else None, row["number"])
+        for row in [*customers, *producers]
+    ]
 
 
 async def offering_producer_owners(tx: Transaction, pickup_id: int) -> list[int]:

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from handlers.outbox import OutboxSender, Sweeper
+from handlers.outbox import OutboxSender
+from handlers.sweep import Sweeper
 from rekobot.app import RekoApplication, build_application
 from rekobot.models.messaging import Audience
 from rekobot.services.outbox import OutMessage, enqueue

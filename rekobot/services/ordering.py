@@ -213,10 +213,5 @@ class Ordering:
 
 
 async def _orders_in(tx: Transaction, user_id: int, ring_id: int) -> list[Order]:
-    """The customer's orders in one ring, newest pickup first."""
-    orders = []
-    for order_id in await order_store.order_ids_for_user(tx, user_id, ring_id):
-        order = await order_store.load_order(tx, order_id)
-        if order is not None:
-            orders.append(order)
-    return orders
+    """The customer's orders in one ring, newest pickup first (the latest 50)."""
+    return await order_store.orders_for_user(tx, user_id, ring_id)

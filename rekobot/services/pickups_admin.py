@@ -36,7 +36,6 @@ from storage import pickups as pickup_store
 from storage import places as place_store
 from storage import reminders as reminder_store
 from storage import schedule as store
-from storage import users as user_store
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -508,14 +507,7 @@ class PickupAdmin:
         stamp = (after or before).starts_at.strftime("%Y%m%dT%H%M")
         new_place = after is not None and after.location.id != before.location.id
         pin = place_pin(after) if after is not None and new_place else None
-        recipients: list[tuple[int, int | None]] = []
-        for order_id, customer in await store.placed_orders(tx, before.id):
-            order = await order_store.load_order(tx, order_id)
-            recipients.append((customer, order.number if order else None))
-        for owner in await store.offering_producer_owners(tx, before.id):
-            recipients.append((owner, None))
-        for user_id, number in recipients:
-            user = await user_store.get_user(tx, user_id)
+        for user_id, user, number in await store.notice_recipients(tx, before.id):
             locale = self.members.locale_of(user, ring) if user else ring.locale
             with use_locale(locale):
                 if after is None:

@@ -76,25 +76,20 @@ class Shop:
         """Return the producers with something on offer, by name."""
         async with self.db.read() as tx:
             await self.open_pickup(tx, user_id, pickup_id)
-            offers = await offer_store.offers_for_pickup(tx, pickup_id)
-        shelves: dict[int, Shelf] = {}
-        for offer in offers:
-            pid = offer.product.producer_id
-            old = shelves.get(pid)
-            shelves[pid] = Shelf(pid, offer.producer_name, (old.count if old else 0) + 1)
-        return list(shelves.values())
+            counts = await offer_store.producer_counts(tx, pickup_id)
+        return [Shelf(pid, name, count) for pid, name, count in counts]
 
     async def categories(self, user_id: int, pickup_id: int) -> list[Shelf]:
         """Return the ring's categories that have offers, plus "other" (id 0) for the rest."""
         async with self.db.read() as tx:
             ring, _pickup = await self.open_pickup(tx, user_id, pickup_id)
             listed = await ring_store.categories(tx, ring.id)
-            offers = await offer_store.offers_for_pickup(tx, pickup_id)
+            by_name = await offer_store.category_counts(tx, pickup_id)
         ids = {name: cid for cid, name in listed}
         counts: dict[int, int] = {}
-        for offer in offers:
-            cid = ids.get(offer.product.category, OTHER_CATEGORY)
-            counts[cid] = counts.get(cid, 0) + 1
+        for name, count in by_name.items():
+            cid = ids.get(name, OTHER_CATEGORY)
+            counts[cid] = counts.get(cid, 0) + count
         shelves = [Shelf(cid, name, counts[cid]) for cid, name in listed if cid in counts]
         if OTHER_CATEGORY in counts:
             shelves.append(Shelf(OTHER_CATEGORY, "", counts[OTHER_CATEGORY]))
