@@ -22,12 +22,15 @@ from rekobot.errors import NotAllowed, NotFound, Refusal
 from rekobot.i18n import N_, _, use_locale
 from rekobot.models import Ring, Role
 from rekobot.parsing import (
+    parse_cart_reminder_hours,
     parse_categories,
     parse_currency,
     parse_description,
     parse_hours,
     parse_locale,
     parse_name,
+    parse_open_days,
+    parse_retention_days,
     parse_slug,
     parse_time_of_day,
     parse_timezone,
@@ -35,6 +38,7 @@ from rekobot.parsing import (
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.roles import Roles
+from rekobot.services.windows import follow_ring_setting
 from storage import admin as admin_store
 from storage import rings as ring_store
 from storage import users as user_store
@@ -91,6 +95,10 @@ class RingField(StrEnum):
     EVENING_REMINDER_TIME = "evening_reminder_time"
     DESCRIPTION = "description"
     CATEGORIES = "categories"
+    CART_REMINDER_HOURS = "cart_reminder_hours"
+    ORDERS_OPEN_DAYS = "orders_open_days"
+    #: Set through ``Privacy.set_retention``, which owns what it means for the orders.
+    ANONYMISE_AFTER_DAYS = "anonymise_after_days"
 
 
 # --- what admins type ------------------------------------------------------------------------
@@ -112,6 +120,9 @@ class RingDraft:
     evening_reminder_time: str = "19:00"
     description: str = ""
     categories: list[str] = field(default_factory=list)
+    cart_reminder_hours: int = 3
+    orders_open_days: int = 7
+    anonymise_after_days: int = 90
 
     def to_json(self) -> dict[str, Any]:
         """The draft as JSON-able data (kept in the user's persisted data)."""
@@ -143,6 +154,9 @@ def parse_ring_field(ring_field: RingField, text: str) -> object:
         RingField.EVENING_REMINDER_TIME: parse_time_of_day,
         RingField.DESCRIPTION: parse_description,
         RingField.CATEGORIES: parse_categories,
+        RingField.CART_REMINDER_HOURS: parse_cart_reminder_hours,
+        RingField.ORDERS_OPEN_DAYS: parse_open_days,
+        RingField.ANONYMISE_AFTER_DAYS: parse_retention_days,
     }
     return parsers[ring_field](text)
 
@@ -222,6 +236,8 @@ class RingAdmin:
         self, user_id: int, ring_id: int, ring_field: RingField, value: object
     ) -> Ring:
         """Change one setting of a ring (the value as parsed by ``parse_ring_field``)."""
+        if ring_field is RingField.ANONYMISE_AFTER_DAYS:
+            raise ValueError("the retention is Privacy.set_retention's")
         async with self.db.transaction() as tx:
             await self.check(tx, user_id, ring_id)
             if ring_field is RingField.CATEGORIES:
@@ -247,7 +263,9 @@ class RingAdmin:
                 now=self.clock(),
             )
             ring = await ring_store.get_ring(tx, ring_id)
-        assert ring is not None
+            assert ring is not None
+            if ring_field is RingField.ORDERS_OPEN_DAYS:
+                await follow_ring_setting(tx, ring, self.clock())
         return ring
 
     # -- admins
