@@ -42,9 +42,7 @@ async def opened_untold(tx: Transaction, now: datetime, *, limit: int = 50) -> l
     return [pickup_from_row(row) for row in rows]
 
 
-async def audience_chunk(
-    tx: Transaction, pickup: Pickup, *, after: int, limit: int
-) -> list[User]:
+async def audience_chunk(tx: Transaction, pickup: Pickup, *, after: int, limit: int) -> list[User]:
     """Return up to ``limit`` reachable members (ids above ``after``) who want the message."""
     rows = await tx.fetchall(
         AUDIENCE_SQL, {"ring": pickup.ring_id, "pickup": pickup.id, "after": after, "limit": limit}

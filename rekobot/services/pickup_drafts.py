@@ -266,4 +266,3 @@ def parse_deadline(text: str, draft: PickupDraft, ring: Ring, today: date) -> in
         if moment > starts:
             raise InvalidInput(_("The order deadline must be before the pickup starts."))
     return moment
-
