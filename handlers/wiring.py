@@ -19,6 +19,7 @@ from handlers.application import RekoApplication
 from handlers.commands import RoleMenus, menu_buttons
 from handlers.customer import cart, notifications, orders, privacy, shop, start
 from handlers.errors import on_error
+from handlers.metrics import count_error
 from handlers.middleware import (
     BEGIN_GROUP,
     IDENTITY_GROUP,
@@ -117,6 +118,7 @@ def add_handlers(application: RekoApplication) -> None:
     )
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_error_handler(on_error)
+    application.add_error_handler(count_error)  # for GET /metrics
 
     # --- jobs -------------------------------------------------------------------------------
     application.sweeper = outbox.schedule(application)  # the sweep (due work) and the outbox sender
