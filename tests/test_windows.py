@@ -22,6 +22,7 @@ from storage.database import Database
 from tests.conftest import ADMIN_ID, BAKER_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import EMMA, KARI, last, running_bot
 from tests.telegram_fake import BotDriver, TgUser, UpdateFactory, plain
+from tests.test_admin_chat import ANNE, admin_bot, app_of
 from tests.test_due_work import full_scans, plan
 from tests.test_outbox import drain_all, outbox_bot
 
@@ -235,3 +236,41 @@ async def test_the_sweep_finds_opened_pickups_and_their_audience_by_index(
         assert any("INDEX" in line or "PRIMARY KEY" in line for line in lines), lines
     opened = plan(settings.database, openings.OPENED_SQL, ("2026-12-01T00:00:00+00:00", 50))
     assert any("pickups_opening" in line for line in opened), opened
+
+
+async def test_an_admin_chooses_when_orders_open_in_the_pickup_form(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with admin_bot(settings, clock) as bot:
+        services = app_of(bot).services
+        await bot.send(ANNE, "/admin")
+        await bot.press(ANNE, "REKO Testby")
+        await bot.press(ANNE, "Utleveringer")
+        await bot.press(ANNE, "Én utlevering")
+        await bot.press(ANNE, "Coop Extra parkering")
+        await bot.send(ANNE, "10.12")
+        await bot.send(ANNE, "18-19")
+        by_rule = plain(bot.last_text(ANNE))
+        await bot.press(ANNE, "✏️ Bestillingen åpner")
+        await bot.send(ANNE, "9.12 20:00")
+        after_deadline = plain(bot.last_text(ANNE))
+        await bot.send(ANNE, "2")
+        two_days = plain(bot.last_text(ANNE))
+        await bot.press(ANNE, "✏️ Bestillingen åpner")
+        await bot.press(ANNE, "Når den kunngjøres")
+        on_announce = plain(bot.last_text(ANNE))
+        await bot.press(ANNE, "Planlegg utleveringen")
+        planned = await services.pickup_admin.pickups(ADMIN_ID, world.ring_id)
+        await bot.press(ANNE, "Åpne utleveringen")
+        card = plain(bot.last_text(ANNE))
+
+    assert "🛒 Bestillingen åpner torsdag 3. desember 2026 kl. 18:00 (ringens regel)" in by_rule
+    assert after_deadline.startswith("Bestillingen må åpne før bestillingsfristen.")
+    assert "🛒 Bestillingen åpner tirsdag 8. desember 2026 kl. 18:00\n" in two_days + "\n"
+    assert "🛒 Bestillingen åpner når du kunngjør utleveringen" in on_announce
+    new = planned[-1]
+    assert (new.orders_open_at, new.orders_open_fixed) == (None, True)
+    assert "Status: ikke åpen for bestilling ennå" in card
+    assert (
+        "🛒 Bestillingen til torsdag 10. desember 2026 åpner når utleveringen kunngjøres." in card
+    )
