@@ -145,6 +145,8 @@ async def test_members_who_opted_in_are_told_once_when_a_pickup_opens(
         assert await services.order_windows.run_due() == 0
         clock.now = FIRST_OPENS
         assert await services.order_windows.run_due() == 2
+        async with services.db.read() as tx:
+            assert await openings.opened_untold(tx, clock()) == []  # found no more
         assert await services.order_windows.run_due() == 0
         await drain_all(application, clock)
         kari = [plain(t) for t in wire.request.texts(KARI.id)]
