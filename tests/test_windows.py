@@ -65,6 +65,8 @@ async def test_shop_lists_only_open_pickups_and_says_when_the_next_opens(
         await bot.send(KARI, "/shop")
         await bot.send(EMMA, "/shop")
         kari_closed, emma_closed = last(bot, KARI), last(bot, EMMA)
+        await bot.send(OLA, "/start testby")  # the deep link says it too
+        ola_welcome = last(bot, OLA)
         clock.now = FIRST_OPENS
         await bot.send(KARI, "/shop")
         kari_next = last(bot, KARI)
@@ -74,6 +76,10 @@ async def test_shop_lists_only_open_pickups_and_says_when_the_next_opens(
     assert kari_closed == (
         "REKO Testby har ingen utlevering åpen for bestilling akkurat nå. Se innom igjen "
         "snart!\n\n"
+        "Bestillingen til torsdag 10. desember 2026 åpner torsdag 3. desember 2026 kl. 18:00."
+    )
+    assert ola_welcome.startswith("Velkommen til REKO Testby!")
+    assert ola_welcome.endswith(
         "Bestillingen til torsdag 10. desember 2026 åpner torsdag 3. desember 2026 kl. 18:00."
     )
     assert emma_closed.endswith(

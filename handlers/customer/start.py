@@ -17,6 +17,7 @@ from rekobot.errors import NoRing, Refusal, UnknownRing
 from rekobot.i18n import LANGUAGE_NAMES, _, available_locales, set_locale
 from rekobot.models import Ring, Role
 from rekobot.services.invitations import PAYLOAD_PATTERN as INVITATION_PAYLOAD
+from rekobot.services.windows import opening_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +64,11 @@ async def start(update: Update, context: Ctx) -> None:
     try:
         if slug:
             joined = await members.join(user.id, slug)
-            await show(update, context, greeting(joined.ring, joined.new_member))
+            text = greeting(joined.ring, joined.new_member)
+            waiting = await context.bot_data.services.shop.waiting_for(joined.ring)
+            if waiting is not None:  # say now when ordering opens, not after a tap on /shop
+                text += "\n\n" + opening_text(joined.ring, waiting)
+            await show(update, context, text)
             return
         mine = await members.memberships(user.id)
         if mine:

@@ -66,6 +66,13 @@ class Shop:
         async with self.db.read() as tx:
             return await pickup_store.next_opening(tx, ring.id, self.clock())
 
+    async def waiting_for(self, ring: Ring) -> Pickup | None:
+        """Return the pickup that opens next when none of the ring takes orders now."""
+        async with self.db.read() as tx:
+            if await pickup_store.open_pickups(tx, ring.id, self.clock()):
+                return None
+            return await pickup_store.next_opening(tx, ring.id, self.clock())
+
     async def pickup(self, user_id: int, pickup_id: int) -> tuple[Ring, Pickup]:
         """Return an open pickup of one of the user's rings; refuse stale or foreign ids."""
         async with self.db.read() as tx:
