@@ -18,6 +18,7 @@ from handlers.commands import RoleMenus, publish_commands
 from handlers.context import BotData, Ctx
 from handlers.health import Health
 from handlers.intake import Receive, run_intake, until_reachable
+from handlers.metrics import MetricsPage
 from handlers.webhook import UpdateReceiver, WebhookIntake, routes, serving, webhook_path
 from rekobot.services.registry import Services
 from rekobot.settings import listen_address
@@ -79,6 +80,7 @@ class RekoApplication(
         """
         try:
             await super().process_update(update)
+            self.bot_data.update_counts.handled += 1
         finally:
             if self.persistence is not None:
                 await self.update_persistence()
@@ -114,17 +116,24 @@ class RekoApplication(
         """The webhook's intake, or None for polling (with /healthz served if asked)."""
         settings = self.services.settings
         health = Health(self.services.db, self.sweeper, settings.sweep_interval)
+        metrics = self.metrics_page() if settings.metrics else None
         if settings.webhook:
             secret = settings.webhook_secret.get_secret_value()
             receiver = UpdateReceiver(self.services.inbox, secret)
-            app = routes(health, receiver, webhook_path(settings.webhook_url))
+            app = routes(health, receiver, webhook_path(settings.webhook_url), metrics)
             listen = listen_address(settings.webhook_listen)
             return WebhookIntake(self.bot, app, listen, settings.webhook_url, secret).run
+        if settings.metrics and not settings.health_listen:
+            log.warning("REKOBOT_METRICS=1 needs REKOBOT_HEALTH_LISTEN with long polling: off")
         if settings.health_listen:
             host, port = listen_address(settings.health_listen)
-            app = routes(health, None, "")
+            app = routes(health, None, "", metrics)
             await stack.enter_async_context(serving(app, host, port, "REKOBOT_HEALTH_LISTEN"))
         return None
+
+    def metrics_page(self) -> MetricsPage:
+        """GET /metrics of this bot: its update counts, the sweep and the outbox."""
+        return MetricsPage(self.services.db, self.bot_data.update_counts, self.sweeper)
 
     async def _announce(self) -> None:
         """Log who the bot is and the link that joins each ring."""

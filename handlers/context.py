@@ -8,6 +8,7 @@ user of an earlier update, whatever failed in between.
 from __future__ import annotations
 
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
@@ -16,11 +17,20 @@ from rekobot.models import User
 from rekobot.services.registry import Services
 
 
+@dataclass
+class UpdateCounts:
+    """Updates the handlers took, and how many ended in the error handler (GET /metrics)."""
+
+    handled: int = 0
+    errors: int = 0
+
+
 class BotData:
     """What every handler shares: the services (set when the application is built)."""
 
     def __init__(self) -> None:
         self._services: Services | None = None
+        self.update_counts = UpdateCounts()
 
     @property
     def services(self) -> Services:

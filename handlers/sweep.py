@@ -32,11 +32,18 @@ class Sweeper:
         self.task: asyncio.Task[None] | None = None  # the running sender
         #: ``time.monotonic()`` when a run last completed, for /healthz (handlers/health.py).
         self.last_run: float | None = None
+        #: For GET /metrics (handlers/metrics.py): completed runs, their seconds, the last one.
+        self.runs = 0
+        self.seconds_total = 0.0
+        self.last_duration: float | None = None
+        self._sent_by_earlier_senders = 0
 
     def ensure_sender(self) -> None:
         """Start the sender, or restart it if it died."""
         if self.task is not None and not self.task.done():
             return
+        if self.sender is not None:
+            self._sent_by_earlier_senders += self.sender.stats.sent_messages
         if self.task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 error = self.task.exception()
@@ -52,9 +59,18 @@ class Sweeper:
         """Run every piece of due work once, then wake the sender for what it queued."""
         self.ensure_sender()
         services = self.application.services
+        began = time.monotonic()
         await run_due_work(services.due_work)
         services.deliveries.queued.set()
         self.last_run = time.monotonic()
+        self.last_duration = self.last_run - began
+        self.runs += 1
+        self.seconds_total += self.last_duration
+
+    def sent_messages(self) -> int:
+        """Messages the outbox sent since start, by every sender this sweep ran."""
+        current = self.sender.stats.sent_messages if self.sender is not None else 0
+        return self._sent_by_earlier_senders + current
 
 
 def schedule(application: RekoApplication) -> Sweeper:

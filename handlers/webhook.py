@@ -10,8 +10,9 @@ A request must carry Telegram's ``X-Telegram-Bot-Api-Secret-Token`` header with
 the URL could act as any user. A wrong one gets 401 and changes nothing; a body that is not an
 update gets 400, and Telegram does not send it again.
 
-The same small server answers ``GET /healthz`` (``handlers/health.py``); with long polling it
-serves only that, on ``REKOBOT_HEALTH_LISTEN``.
+The same small server answers ``GET /healthz`` (``handlers/health.py``), and ``GET /metrics``
+with ``REKOBOT_METRICS=1`` (``handlers/metrics.py``); with long polling it serves only those,
+on ``REKOBOT_HEALTH_LISTEN``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from telegram import Bot
 
 from handlers.health import Health
 from handlers.intake import set_webhook, take_in, until_reachable
+from handlers.metrics import METRICS_PATH, MetricsPage
 from rekobot.services.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -93,10 +95,18 @@ class UpdateReceiver:
         return web.json_response({"ok": True})
 
 
-def routes(health: Health, receiver: UpdateReceiver | None, path: str) -> web.Application:
-    """The HTTP application: /healthz always, the webhook path when a receiver is given."""
+def routes(
+    health: Health,
+    receiver: UpdateReceiver | None,
+    path: str,
+    metrics: MetricsPage | None = None,
+) -> web.Application:
+    """The HTTP application: /healthz always, the webhook path when a receiver is given, and
+    /metrics when ``REKOBOT_METRICS`` asks for it."""
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_get(HEALTH_PATH, health.answer)
+    if metrics is not None:
+        app.router.add_get(METRICS_PATH, metrics.answer)
     if receiver is not None:
         app.router.add_post(path, receiver.receive)
     return app

@@ -45,6 +45,7 @@ from handlers.customer import (
 from handlers.errors import on_error
 from handlers.forms import engine as forms
 from handlers.forms.engine import Form
+from handlers.metrics import count_error
 from handlers.middleware import (
     BEGIN_GROUP,
     IDENTITY_GROUP,
@@ -167,6 +168,7 @@ def add_handlers(application: RekoApplication) -> None:
     )
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_error_handler(on_error)
+    application.add_error_handler(count_error)  # for GET /metrics
 
     # --- jobs -------------------------------------------------------------------------------
     application.sweeper = sweep.schedule(application)  # the sweep (due work) and the outbox sender

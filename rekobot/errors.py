@@ -70,6 +70,22 @@ class DeadlinePassed(Refusal):
         )
 
 
+class OrdersNotOpen(Refusal):
+    """The pickup does not take orders yet (producers may be preparing their offers)."""
+
+    def __init__(self, opens_at: datetime | None = None, timezone: str = "UTC") -> None:
+        super().__init__(opens_at)
+        self.opens_at = opens_at
+        self.timezone = timezone
+
+    def message(self) -> str:
+        if self.opens_at is None:
+            return _("Orders for this pickup are not open yet. They open when it is announced.")
+        return _("Orders for this pickup are not open yet. They open on {day} at {time}.").format(
+            day=day(self.opens_at, self.timezone), time=clock_time(self.opens_at, self.timezone)
+        )
+
+
 class PickupCancelled(Refusal):
     """The pickup was cancelled."""
 

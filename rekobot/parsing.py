@@ -209,6 +209,9 @@ def parse_ring_field(ring_field: RingField, text: str) -> object:
         RingField.EVENING_REMINDER_TIME: parse_time_of_day,
         RingField.DESCRIPTION: parse_description,
         RingField.CATEGORIES: parse_categories,
+        RingField.CART_REMINDER_HOURS: parse_cart_reminder_hours,
+        RingField.ORDERS_OPEN_DAYS: parse_open_days,
+        RingField.ANONYMISE_AFTER_DAYS: parse_retention_days,
     }
     return parsers[ring_field](text)
 
@@ -253,3 +256,59 @@ MAX_BROADCAST_TEXT = 3500
 def parse_broadcast_text(text: str) -> str:
     """What the admin wants to say."""
     return clean_text(text, max_length=MAX_BROADCAST_TEXT, field=_("The message"))
+
+
+_COUNT_WITH_UNIT = re.compile(r"^(\d{1,5})\s*[^\W\d_]*\.?$")
+
+#: The most hours before the order deadline a cart reminder may go out.
+MAX_CART_REMINDER_HOURS = 72
+#: The most days after a pickup that names may stay on its orders (ten years).
+MAX_RETENTION_DAYS = 3650
+#: The most days before a pickup that it may open for orders.
+MAX_OPEN_DAYS = 60
+
+
+def _count(text: str, maximum: int) -> int | None:
+    """A whole number from 0 to ``maximum``, with any unit word after it ("7 dager"), or None."""
+    match = _COUNT_WITH_UNIT.match(text.strip())
+    if match is None or int(match[1]) > maximum:
+        return None
+    return int(match[1])
+
+
+def parse_cart_reminder_hours(text: str) -> int:
+    """Hours before the order deadline a cart not ordered yet is recalled; 0 = never."""
+    hours = _count(text, MAX_CART_REMINDER_HOURS)
+    if hours is None:
+        raise InvalidInput(
+            _("Send a whole number of hours from 0 to {n}, for example 3. 0 turns it off.").format(
+                n=MAX_CART_REMINDER_HOURS
+            )
+        )
+    return hours
+
+
+def parse_retention_days(text: str) -> int:
+    """Days after a pickup until customers' names leave its orders; 0 = never."""
+    days = _count(text, MAX_RETENTION_DAYS)
+    if days is None:
+        raise InvalidInput(
+            _(
+                "Send a whole number of days from 0 to {n}, for example 90. 0 keeps the names "
+                "until a customer deletes their data."
+            ).format(n=MAX_RETENTION_DAYS)
+        )
+    return days
+
+
+def parse_open_days(text: str) -> int:
+    """Days before a pickup that it opens for orders; 0 = when an admin announces it."""
+    days = _count(text, MAX_OPEN_DAYS)
+    if days is None:
+        raise InvalidInput(
+            _(
+                "Send a whole number of days from 0 to {n}, for example 7. 0 opens orders "
+                "only when you announce the pickup."
+            ).format(n=MAX_OPEN_DAYS)
+        )
+    return days

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1:8080"
     # Where long polling serves GET /healthz (host:port); empty: no health endpoint.
     health_listen: str = ""
+    # GET /metrics (Prometheus) on the server of /healthz, the webhook's or health_listen's.
+    metrics: bool = False
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -22,12 +22,15 @@ RING_FIELDS = frozenset(
         "currency",
         "deadline_hours",
         "evening_reminder_time",
+        "cart_reminder_hours",
+        "orders_open_days",
     }
 )
 
 _MEMBER_SELECT = """
     SELECT u.id, u.first_name, u.last_name, u.username, u.language_code, u.locale,
-           u.current_ring_id, u.reminders_enabled, u.announcements_enabled, u.unreachable_at,
+           u.current_ring_id, u.reminders_enabled, u.announcements_enabled, u.orders_open_enabled,
+           u.unreachable_at,
            m.is_admin, m.blocked_at, m.joined_at,
            EXISTS (SELECT 1 FROM producers p JOIN producer_rings pr ON pr.producer_id = p.id
                    WHERE p.owner_user_id = u.id AND pr.ring_id = m.ring_id

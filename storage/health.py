@@ -55,3 +55,12 @@ def on_disk_version(path: Path) -> int:
     finally:
         conn.close()
     return version
+
+
+async def pending_deliveries(db: Database) -> int:
+    """Count the deliveries waiting in the outbox (GET /metrics), by ``deliveries_due``."""
+    try:
+        async with db.read() as tx:
+            return int(await tx.scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'"))
+    except (sqlite3.Error, RuntimeError, ValueError) as exc:
+        raise Unhealthy(f"the database does not answer: {exc}") from exc

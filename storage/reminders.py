@@ -43,7 +43,8 @@ BATCH_SQL = """
     SELECT c.id AS o_id, c.number AS o_number, c.created_at AS o_created_at,
            c.updated_at AS o_updated_at,
            u.id, u.first_name, u.last_name, u.username, u.language_code, u.locale,
-           u.current_ring_id, u.reminders_enabled, u.announcements_enabled, u.unreachable_at,
+           u.current_ring_id, u.reminders_enabled, u.announcements_enabled, u.orders_open_enabled,
+           u.unreachable_at,
            l.offer_id, l.quantity, l.unit_price, pr.name AS product_name, pr.unit,
            pd.id AS producer_id, pd.name AS producer_name, pd.payment_info,
            h.status AS handover

@@ -26,6 +26,7 @@ def ring_from_row(row: aiosqlite.Row) -> Ring:
         archived=row["archived_at"] is not None,
         anonymise_after_days=row["anonymise_after_days"],
         cart_reminder_hours=row["cart_reminder_hours"],
+        orders_open_days=row["orders_open_days"],
     )
 
 

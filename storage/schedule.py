@@ -8,7 +8,7 @@ from rekobot.clock import to_db
 from rekobot.models import Pickup, User
 from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, pickup_from_row
-from storage.users import user_from_row
+from storage.users import user_columns, user_from_row
 
 
 async def ring_pickups(
@@ -68,8 +68,7 @@ async def placed_orders(tx: Transaction, pickup_id: int) -> list[tuple[int, int]
     return [(row["id"], row["user_id"]) for row in rows]
 
 
-NOTICE_USER = """u.id, u.first_name, u.last_name, u.username, u.language_code, u.locale,
-    u.current_ring_id, u.reminders_enabled, u.announcements_enabled, u.unreachable_at"""
+NOTICE_USER = user_columns("u")
 
 
 async def notice_recipients(

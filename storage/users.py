@@ -13,8 +13,13 @@ from storage.rings import ring_from_row
 
 _USER_COLUMNS = (
     "id, first_name, last_name, username, language_code, locale, current_ring_id, "
-    "reminders_enabled, announcements_enabled, unreachable_at"
+    "reminders_enabled, announcements_enabled, orders_open_enabled, unreachable_at"
 )
+
+
+def user_columns(alias: str) -> str:
+    """The columns ``user_from_row`` reads, of the table aliased ``alias`` in a join."""
+    return ", ".join(f"{alias}.{column.strip()}" for column in _USER_COLUMNS.split(","))
 
 
 def user_from_row(row: aiosqlite.Row) -> User:
@@ -29,6 +34,7 @@ def user_from_row(row: aiosqlite.Row) -> User:
         current_ring_id=row["current_ring_id"],
         reminders_enabled=bool(row["reminders_enabled"]),
         announcements_enabled=bool(row["announcements_enabled"]),
+        orders_open_enabled=bool(row["orders_open_enabled"]),
         unreachable=row["unreachable_at"] is not None,
     )
 

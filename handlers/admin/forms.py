@@ -44,6 +44,9 @@ class RingAnswers(BaseModel):
     evening_reminder_time: str = "19:00"
     description: str = ""
     categories: list[str] = []
+    cart_reminder_hours: int = 3
+    orders_open_days: int = 7
+    anonymise_after_days: int = 90
 
 
 class PlaceAnswers(BaseModel):
@@ -69,6 +72,7 @@ class PickupAnswers(BaseModel):
     deadline_at: str = ""
     every_weeks: int = 1
     count: int = 1
+    opens: str = ""
 
 
 class BroadcastAnswers(BaseModel):

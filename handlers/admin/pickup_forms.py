@@ -27,11 +27,13 @@ from rekobot.i18n import N_, _, clock_time, day, ngettext
 from rekobot.models import PickupStatus, Ring
 from rekobot.render import pickup_when
 from rekobot.services.pickups_admin import (
+    OPENS_ON_ANNOUNCE,
     PickupDraft,
     PickupField,
     parse_count,
     parse_date,
     parse_deadline,
+    parse_opening,
     parse_time_range,
 )
 
@@ -55,10 +57,34 @@ DEADLINE = FormField(
         "a day and time (2.12 20:00)."
     ),
 )
+OPENS = FormField(
+    "opens",
+    N_("Orders open"),
+    N_(
+        "When should ordering open? Tap one, or type the days before the start (7) or a day "
+        "and time (30.11 18:00). Producers can put out offers before that."
+    ),
+)
+#: The choice that keeps the ring's rule (``PickupDraft.opens`` empty).
+RING_RULE = "ring"
 EVERY = FormField("every", N_("Repeat"), N_("How often?"))
 COUNT = FormField(
     "count", N_("How many"), N_("How many pickups in all? Tap one, or type a number.")
 )
+
+
+def opening_line(draft: PickupDraft, ring: Ring) -> str:
+    """When the (first) pickup opens for orders, and by which rule."""
+    opens, fixed = draft.opening(ring)
+    if opens is None:
+        return "🛒 " + _("Orders open when you announce the pickup")
+    zone = ring.timezone
+    line = "🛒 " + _("Orders open {day} at {time}").format(
+        day=day(opens, zone), time=clock_time(opens, zone)
+    )
+    if not fixed:
+        line += " (" + _("the ring's rule") + ")"
+    return line
 
 
 def deadline_rule(draft: PickupDraft, ring: Ring) -> str:
@@ -75,7 +101,7 @@ class PickupForm(AdminForm[PickupAnswers]):
     draft_type = PickupAnswers
     kind = "pickup"
     title: ClassVar[str] = N_("New pickup")
-    fields: ClassVar[tuple[FormField, ...]] = (PLACE, DATE, TIME, DEADLINE)
+    fields: ClassVar[tuple[FormField, ...]] = (PLACE, DATE, TIME, DEADLINE, OPENS)
     save_label: ClassVar[str] = N_("✅ Plan the pickup")
 
     async def check(self, context: Ctx, user_id: int, state: FormState[PickupAnswers]) -> None:
@@ -121,6 +147,23 @@ class PickupForm(AdminForm[PickupAnswers]):
                 )
                 for h in hours
             ]
+        if form_field.key == "opens":
+            ring_rule = (
+                ngettext(
+                    "{n} day before (usual)", "{n} days before (usual)", ring.orders_open_days
+                ).format(n=ring.orders_open_days)
+                if ring.orders_open_days
+                else _("When announced (usual)")
+            )
+            spans = [n for n in (3, 7) if n != ring.orders_open_days]
+            choices = [Choice(ring_rule, RING_RULE)]
+            if ring.orders_open_days:
+                choices.append(Choice(_("When announced"), OPENS_ON_ANNOUNCE))
+            days_before = [
+                Choice(ngettext("{n} day before", "{n} days before", n).format(n=n), str(n))
+                for n in spans
+            ]
+            return choices + days_before
         if form_field.key == "every":
             return [Choice(_("Every week"), "1"), Choice(_("Every other week"), "2")]
         if form_field.key == "count":
@@ -146,6 +189,8 @@ class PickupForm(AdminForm[PickupAnswers]):
             return parse_deadline(text, self.draft(state), ring, today)
         if form_field.key == "count":
             return parse_count(text)
+        if form_field.key == "opens":
+            return parse_opening(text, self.draft(state), ring, today)
         raise InvalidInput(_("Please tap one of the buttons."))
 
     def accept(self, state: FormState[PickupAnswers], form_field: FormField, value: object) -> None:
@@ -159,6 +204,8 @@ class PickupForm(AdminForm[PickupAnswers]):
             self.accept(state, form_field, date.fromisoformat(value))
         elif form_field.key == "time":
             self.accept(state, form_field, parse_time_range(value))
+        elif form_field.key == "opens":
+            self.accept(state, form_field, "" if value == RING_RULE else value)
         else:
             self.accept(state, form_field, value)
 
@@ -184,6 +231,7 @@ class PickupForm(AdminForm[PickupAnswers]):
             "📍 " + esc(place.name),
             "🗓 " + when,
             "⏰ " + order_by + (f" ({rule})" if rule else ""),
+            opening_line(draft, ring),
         ]
 
     async def summary(self, context: Ctx, state: FormState[PickupAnswers]) -> str:
@@ -221,7 +269,15 @@ class SeriesForm(PickupForm):
 
     kind = "series"
     title: ClassVar[str] = N_("Pickup series")
-    fields: ClassVar[tuple[FormField, ...]] = (PLACE, FIRST_DATE, TIME, EVERY, COUNT, DEADLINE)
+    fields: ClassVar[tuple[FormField, ...]] = (
+        PLACE,
+        FIRST_DATE,
+        TIME,
+        EVERY,
+        COUNT,
+        DEADLINE,
+        OPENS,
+    )
     save_label: ClassVar[str] = N_("✅ Plan the pickups")
 
     def missing(self, state: FormState[PickupAnswers]) -> list[str]:
@@ -269,6 +325,7 @@ class SeriesForm(PickupForm):
         hours = draft.deadline_hours if draft.deadline_hours is not None else ring.deadline_hours
         rule = ngettext("{n} hour before", "{n} hours before", hours).format(n=hours)
         lines.append("⏰ " + _("Ordering closes {rule} each pickup.").format(rule=rule))
+        lines.append(opening_line(draft, ring) + " " + _("(the first pickup)"))
         return "\n".join(lines)
 
 

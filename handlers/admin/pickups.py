@@ -27,6 +27,7 @@ from rekobot.render import deadline_text, pickup_when
 from rekobot.services.pickups_admin import (
     PickupDraft,
 )
+from rekobot.services.windows import opening_text
 
 Rows = list[list[InlineKeyboardButton]]
 
@@ -62,10 +63,12 @@ async def show_pickups(update: Update, context: Ctx, ring_id: int) -> None:
     await show(update, context, "\n".join(lines), rows)
 
 
-def status_text(pickup: Pickup, now_open: bool) -> str:
-    """Open, closed or cancelled, in words."""
+def status_text(pickup: Pickup, now_open: bool, opened: bool = True) -> str:
+    """Not open yet, open, closed or cancelled, in words."""
     if pickup.status is PickupStatus.CANCELLED:
         return _("❌ cancelled")
+    if now_open and not opened:
+        return _("not open for orders yet")
     return _("open for orders") if now_open else _("ordering has closed")
 
 
@@ -75,13 +78,16 @@ async def show_pickup(update: Update, context: Ctx, pickup_id: int, *, note: str
     info = await services.pickup_admin.info(current_user().id, pickup_id)
     pickup, ring = info.pickup, info.ring
     is_open = pickup.is_open(services.clock())
+    opened = pickup.has_opened(services.clock())
     lines = [
         f"🗓 <b>{pickup_when(pickup, ring.timezone)}</b>",
         "📍 " + esc(pickup.location.name),
         "⏰ " + _("Order by {deadline}").format(deadline=deadline_text(pickup, ring.timezone)),
-        _("Status: {status}").format(status=status_text(pickup, is_open)),
+        _("Status: {status}").format(status=status_text(pickup, is_open, opened)),
         _("Orders: {n}").format(n=number(info.orders)),
     ]
+    if is_open and not opened:
+        lines.insert(3, "🛒 " + opening_text(ring, pickup))
     if info.announced:
         lines.append(_("Announced to the members."))
     if note:

@@ -73,6 +73,66 @@ RING_FIELDS = (
 )
 
 
+#: What only a ring's settings ask (a new ring starts with the defaults).
+SETTING_FIELDS = (
+    FormField(
+        "orders_open_days",
+        N_("Orders open"),
+        N_(
+            "How many days before a pickup should ordering open? Tap one, or type a number. "
+            "0: only when you announce the pickup."
+        ),
+    ),
+    FormField(
+        "cart_reminder_hours",
+        N_("Cart reminder"),
+        N_(
+            "How many hours before the order deadline should a customer be reminded of a cart "
+            "not ordered yet? Tap one, or type a number. 0: never."
+        ),
+    ),
+    FormField(
+        "anonymise_after_days",
+        N_("Names on orders"),
+        N_(
+            "How many days after a pickup should customers' names be removed from its orders? "
+            "Producers keep the order numbers and amounts. Tap one, or type a number. 0: never."
+        ),
+    ),
+)
+
+
+def setting_lines(draft: RingDraft) -> list[str]:
+    """The settings only an existing ring shows, one a line."""
+    if draft.orders_open_days:
+        opens = ngettext(
+            "{n} day before the pickup", "{n} days before the pickup", draft.orders_open_days
+        ).format(n=draft.orders_open_days)
+    else:
+        opens = _("when you announce the pickup")
+    if draft.cart_reminder_hours:
+        reminder = ngettext(
+            "{n} hour before the deadline",
+            "{n} hours before the deadline",
+            draft.cart_reminder_hours,
+        ).format(n=draft.cart_reminder_hours)
+    else:
+        reminder = _("off")
+    if draft.anonymise_after_days:
+        names = ngettext(
+            "removed {n} day after the pickup",
+            "removed {n} days after the pickup",
+            draft.anonymise_after_days,
+        ).format(n=draft.anonymise_after_days)
+    else:
+        names = _("kept")
+    return [
+        _("Orders open: {value}").format(value=opens),
+        _("Cart reminder: {value}").format(value=reminder),
+        _("Names on orders: {value}").format(value=names),
+    ]
+
+
 def ring_summary(draft: RingDraft, bot_username: str) -> list[str]:
     """The ring's settings, one a line."""
     none = "—"
@@ -99,7 +159,7 @@ class RingForm(AdminForm[RingAnswers]):
     draft_type = RingAnswers
     kind = "ring"
     title: ClassVar[str] = N_("New ring")
-    fields = RING_FIELDS
+    fields: ClassVar[tuple[FormField, ...]] = RING_FIELDS
     save_label: ClassVar[str] = N_("✅ Create the ring")
 
     async def check(self, context: Ctx, user_id: int, state: FormState[RingAnswers]) -> None:
@@ -199,7 +259,21 @@ class RingSettingsForm(RingForm):
 
     kind = "ringset"
     title: ClassVar[str] = N_("Ring settings")
+    fields: ClassVar[tuple[FormField, ...]] = RING_FIELDS + SETTING_FIELDS
     save_label: ClassVar[str] = N_("✅ Save")
+
+    async def choices(
+        self, context: Ctx, state: FormState[RingAnswers], form_field: FormField
+    ) -> list[Choice]:
+        counts = {
+            "orders_open_days": ((0, 3, 7), _("{n} d")),
+            "cart_reminder_hours": ((0, 3, 6), _("{n} h")),
+            "anonymise_after_days": ((0, 30, 90), _("{n} d")),
+        }
+        if form_field.key in counts:
+            values, label = counts[form_field.key]
+            return [Choice(_("Off") if n == 0 else label.format(n=n), str(n)) for n in values]
+        return await super().choices(context, state, form_field)
 
     async def check(self, context: Ctx, user_id: int, state: FormState[RingAnswers]) -> None:
         await context.bot_data.services.ring_admin.ring(user_id, state.ring_id)
@@ -212,6 +286,7 @@ class RingSettingsForm(RingForm):
         lines = [
             _("⚙️ <b>Settings of {ring}</b>").format(ring=esc(draft.name)),
             *ring_summary(draft, context.bot.username),
+            *setting_lines(draft),
         ]
         return "\n".join(lines)
 
@@ -225,7 +300,11 @@ class RingSettingsForm(RingForm):
         before = settings_draft(current.ring, current.categories)
         for ring_field in RingField:
             value = getattr(draft, ring_field.value)
-            if value != getattr(before, ring_field.value):
+            if value == getattr(before, ring_field.value):
+                continue
+            if ring_field is RingField.ANONYMISE_AFTER_DAYS:
+                await services.privacy.set_retention(user_id, state.ring_id, int(value))
+            else:
                 await services.ring_admin.change(user_id, state.ring_id, ring_field, value)
         await close_form(context)
         await show(
@@ -249,6 +328,9 @@ def settings_draft(ring: Ring, categories: list[str]) -> RingDraft:
         evening_reminder_time=ring.evening_reminder_time.strftime("%H:%M"),
         description=ring.description,
         categories=categories,
+        cart_reminder_hours=ring.cart_reminder_hours,
+        orders_open_days=ring.orders_open_days,
+        anonymise_after_days=ring.anonymise_after_days,
     )
 
 

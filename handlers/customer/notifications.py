@@ -1,7 +1,9 @@
-"""/notifications: what a user gets unprompted (reminders, announcements), and turning it off.
+"""/notifications: what a user gets unprompted, and turning each kind on or off.
 
-The same toggle sits under every reminder and announcement (``NotificationsToggle``), so a
-customer turns them off where they arrive; /notifications shows both settings at once.
+Reminders and announcements are on unless turned off; "orders are open" (a pickup opened for
+orders) is opt-in, since announcements already tell of new pickups. The same toggle sits under
+every such message (``NotificationsToggle``), so a customer turns it off where it arrives;
+/notifications shows every setting at once.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from rekobot.models import User
 
 @dataclasses.dataclass(frozen=True)
 class NotificationsToggle(Callback, prefix="anotif"):
-    """Turn reminders ("rem"), announcements ("ann") or producers' posts ("post") on or off.
+    """Turn reminders ("rem"), announcements ("ann"), "orders are open" ("opn") or producers' posts
+    ("post") on or off.
 
     ``screen`` is 1 on the /notifications screen (redrawn) and 0 on a reminder or an
     announcement (the message stays; an alert confirms).
@@ -46,6 +49,9 @@ def notifications_screen(
                 state=on if user.announcements_enabled else off
             ),
             _("Posts from producers: {state}").format(state=on if posts else off),
+            _("A message when a pickup opens for orders: {state}").format(
+                state=on if user.orders_open_enabled else off
+            ),
         ]
     )
     rows = [
@@ -69,6 +75,14 @@ def notifications_screen(
                 NotificationsToggle("post", int(not posts), 1),
             )
         ],
+        [
+            button(
+                _("Turn “orders are open” off")
+                if user.orders_open_enabled
+                else _("Turn “orders are open” on"),
+                NotificationsToggle("opn", int(not user.orders_open_enabled), 1),
+            )
+        ],
     ]
     return text, rows
 
@@ -83,7 +97,7 @@ async def notifications(update: Update, context: Ctx) -> None:
 
 @on_button(NotificationsToggle)
 async def toggle_notifications(update: Update, context: Ctx, data: NotificationsToggle) -> None:
-    """Turn reminders or announcements on or off."""
+    """Turn one kind of notification on or off."""
     services = context.bot_data.services
     user = current_user()
     enabled = bool(data.on)
@@ -98,6 +112,14 @@ async def toggle_notifications(update: Update, context: Ctx, data: Notifications
     elif data.what == "post":
         await services.producer_posts.set_posts_enabled(user.id, enabled)
         said = _("Producer posts are on.") if enabled else _("Producer posts are off.")
+    elif data.what == "opn":
+        await services.order_windows.set_enabled(user.id, enabled)
+        user = user.model_copy(update={"orders_open_enabled": enabled})
+        said = (
+            _("You will hear when a pickup opens for orders.")
+            if enabled
+            else _("No more “orders are open” messages.")
+        )
     else:
         raise NotFound()
     query = update.callback_query

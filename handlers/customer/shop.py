@@ -20,6 +20,7 @@ from rekobot.i18n import _, money
 from rekobot.models import Pickup, Ring
 from rekobot.render import deadline_text, pickup_block, pickup_when, stock_text
 from rekobot.services.shop import OTHER_CATEGORY, OfferCard, Shelf
+from rekobot.services.windows import opening_text
 
 log = logging.getLogger(__name__)
 
@@ -141,13 +142,13 @@ async def shop(update: Update, context: Ctx) -> None:
         await refuse(update, context, refusal)
         return
     if not pickups:
-        await show(
-            update,
-            context,
-            _("{ring} has no pickup open for orders right now. Check back soon!").format(
-                ring=esc(ring.name)
-            ),
+        text = _("{ring} has no pickup open for orders right now. Check back soon!").format(
+            ring=esc(ring.name)
         )
+        upcoming = await services.shop.next_opening(ring)
+        if upcoming is not None:
+            text += "\n\n" + opening_text(ring, upcoming)
+        await show(update, context, text)
         return
     if len(pickups) == 1:
         await show_pickup_screen(update, context, ring, pickups[0])

@@ -20,6 +20,7 @@ from rekobot.errors import NoRing, Refusal, UnknownRing
 from rekobot.i18n import LANGUAGE_NAMES, _, available_locales, set_locale
 from rekobot.models import Ring, Role
 from rekobot.services.invitations import PAYLOAD_PATTERN as INVITATION_PAYLOAD
+from rekobot.services.windows import opening_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +58,11 @@ async def welcome(update: Update, context: Ctx, ring: Ring, new_member: bool) ->
     """Greet, with the shop right below when one pickup takes orders: no /shop to type."""
     current, pickups = await context.bot_data.services.shop.open_pickups(current_user().id)
     if current.id != ring.id or not pickups:
-        await show(update, context, greeting(ring, new_member))
+        text = greeting(ring, new_member)
+        waiting = await context.bot_data.services.shop.waiting_for(ring)
+        if waiting is not None:  # say now when ordering opens, not after a tap on /shop
+            text += "\n\n" + opening_text(ring, waiting)
+        await show(update, context, text)
         return
     if len(pickups) > 1:
         rows = [[button(pickup_label(ring, p), ShowPickup(p.id))] for p in pickups]

@@ -29,6 +29,8 @@ class User(Model):
     current_ring_id: int | None = None
     reminders_enabled: bool = True
     announcements_enabled: bool = True
+    #: Opted in to "orders are open" when a pickup of their ring opens for orders.
+    orders_open_enabled: bool = False
     unreachable: bool = False
 
     @property
@@ -50,6 +52,10 @@ class RingField(StrEnum):
     EVENING_REMINDER_TIME = "evening_reminder_time"
     DESCRIPTION = "description"
     CATEGORIES = "categories"
+    CART_REMINDER_HOURS = "cart_reminder_hours"
+    ORDERS_OPEN_DAYS = "orders_open_days"
+    #: Set through ``Privacy.set_retention``, which owns what it means for the orders.
+    ANONYMISE_AFTER_DAYS = "anonymise_after_days"
 
 
 class Ring(Model):
@@ -70,6 +76,8 @@ class Ring(Model):
     anonymise_after_days: int = 90
     #: Hours before the order deadline a cart not ordered yet is recalled; 0 = never.
     cart_reminder_hours: int = 3
+    #: Days before a pickup starts that it opens for orders; 0 = only when announced.
+    orders_open_days: int = 7
 
 
 class Membership(Model):
@@ -115,10 +123,22 @@ class Pickup(Model):
     ends_at: AwareDatetime
     deadline: AwareDatetime
     status: PickupStatus = PickupStatus.SCHEDULED
+    #: When it opens for orders; None: when the admin announces it.
+    orders_open_at: AwareDatetime | None = None
+    #: Whether an admin chose the opening (else it follows the ring's ``orders_open_days``).
+    orders_open_fixed: bool = False
 
     def is_open(self, now: datetime) -> bool:
         """Whether orders may still be placed, changed or cancelled."""
         return self.status is PickupStatus.SCHEDULED and now < self.deadline
+
+    def has_opened(self, now: datetime) -> bool:
+        """Whether its ordering window has begun (producers prepare offers before that)."""
+        return self.orders_open_at is not None and self.orders_open_at <= now
+
+    def takes_orders(self, now: datetime) -> bool:
+        """Whether customers can fill a cart and check out for it now."""
+        return self.is_open(now) and self.has_opened(now)
 
 
 class Producer(Model):

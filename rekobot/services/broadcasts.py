@@ -293,6 +293,8 @@ class Broadcasts:
                     now=now,
                 )
             await schedule_store.mark_announced(tx, pickup_id, now)
+            # Announcing opens a pickup that is not open yet (orders_open_days 0, or later).
+            await pickup_store.open_now(tx, pickup_id, now)
             await admin_store.audit(
                 tx,
                 ring_id=ring.id,

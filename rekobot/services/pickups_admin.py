@@ -1,19 +1,17 @@
 """Pickups, as admins plan them: one or a weekly series, changing, moving, cancelling, overview.
 
-Times are typed and shown in the ring's zone and stored in UTC. Cancelling a pickup cancels
-its orders and gives their stock back; moving one keeps the orders. Either way every customer
-with an order and every producer with an offer is told, in their own language, through the
-outbox, in the same transaction that made the change.
+Times are typed and shown in the ring's zone and stored in UTC (``pickup_drafts``). Cancelling
+a pickup cancels its orders and gives their stock back; moving one keeps the orders. Either way
+every customer with an order and every producer with an offer is told, in their own language
+(``pickup_notices``), through the outbox, in the same transaction that made the change. Each
+pickup opens for orders at its own time (``windows``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, time, timedelta
-from enum import StrEnum
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from rekobot.clock import Clock, utcnow
@@ -21,11 +19,22 @@ from rekobot.errors import InvalidInput, NotFound, PickupCancelled
 from rekobot.i18n import _, use_locale
 from rekobot.models import Location, Pickup, PickupStatus, Ring
 from rekobot.models.running import ProducerTotal
-from rekobot.parsing import parse_hours
-from rekobot.render import esc, join_blocks, pickup_block, pickup_when, place_text
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
+from rekobot.services.pickup_drafts import (
+    MAX_SERIES,
+    OPENS_ON_ANNOUNCE,
+    PickupDraft,
+    PickupField,
+    local_moment,
+    parse_count,
+    parse_date,
+    parse_deadline,
+    parse_opening,
+    parse_time_range,
+)
+from rekobot.services.pickup_notices import cancelled_notice, moved_notice
 from rekobot.services.reminders import place_pin, reminder_key_prefix
 from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
@@ -38,189 +47,23 @@ from storage import reminders as reminder_store
 from storage import schedule as store
 from storage.database import Database, Transaction
 
+__all__ = [  # what the pickup form reads from here, kept where it always was
+    "MAX_SERIES",
+    "OPENS_ON_ANNOUNCE",
+    "PickupAdmin",
+    "PickupDraft",
+    "PickupField",
+    "cancelled_notice",
+    "local_moment",
+    "moved_notice",
+    "parse_count",
+    "parse_date",
+    "parse_deadline",
+    "parse_opening",
+    "parse_time_range",
+]
+
 log = logging.getLogger(__name__)
-
-MAX_SERIES = 52
-_DATE_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?\.?$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_CLOCK = r"(\d{1,2})(?:[:.]?(\d{2}))?"
-_RANGE = re.compile(rf"^{_CLOCK}\s*(?:-|–|—|til|to)\s*{_CLOCK}$", re.IGNORECASE)
-_DEADLINE_AT = re.compile(r"^(\S+)\s+(?:kl\.?\s*)?(\d{1,2}[:.]\d{2})$", re.IGNORECASE)
-
-
-class PickupField(StrEnum):
-    """A detail of a pickup an admin can set."""
-
-    PLACE = "place"
-    DATE = "date"
-    TIME = "time"
-    DEADLINE = "deadline"
-    EVERY = "every"
-    COUNT = "count"
-
-
-# --- what admins type ------------------------------------------------------------------------
-
-
-def parse_date(text: str, today: date) -> date:
-    """A day such as 4.12, 4.12.2026 or 2026-12-04; without a year, the next such day."""
-    cleaned = text.strip()
-    match = _DATE_ISO.match(cleaned)
-    try:
-        if match:
-            found = date(int(match[1]), int(match[2]), int(match[3]))
-        elif (match := _DATE_DMY.match(cleaned)) is not None:
-            day_, month = int(match[1]), int(match[2])
-            if match[3]:
-                year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
-                found = date(year, month, day_)
-            else:
-                found = date(today.year, month, day_)
-                if found < today:
-                    found = date(today.year + 1, month, day_)
-        else:
-            raise ValueError(cleaned)
-    except ValueError as exc:
-        raise InvalidInput(_("Send a date like 4.12 or 4.12.2026.")) from exc
-    if found < today:
-        raise InvalidInput(_("That date has passed. Send a date from today on."))
-    if found > today + timedelta(days=366):
-        raise InvalidInput(_("That is more than a year ahead. Please check the date."))
-    return found
-
-
-def _clock(hour: str, minute: str | None) -> time:
-    value = int(hour), int(minute or 0)
-    if value[0] > 23 or value[1] > 59:
-        raise ValueError(hour)
-    return time(*value)
-
-
-def parse_time_range(text: str) -> tuple[time, time]:
-    """A time window such as 17:00-18:00, 17-18 or 17.30–18.15."""
-    match = _RANGE.match(text.strip())
-    try:
-        if not match:
-            raise ValueError(text)
-        start, end = _clock(match[1], match[2]), _clock(match[3], match[4])
-    except ValueError as exc:
-        raise InvalidInput(_("Send the start and end like 17:00-18:00.")) from exc
-    if end <= start:
-        raise InvalidInput(_("The end must be after the start, e.g. 17:00-18:00."))
-    return start, end
-
-
-def parse_count(text: str) -> int:
-    """How many pickups a series has."""
-    cleaned = text.strip()
-    if not cleaned.isdigit() or not 1 <= int(cleaned) <= MAX_SERIES:
-        raise InvalidInput(_("Send how many pickups, from 1 to {n}.").format(n=MAX_SERIES))
-    return int(cleaned)
-
-
-def local_moment(day_: date, clock_: time, timezone: str) -> datetime:
-    """A wall-clock time on a day in the ring's zone."""
-    return datetime.combine(day_, clock_, tzinfo=ZoneInfo(timezone))
-
-
-@dataclass(frozen=True)
-class PickupDraft:
-    """A pickup (or a series) being planned or changed, as local date and times."""
-
-    place_id: int | None = None
-    day: str = ""  # ISO date, in the ring's zone
-    start: str = ""  # "HH:MM"
-    end: str = ""
-    deadline_hours: int | None = None  # None: the ring's default (unless deadline_at)
-    deadline_at: str = ""  # ISO UTC: a deadline typed as a date and time
-    every_weeks: int = 1  # a series: 1 every week, 2 every other week
-    count: int = 1
-
-    def to_json(self) -> dict[str, Any]:
-        """The draft as JSON-able data."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PickupDraft:
-        """Read a draft back."""
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
-    @classmethod
-    def of(cls, pickup: Pickup, ring: Ring) -> PickupDraft:
-        """A draft holding a pickup as it is."""
-        zone = ZoneInfo(ring.timezone)
-        start = pickup.starts_at.astimezone(zone)
-        return cls(
-            place_id=pickup.location.id,
-            day=start.date().isoformat(),
-            start=start.strftime("%H:%M"),
-            end=pickup.ends_at.astimezone(zone).strftime("%H:%M"),
-            deadline_at=pickup.deadline.isoformat(),
-        )
-
-    def with_value(self, pickup_field: PickupField, value: object) -> PickupDraft:
-        """Return the draft with one detail changed."""
-        if pickup_field is PickupField.PLACE:
-            return replace(self, place_id=int(str(value)))
-        if pickup_field is PickupField.DATE:
-            assert isinstance(value, date)
-            return replace(self, day=value.isoformat())
-        if pickup_field is PickupField.TIME:
-            assert isinstance(value, tuple)
-            start, end = value
-            return replace(self, start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
-        if pickup_field is PickupField.DEADLINE:
-            if isinstance(value, datetime):
-                return replace(self, deadline_at=value.isoformat(), deadline_hours=None)
-            return replace(self, deadline_hours=int(str(value)), deadline_at="")
-        if pickup_field is PickupField.EVERY:
-            return replace(self, every_weeks=2 if int(str(value)) == 2 else 1)
-        return replace(self, count=int(str(value)))
-
-    @property
-    def missing(self) -> list[PickupField]:
-        """What must still be given."""
-        needed = []
-        if self.place_id is None:
-            needed.append(PickupField.PLACE)
-        if not self.day:
-            needed.append(PickupField.DATE)
-        if not self.start or not self.end:
-            needed.append(PickupField.TIME)
-        return needed
-
-    def times(self, ring: Ring, week: int = 0) -> tuple[datetime, datetime, datetime]:
-        """(start, end, deadline) of the pickup, or of occurrence ``week`` of a series."""
-        day_ = date.fromisoformat(self.day) + timedelta(weeks=week * self.every_weeks)
-        starts = local_moment(day_, time.fromisoformat(self.start), ring.timezone)
-        ends = local_moment(day_, time.fromisoformat(self.end), ring.timezone)
-        if self.deadline_at and week == 0:
-            deadline = datetime.fromisoformat(self.deadline_at)
-        else:
-            hours = self.deadline_hours if self.deadline_hours is not None else ring.deadline_hours
-            deadline = starts - timedelta(hours=hours)
-        return starts, ends, deadline
-
-
-def parse_deadline(text: str, draft: PickupDraft, ring: Ring, today: date) -> int | datetime:
-    """Hours before the start ("36"), or a day and time ("2.12 20:00")."""
-    cleaned = text.strip()
-    match = _DEADLINE_AT.match(cleaned)
-    if match is None:
-        return parse_hours(cleaned)
-    try:
-        day_ = parse_date(match[1], today)
-        hour, minute = match[2].replace(".", ":").split(":")
-        moment = local_moment(day_, _clock(hour, minute), ring.timezone)
-    except (InvalidInput, ValueError) as exc:
-        raise InvalidInput(
-            _("Send hours before the start, like 36, or a day and time like 2.12 20:00.")
-        ) from exc
-    if draft.day and draft.start:
-        starts, _ends, _deadline = draft.times(ring)
-        if moment > starts:
-            raise InvalidInput(_("The order deadline must be before the pickup starts."))
-    return moment
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -270,41 +113,6 @@ class Overview:
     def total(self) -> int:
         """What all orders together are worth."""
         return sum(producer.amount for producer in self.producers)
-
-
-# --- what people are told ----------------------------------------------------------------------
-
-
-def cancelled_notice(ring: Ring, pickup: Pickup, order_number: int | None) -> str:
-    """Tell a customer (with the order number) or a producer that a pickup is cancelled."""
-    head = _("❌ <b>This pickup is cancelled.</b>")
-    block = pickup_block(ring, pickup, with_deadline=False)
-    if order_number is not None:
-        tail = _("Your order #{number} is cancelled. You do not need to pay anything.").format(
-            number=order_number
-        )
-    else:
-        tail = _(
-            "Your offers for it are closed and its orders are cancelled. Do not bring anything."
-        )
-    return join_blocks([head, block, tail])
-
-
-def moved_notice(ring: Ring, before: Pickup, after: Pickup, order_number: int | None) -> str:
-    """Tell a customer or a producer that a pickup has a new time or place."""
-    head = _("📍 <b>The pickup has changed.</b>")
-    now = _("Now:") + "\n" + pickup_block(ring, after, with_deadline=False)
-    was = _("Before: {when}, {place}").format(
-        when=pickup_when(before, ring.timezone), place=place_text(before)
-    )
-    if order_number is not None:
-        tail = _("Your order #{number} still stands.").format(number=order_number)
-    else:
-        tail = _("Your offers and orders stay as they are.")
-    extra = ""
-    if after.location.directions and after.location.id != before.location.id:
-        extra = "🚶 " + esc(after.location.directions)
-    return join_blocks([head, now, extra, was, tail])
 
 
 class PickupAdmin:
@@ -369,6 +177,10 @@ class PickupAdmin:
                 _("The order deadline would already have passed. Choose a shorter deadline.")
             )
 
+    def _check_opening(self, opens: datetime | None, deadline: datetime) -> None:
+        if opens is not None and opens >= deadline:
+            raise InvalidInput(_("Orders must open before the order deadline."))
+
     async def create(self, user_id: int, ring_id: int, draft: PickupDraft) -> list[Pickup]:
         """Plan one pickup, or ``draft.count`` of them a week or two apart."""
         if draft.missing:
@@ -382,6 +194,8 @@ class PickupAdmin:
             for week in range(count):
                 starts, ends, deadline = draft.times(ring, week)
                 self._check_times(starts, ends, deadline)
+                opens, fixed = draft.opening(ring, week)
+                self._check_opening(opens, deadline)
                 pickup_id = await pickup_store.create_pickup(
                     tx,
                     ring_id=ring_id,
@@ -390,6 +204,8 @@ class PickupAdmin:
                     ends_at=ends,
                     deadline=deadline,
                     now=self.clock(),
+                    orders_open_at=opens,
+                    orders_open_fixed=fixed,
                 )
                 pickup = await pickup_store.get_pickup(tx, pickup_id)
                 assert pickup is not None
@@ -448,6 +264,10 @@ class PickupAdmin:
                 ends_at=ends,
                 deadline=deadline,
             )
+            if not before.has_opened(now):  # an open pickup stays open: carts are filling
+                opens, fixed = draft.opening(ring)
+                self._check_opening(opens, deadline)
+                await pickup_store.set_orders_open(tx, pickup_id, opens, fixed=fixed)
             after = await pickup_store.get_pickup(tx, pickup_id)
             assert after is not None
             told = 0

@@ -130,6 +130,7 @@ class Privacy:
                     "current_ring": user.current_ring_id,
                     "reminders": user.reminders_enabled,
                     "announcements": user.announcements_enabled,
+                    "orders_open": user.orders_open_enabled,
                     "first_seen": to_db(created) if created else None,
                 },
                 "rings": [

@@ -33,6 +33,7 @@ from rekobot.services.ring_archive import RingArchive
 from rekobot.services.rings_admin import RingAdmin
 from rekobot.services.roles import Roles
 from rekobot.services.shop import Shop
+from rekobot.services.windows import OrderWindows
 from rekobot.settings import Settings
 from storage.database import Database
 
@@ -52,6 +53,7 @@ class Services:
     deliveries: Deliveries = field(init=False)
     reminders: Reminders = field(init=False)
     cart_reminders: CartReminders = field(init=False)
+    order_windows: OrderWindows = field(init=False)
     ring_admin: RingAdmin = field(init=False)
     invitations: Invitations = field(init=False)
     ring_archive: RingArchive = field(init=False)
@@ -96,6 +98,10 @@ class Services:
             self.db, self.members, self.carts, self.deliveries, clock=self.clock
         )
         self.due_work.append(self.cart_reminders.run_due)
+        self.order_windows = OrderWindows(
+            self.db, self.members, self.deliveries, clock=self.clock
+        )
+        self.due_work.append(self.order_windows.run_due)
         self.ring_admin = RingAdmin(
             self.db, self.members, self.roles, admin_ids=self.settings.admin_ids, clock=self.clock
         )

@@ -34,6 +34,7 @@ from rekobot.services import notices
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.roles import Roles
+from rekobot.services.windows import follow_ring_setting
 from storage import admin as admin_store
 from storage import rings as ring_store
 from storage import users as user_store
@@ -82,6 +83,9 @@ class RingDraft:
     evening_reminder_time: str = "19:00"
     description: str = ""
     categories: list[str] = field(default_factory=list)
+    cart_reminder_hours: int = 3
+    orders_open_days: int = 7
+    anonymise_after_days: int = 90
 
     def to_json(self) -> dict[str, Any]:
         """The draft as JSON-able data (kept in the user's persisted data)."""
@@ -176,6 +180,8 @@ class RingAdmin:
         self, user_id: int, ring_id: int, ring_field: RingField, value: object
     ) -> Ring:
         """Change one setting of a ring (the value as parsed by ``parse_ring_field``)."""
+        if ring_field is RingField.ANONYMISE_AFTER_DAYS:
+            raise ValueError("the retention is Privacy.set_retention's")
         async with self.db.transaction() as tx:
             await self.check(tx, user_id, ring_id)
             if ring_field is RingField.CATEGORIES:
@@ -201,7 +207,9 @@ class RingAdmin:
                 now=self.clock(),
             )
             ring = await ring_store.get_ring(tx, ring_id)
-        assert ring is not None
+            assert ring is not None
+            if ring_field is RingField.ORDERS_OPEN_DAYS:
+                await follow_ring_setting(tx, ring, self.clock())
         return ring
 
     # -- admins

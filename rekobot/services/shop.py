@@ -1,11 +1,22 @@
-"""What a customer can see: the open pickups of their ring and what is on offer."""
+"""What a customer can see: the open pickups of their ring and what is on offer.
+
+A pickup is open for the customer from its "orders open at" time to its deadline
+(``Pickup.takes_orders``); before that the server refuses every look and every cart change
+(``OrdersNotOpen``), while producers already prepare their offers.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import DeadlinePassed, NotFound, OfferWithdrawn, PickupCancelled
+from rekobot.errors import (
+    DeadlinePassed,
+    NotFound,
+    OfferWithdrawn,
+    OrdersNotOpen,
+    PickupCancelled,
+)
 from rekobot.models import Offer, Pickup, PickupStatus, Ring
 from rekobot.services.members import Members
 from storage import carts as cart_store
@@ -51,6 +62,18 @@ class Shop:
         async with self.db.read() as tx:
             return ring, await pickup_store.open_pickups(tx, ring.id, self.clock())
 
+    async def next_opening(self, ring: Ring) -> Pickup | None:
+        """Return the ring's pickup that opens for orders next, if one has its time."""
+        async with self.db.read() as tx:
+            return await pickup_store.next_opening(tx, ring.id, self.clock())
+
+    async def waiting_for(self, ring: Ring) -> Pickup | None:
+        """Return the pickup that opens next when none of the ring takes orders now."""
+        async with self.db.read() as tx:
+            if await pickup_store.open_pickups(tx, ring.id, self.clock()):
+                return None
+            return await pickup_store.next_opening(tx, ring.id, self.clock())
+
     async def pickup(self, user_id: int, pickup_id: int) -> tuple[Ring, Pickup]:
         """Return an open pickup of one of the user's rings; refuse stale or foreign ids."""
         async with self.db.read() as tx:
@@ -70,6 +93,8 @@ class Shop:
             raise PickupCancelled()
         if not pickup.is_open(self.clock()):
             raise DeadlinePassed(pickup.deadline)
+        if not pickup.has_opened(self.clock()):
+            raise OrdersNotOpen(pickup.orders_open_at, ring.timezone)
         return ring, pickup
 
     async def producers(self, user_id: int, pickup_id: int) -> list[Shelf]:
