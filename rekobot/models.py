@@ -119,8 +119,63 @@ class Producer(Model):
     notes_enabled: bool = True
 
 
+class PriceBasis(StrEnum):
+    """What a price is for: one item, or a weighed or measured amount of it."""
+
+    UNIT = "unit"
+    KG = "kg"
+    LITRE = "l"
+    HECTOGRAM = "100g"
+
+    @property
+    def by_weight(self) -> bool:
+        """Whether the amount is known only when the item is weighed (or measured)."""
+        return self is not PriceBasis.UNIT
+
+    @property
+    def grams(self) -> int:
+        """Grams (or millilitres) the price is for; 1 for a price per item."""
+        return _BASIS_GRAMS[self]
+
+
+_BASIS_GRAMS = {
+    PriceBasis.UNIT: 1,
+    PriceBasis.KG: 1000,
+    PriceBasis.LITRE: 1000,
+    PriceBasis.HECTOGRAM: 100,
+}
+
+
+def weighed_amount(price: int, basis: PriceBasis, grams: int) -> int:
+    """What ``grams`` (or ml) cost at ``price`` per basis, to the nearest minor unit."""
+    return (price * grams + basis.grams // 2) // basis.grams
+
+
+def line_amount(
+    price: int,
+    basis: PriceBasis,
+    quantity: int,
+    estimate_grams: int | None,
+    weighed_grams: int | None = None,
+) -> int:
+    """What a line costs: per item, or by the weighed (else the estimated) weight.
+
+    Money stays whole minor units: a weight line is rounded once, over the whole line.
+    """
+    if not basis.by_weight:
+        return price * quantity
+    if weighed_grams is not None:
+        return weighed_amount(price, basis, weighed_grams)
+    return weighed_amount(price, basis, (estimate_grams or 0) * quantity)
+
+
 class Product(Model):
-    """A producer's product, independent of any pickup."""
+    """A producer's product, independent of any pickup.
+
+    A product sold by weight has its price per kg, litre or 100 g and an estimated weight per
+    item (``weight_min``–``weight_max`` grams or ml, equal when one figure was given); stock
+    and quantities still count items.
+    """
 
     id: int
     producer_id: int
@@ -131,6 +186,26 @@ class Product(Model):
     category: str = ""
     photo_file_id: str | None = None
     hidden: bool = False
+    price_basis: PriceBasis = PriceBasis.UNIT
+    weight_min: int | None = None
+    weight_max: int | None = None
+
+    @property
+    def by_weight(self) -> bool:
+        """Whether its amounts are estimates until weighed."""
+        return self.price_basis.by_weight
+
+    @property
+    def estimate_grams(self) -> int | None:
+        """The weight one item is reckoned at: the middle of the range (None per item)."""
+        if not self.by_weight or self.weight_min is None:
+            return None
+        high = self.weight_max if self.weight_max is not None else self.weight_min
+        return (self.weight_min + high + 1) // 2
+
+    def amount(self, price: int, quantity: int) -> int:
+        """What ``quantity`` items cost at ``price`` (an estimate when sold by weight)."""
+        return line_amount(price, self.price_basis, quantity, self.estimate_grams)
 
 
 class Offer(Model):
@@ -167,8 +242,13 @@ class CartLine(Model):
 
     @property
     def amount(self) -> int:
-        """What the line costs at today's offer price."""
-        return self.offer.price * self.quantity
+        """What the line costs at today's offer price (an estimate when sold by weight)."""
+        return self.offer.product.amount(self.offer.price, self.quantity)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the amount is "approx." until the items are weighed."""
+        return self.offer.product.by_weight
 
 
 class ProducerGroup(Model):
@@ -183,6 +263,11 @@ class ProducerGroup(Model):
     def subtotal(self) -> int:
         """The sum of the lines."""
         return sum(line.amount for line in self.lines)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the subtotal is an estimate."""
+        return any(line.estimated for line in self.lines)
 
 
 class Cart(Model):
@@ -199,6 +284,11 @@ class Cart(Model):
     def total(self) -> int:
         """The sum of all producers' subtotals."""
         return sum(group.subtotal for group in self.groups)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the total is an estimate."""
+        return any(group.estimated for group in self.groups)
 
     @property
     def lines(self) -> list[CartLine]:
@@ -226,7 +316,11 @@ class HandoverStatus(StrEnum):
 
 
 class OrderLine(Model):
-    """A quantity of one offer, at the price when it was ordered."""
+    """A quantity of one offer, at the price when it was ordered.
+
+    A line sold by weight keeps the basis and the estimate per item it was ordered with; the
+    weight the producer enters at the handover makes its amount final.
+    """
 
     offer_id: int
     product_name: str
@@ -234,11 +328,25 @@ class OrderLine(Model):
     producer_id: int
     quantity: int
     unit_price: int
+    price_basis: PriceBasis = PriceBasis.UNIT
+    estimate_grams: int | None = None
+    weighed_grams: int | None = None
 
     @property
     def amount(self) -> int:
-        """What the line costs."""
-        return self.unit_price * self.quantity
+        """What the line costs: final, or estimated until weighed."""
+        return line_amount(
+            self.unit_price,
+            self.price_basis,
+            self.quantity,
+            self.estimate_grams,
+            self.weighed_grams,
+        )
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the amount is "approx." (sold by weight and not weighed yet)."""
+        return self.price_basis.by_weight and self.weighed_grams is None
 
 
 class OrderPart(Model):
@@ -254,6 +362,16 @@ class OrderPart(Model):
     def subtotal(self) -> int:
         """What to pay this producer."""
         return sum(line.amount for line in self.lines)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the subtotal is an estimate until something is weighed."""
+        return any(line.estimated for line in self.lines)
+
+    @property
+    def by_weight(self) -> bool:
+        """Whether any line is sold by weight (weighed or not)."""
+        return any(line.price_basis.by_weight for line in self.lines)
 
 
 class Order(Model):
@@ -274,6 +392,11 @@ class Order(Model):
     def total(self) -> int:
         """What the whole order costs."""
         return sum(part.subtotal for part in self.parts)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the total is an estimate until something is weighed."""
+        return any(part.estimated for part in self.parts)
 
     def can_change(self, now: datetime) -> bool:
         """Whether the customer may still change or cancel it."""
@@ -300,13 +423,29 @@ class DigestLine:
     unit: str
     quantity: int
     unit_price: int
-    #: "ca." until weighed: sold-by-weight lines carry an estimate (every line is final today).
-    estimated: bool = False
+    price_basis: PriceBasis = PriceBasis.UNIT
+    #: The weight one item was reckoned at when ordered (sold by weight only).
+    estimate_grams: int | None = None
+    #: The weight of the whole line, entered at the handover.
+    weighed_grams: int | None = None
+    #: The order line's offer (the handover's weight form names it).
+    offer_id: int = 0
 
     @property
     def amount(self) -> int:
-        """What the line costs."""
-        return self.quantity * self.unit_price
+        """What the line costs: final, or estimated until weighed."""
+        return line_amount(
+            self.unit_price,
+            self.price_basis,
+            self.quantity,
+            self.estimate_grams,
+            self.weighed_grams,
+        )
+
+    @property
+    def estimated(self) -> bool:
+        """ "ca." until weighed: a line sold by weight carries an estimate."""
+        return self.price_basis.by_weight and self.weighed_grams is None
 
 
 def anonymous_customer(number: int) -> str:
@@ -334,9 +473,7 @@ class CustomerOrder:
     amount: int = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "amount", sum(line.quantity * line.unit_price for line in self.lines)
-        )
+        object.__setattr__(self, "amount", sum(line.amount for line in self.lines))
 
     @property
     def estimated(self) -> bool:

@@ -14,6 +14,7 @@ from rekobot.models import (
     OrderPart,
     OrderStatus,
     Pickup,
+    PriceBasis,
 )
 from storage.database import Transaction
 from storage.pickups import get_pickup
@@ -27,9 +28,7 @@ async def next_order_number(tx: Transaction, pickup_id: int) -> int:
     return int(value)
 
 
-async def insert_order(
-    tx: Transaction, *, pickup_id: int, user_id: int, now: datetime
-) -> int:
+async def insert_order(tx: Transaction, *, pickup_id: int, user_id: int, now: datetime) -> int:
     """Create a placed order with the next number and return its id."""
     number = await next_order_number(tx, pickup_id)
     return await tx.insert(
@@ -57,9 +56,20 @@ async def line_quantities(tx: Transaction, order_id: int) -> dict[int, tuple[int
 
 
 async def set_line(
-    tx: Transaction, order_id: int, offer_id: int, quantity: int, unit_price: int
+    tx: Transaction,
+    order_id: int,
+    offer_id: int,
+    quantity: int,
+    unit_price: int,
+    *,
+    price_basis: str = "unit",
+    estimate_grams: int | None = None,
 ) -> None:
-    """Set an order line; zero removes it."""
+    """Set an order line; zero removes it.
+
+    A changed line is reckoned anew: its price basis and estimate per item are taken as they
+    are now, and a weight entered before is forgotten (the quantity it weighed is gone).
+    """
     if quantity <= 0:
         await tx.execute(
             "DELETE FROM order_lines WHERE order_id = ? AND offer_id = ?", (order_id, offer_id)
@@ -67,12 +77,28 @@ async def set_line(
         return
     await tx.execute(
         """
-        INSERT INTO order_lines (order_id, offer_id, quantity, unit_price) VALUES (?, ?, ?, ?)
+        INSERT INTO order_lines (order_id, offer_id, quantity, unit_price, price_basis,
+                                 estimate_grams)
+        VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (order_id, offer_id) DO UPDATE SET
-            quantity = excluded.quantity, unit_price = excluded.unit_price
+            quantity = excluded.quantity, unit_price = excluded.unit_price,
+            price_basis = excluded.price_basis, estimate_grams = excluded.estimate_grams,
+            weighed_grams = NULL, weighed_at = NULL
         """,
-        (order_id, offer_id, quantity, unit_price),
+        (order_id, offer_id, quantity, unit_price, price_basis, estimate_grams),
     )
+
+
+async def set_weighed(
+    tx: Transaction, order_id: int, offer_id: int, grams: int | None, now: datetime
+) -> bool:
+    """Record the weighed grams of a line sold by weight (None forgets them)."""
+    changed = await tx.execute(
+        "UPDATE order_lines SET weighed_grams = ?, weighed_at = ? "
+        "WHERE order_id = ? AND offer_id = ? AND price_basis != 'unit'",
+        (grams, None if grams is None else to_db(now), order_id, offer_id),
+    )
+    return changed > 0
 
 
 async def touch_order(tx: Transaction, order_id: int, now: datetime) -> None:
@@ -123,7 +149,8 @@ async def _build_order(tx: Transaction, order_row: aiosqlite.Row, pickup: Pickup
     order_id = order_row["id"]
     line_rows = await tx.fetchall(
         """
-        SELECT l.offer_id, l.quantity, l.unit_price, pr.name AS product_name, pr.unit,
+        SELECT l.offer_id, l.quantity, l.unit_price, l.price_basis, l.estimate_grams,
+               l.weighed_grams, pr.name AS product_name, pr.unit,
                pd.id AS producer_id, pd.name AS producer_name, pd.payment_info,
                h.status AS handover
         FROM order_lines l
@@ -147,6 +174,9 @@ async def _build_order(tx: Transaction, order_row: aiosqlite.Row, pickup: Pickup
                 producer_id=line["producer_id"],
                 quantity=line["quantity"],
                 unit_price=line["unit_price"],
+                price_basis=PriceBasis(line["price_basis"]),
+                estimate_grams=line["estimate_grams"],
+                weighed_grams=line["weighed_grams"],
             )
         )
         heads[line["producer_id"]] = (

@@ -25,6 +25,7 @@ from rekobot.models import (
     HandoverStatus,
     Location,
     Pickup,
+    PriceBasis,
     Producer,
     Ring,
 )
@@ -44,8 +45,10 @@ EMMA = 1002
 
 
 def line(k: int, quantity: int, *, price: int = 4550, estimated: bool = False) -> DigestLine:
-    """A line of ``Produkt k`` (1 kg)."""
-    return DigestLine(k, f"Produkt {k}", "1 kg", quantity, price, estimated)
+    """A line of ``Produkt k`` (1 kg); an estimated one is priced per kg, reckoned at 1 kg."""
+    if estimated:
+        return DigestLine(k, f"Produkt {k}", "1 kg", quantity, price, PriceBasis.KG, 1000)
+    return DigestLine(k, f"Produkt {k}", "1 kg", quantity, price)
 
 
 def customer_order(number: int, name: str, *lines: DigestLine, **extra: object) -> CustomerOrder:
