@@ -280,6 +280,14 @@ def parse_weight(text: str, basis: PriceBasis) -> tuple[int, int]:
     return low, high
 
 
+def parse_weighed(text: str, basis: PriceBasis) -> int:
+    """Read what a line weighed at the handover (one figure: ``2,14 kg``, ``2140 g``, ``2,14``)."""
+    low, high = parse_weight(text, basis)
+    if low != high:
+        raise InvalidInput(_("Send the one weight on the scale, for example 2,14 kg."))
+    return low
+
+
 def _grams(number: str, unit: str | None, volume: bool, example: str) -> int:
     value = Decimal(number.replace(",", "."))
     if unit is None:

@@ -19,6 +19,15 @@ from rekobot.models import (
 from storage.database import Transaction
 from storage.pickups import get_pickup
 
+#: What an order line ``l`` costs, as ``rekobot.models.line_amount`` reckons it: per item, or
+#: by the weighed (else the estimated) grams, rounded once to the nearest minor unit.
+LINE_AMOUNT_SQL = """
+    (CASE l.price_basis WHEN 'unit' THEN l.quantity * l.unit_price
+     ELSE (l.unit_price * COALESCE(l.weighed_grams, l.estimate_grams * l.quantity)
+           + (CASE l.price_basis WHEN '100g' THEN 50 ELSE 500 END))
+          / (CASE l.price_basis WHEN '100g' THEN 100 ELSE 1000 END)
+     END)"""
+
 
 async def next_order_number(tx: Transaction, pickup_id: int) -> int:
     """Return the next short number for an order at this pickup."""

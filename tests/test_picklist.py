@@ -176,7 +176,7 @@ def test_the_pick_list_speaks_finnish_in_euros_with_nordic_letters_and_estimates
     assert "Produkt 0 1 kg 2 n. 25,80 €" in first
     assert "Perittävää yhteensä: n. 30,80 €" in first
     assert "#7 Äijä Öhman-Ståhlberg n. 30,80 €" in orders
-    assert "2 × Produkt 0 (1 kg) n. 25,80 €\n1 × Produkt 1 (1 kg) 5,00 €" in orders
+    assert "2 × Produkt 0 (1 kg) · 12,90 €/kg n. 25,80 €\n1 × Produkt 1 (1 kg) 5,00 €" in orders
     assert orders.endswith("Sivu 2/2")
 
 
@@ -281,11 +281,14 @@ def test_the_workbook_has_totals_and_lines_as_numbers_in_bokmal() -> None:
         "Omtrentlig",
         "Status",
         "Merknad",
+        "Pris per",
+        "Veid",
     ]
+    note, kari = "Ring på døra", "Kari Nordmann"
     assert rows[1:] == [
-        [2, "=SUM(A1)", None, "Produkt 0", "1 kg", 1, 45.5, 45.5, None, None, None],
-        [1, "Kari Nordmann", "@kari", "Produkt 0", "1 kg", 2, 45.5, 91, None, None, "Ring på døra"],
-        [1, "Kari Nordmann", "@kari", "Produkt 1", "1 kg", 1, 75, 75, None, None, "Ring på døra"],
+        [2, "=SUM(A1)", None, "Produkt 0", "1 kg", 1, 45.5, 45.5, None, None, None, None, None],
+        [1, kari, "@kari", "Produkt 0", "1 kg", 2, 45.5, 91, None, None, note, None, None],
+        [1, kari, "@kari", "Produkt 1", "1 kg", 1, 75, 75, None, None, note, None, None],
     ]
     assert lines["B2"].data_type == "s"  # a name, not a formula
     assert lines["G2"].data_type == "n" and lines["H2"].number_format == '#,##0.00 "kr"'

@@ -17,9 +17,10 @@ from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc, shorten
 from rekobot.calendar import pickup_event
 from rekobot.errors import Refusal
-from rekobot.i18n import _, money
+from rekobot.i18n import _
 from rekobot.models import Cart, Order, Ring
 from rekobot.render import (
+    amount_text,
     deadline_text,
     join_blocks,
     order_body,
@@ -99,14 +100,15 @@ def cart_text(ring: Ring, cart: Cart) -> str:
                 line.offer.product.unit,
                 line.amount,
                 cart.currency,
+                line.estimated,
             )
             for line in group.lines
         ]
-        lines.append(_("Subtotal: {amount}").format(amount=money(group.subtotal, cart.currency)))
+        subtotal = amount_text(group.subtotal, cart.currency, group.estimated)
+        lines.append(_("Subtotal: {amount}").format(amount=subtotal))
         blocks.append("\n".join(lines))
-    blocks.append(
-        "<b>" + _("Total: {amount}").format(amount=money(cart.total, cart.currency)) + "</b>"
-    )
+    total = amount_text(cart.total, cart.currency, cart.estimated)
+    blocks.append("<b>" + _("Total: {amount}").format(amount=total) + "</b>")
     return join_blocks(blocks)
 
 

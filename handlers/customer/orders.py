@@ -15,9 +15,9 @@ from handlers.errors import settled
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import DeadlinePassed, Refusal
-from rekobot.i18n import _, day, money, ngettext
+from rekobot.i18n import _, day, ngettext
 from rekobot.models import Order, OrderStatus, Ring
-from rekobot.render import deadline_text, join_blocks, order_body, pickup_block
+from rekobot.render import amount_text, deadline_text, join_blocks, order_body, pickup_block
 from rekobot.services.confirmations import notice_key
 from rekobot.services.events import OrderEvent, OrderEventKind, cancel_key
 from rekobot.services.ordering import RingOrders
@@ -61,7 +61,8 @@ def order_label(ring: Ring, order: Order) -> str:
     """A button label: number, date, total and state."""
     state = "❌ " if order.status is OrderStatus.CANCELLED else ""
     when = day(order.pickup.starts_at, ring.timezone)
-    return f"{state}#{order.number} · {when} · {money(order.total, order.currency)}"
+    total = amount_text(order.total, order.currency, order.estimated)
+    return f"{state}#{order.number} · {when} · {total}"
 
 
 def ring_listing(

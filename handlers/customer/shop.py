@@ -23,10 +23,18 @@ from handlers.context import Ctx, current_user
 from handlers.replies import button, keyboard, on_button, refuse, show, stale_button
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import Refusal
-from rekobot.i18n import _, day, money
+from rekobot.i18n import _, day
 from rekobot.models import Pickup, Ring
 from rekobot.parsing import parse_quantity
-from rekobot.render import deadline_text, offer_line, pickup_block, pickup_when, stock_text
+from rekobot.render import (
+    deadline_text,
+    offer_line,
+    pickup_block,
+    pickup_when,
+    price_text,
+    product_price,
+    stock_text,
+)
 from rekobot.services.shop import OTHER_CATEGORY, OfferCard, Shelf
 
 log = logging.getLogger(__name__)
@@ -259,7 +267,8 @@ async def on_shelf(update: Update, context: Ctx, data: ShelfPage) -> None:
     for offer in chunk:
         by_line = f" — {esc(offer.producer_name)}" if data.by == BY_CATEGORY else ""
         lines.append(f"{offer_line(offer, ring.currency)}{by_line}")
-        label = f"{shorten(offer.product.name, 40)} · {money(offer.price, ring.currency)}"
+        price = price_text(offer.price, offer.product.price_basis, ring.currency)
+        label = f"{shorten(offer.product.name, 40)} · {price}"
         if offer.sold_out:
             label = "⛔ " + label
         rows.append([button(label, ShowOffer(offer.id))])
@@ -282,7 +291,7 @@ def card_text(card: OfferCard) -> str:
     product = offer.product
     lines = [
         f"<b>{esc(product.name)}</b> — {esc(offer.producer_name)}",
-        f"{esc(product.unit)} · {money(offer.price, card.ring.currency)}",
+        f"{esc(product.unit)} · {product_price(product, offer.price, card.ring.currency)}",
     ]
     if product.description:
         lines.append(esc(product.description))

@@ -26,7 +26,8 @@ from handlers.producer.common import (
     home_row,
     typed_text,
 )
-from handlers.producer.products import ListProducts, start_product
+from handlers.producer.product_form import start_product
+from handlers.producer.products import ListProducts
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import NotFound, Refusal

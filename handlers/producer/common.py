@@ -21,9 +21,11 @@ from rekobot.i18n import _
 # What the bot waits for, per step.
 APPLY_NAME, APPLY_DESCRIPTION, APPLY_PAYMENT, APPLY_CONTACT, APPLY_CONFIRM = range(10, 15)
 ADD_NAME, ADD_DESCRIPTION, ADD_UNIT, ADD_PRICE, ADD_CATEGORY, ADD_PHOTO = range(20, 26)
+ADD_BASIS, ADD_WEIGHT = 26, 27
 EDIT_VALUE = 30
 OFFER_QUANTITY, OFFER_LIMIT = 40, 41
 PROFILE_VALUE = 50
+WEIGH_VALUE = 60
 
 # Keys of the drafts in user_data.
 FORM = "producer_form"
@@ -31,6 +33,7 @@ PRODUCT = "producer_product"
 EDIT = "producer_edit"
 OFFER = "producer_offer"
 PROFILE = "producer_profile_field"
+WEIGH = "producer_weigh"
 
 PAGE_SIZE = 8
 

@@ -22,14 +22,16 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers.context import Ctx
-from handlers.producer import apply, home, offers, orders, products
+from handlers.producer import apply, home, offers, orders, product_edit, product_form, products
 from handlers.producer.common import (
+    ADD_BASIS,
     ADD_CATEGORY,
     ADD_DESCRIPTION,
     ADD_NAME,
     ADD_PHOTO,
     ADD_PRICE,
     ADD_UNIT,
+    ADD_WEIGHT,
     APPLY_CONFIRM,
     EDIT,
     EDIT_VALUE,
@@ -38,6 +40,8 @@ from handlers.producer.common import (
     OFFER_QUANTITY,
     PROFILE,
     PROFILE_VALUE,
+    WEIGH,
+    WEIGH_VALUE,
     drop,
     home_row,
 )
@@ -50,6 +54,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 BUTTONS: list[CallbackQueryHandler[Ctx, object]] = [
     *home.BUTTONS,
     *products.BUTTONS,
+    *product_edit.BUTTONS,
     *offers.BUTTONS,
     *orders.BUTTONS,
 ]
@@ -57,7 +62,7 @@ BUTTONS: list[CallbackQueryHandler[Ctx, object]] = [
 
 async def cancel(update: Update, context: Ctx) -> int:
     """Stop the question; what was saved stays, and an unfinished draft waits for later."""
-    drop(context, EDIT, OFFER, PROFILE)
+    drop(context, EDIT, OFFER, PROFILE, WEIGH)
     await show(
         update,
         context,
@@ -76,23 +81,25 @@ def producer_conversation() -> ConversationHandler[Ctx]:
     states.update(
         {
             APPLY_CONFIRM: [apply.on_send],
-            ADD_NAME: [MessageHandler(TEXT, products.receive_name)],
+            ADD_NAME: [MessageHandler(TEXT, product_form.receive_name)],
             ADD_DESCRIPTION: [
-                MessageHandler(TEXT, products.receive_description),
-                products.on_skip,
+                MessageHandler(TEXT, product_form.receive_description),
+                product_form.on_skip,
             ],
-            ADD_UNIT: [MessageHandler(TEXT, products.receive_unit)],
-            ADD_PRICE: [MessageHandler(TEXT, products.receive_price)],
-            ADD_CATEGORY: [products.on_pick_category],
+            ADD_PRICE: [MessageHandler(TEXT, product_form.receive_price)],
+            ADD_BASIS: [product_form.on_pick_basis],
+            ADD_UNIT: [MessageHandler(TEXT, product_form.receive_unit)],
+            ADD_WEIGHT: [MessageHandler(TEXT, product_form.receive_weight)],
+            ADD_CATEGORY: [product_form.on_pick_category],
             ADD_PHOTO: [
-                MessageHandler(filters.PHOTO, products.receive_photo),
-                products.on_skip,
-                MessageHandler(TEXT | filters.Document.ALL, products.photo_expected),
+                MessageHandler(filters.PHOTO, product_form.receive_photo),
+                product_form.on_skip,
+                MessageHandler(TEXT | filters.Document.ALL, product_form.photo_expected),
             ],
             EDIT_VALUE: [
-                MessageHandler(TEXT, products.receive_edit_text),
-                MessageHandler(filters.PHOTO, products.receive_edit_photo),
-                products.on_remove,
+                MessageHandler(TEXT, product_edit.receive_edit_text),
+                MessageHandler(filters.PHOTO, product_edit.receive_edit_photo),
+                product_edit.on_remove,
             ],
             OFFER_QUANTITY: [
                 MessageHandler(TEXT, offers.receive_quantity),
@@ -100,6 +107,7 @@ def producer_conversation() -> ConversationHandler[Ctx]:
             ],
             OFFER_LIMIT: [MessageHandler(TEXT, offers.receive_limit), offers.on_limit_button],
             PROFILE_VALUE: [MessageHandler(TEXT, home.receive_profile_value)],
+            WEIGH_VALUE: [MessageHandler(TEXT, orders.receive_weight)],
         }
     )
     with warnings.catch_warnings():
@@ -109,9 +117,11 @@ def producer_conversation() -> ConversationHandler[Ctx]:
             entry_points=[
                 CommandHandler("producer", home.producer_command),
                 *apply.ENTRY_POINTS,
-                *products.ENTRY_POINTS,
+                *product_form.ENTRY_POINTS,
+                *product_edit.ENTRY_POINTS,
                 *offers.ENTRY_POINTS,
                 *home.ENTRY_POINTS,
+                *orders.ENTRY_POINTS,
             ],
             states=states,
             fallbacks=[CommandHandler("cancel", cancel), *BUTTONS],

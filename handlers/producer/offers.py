@@ -26,10 +26,10 @@ from handlers.producer.common import (
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
 from rekobot.errors import InvalidInput, NotFound, Refusal
-from rekobot.i18n import _, money, ngettext
+from rekobot.i18n import _, ngettext
 from rekobot.models import Offer, Pickup, Ring
 from rekobot.parsing import parse_quantity
-from rekobot.render import deadline_text, pickup_block, pickup_when
+from rekobot.render import deadline_text, pickup_block, pickup_when, product_price
 from rekobot.services.offers import MAX_OFFER_QUANTITY, OfferSlot
 from rekobot.services.producer_refusals import BelowOrdered
 
@@ -213,7 +213,7 @@ def slot_text(ring: Ring, pickup: Pickup, slot: OfferSlot, note: str = "") -> st
         lines.append(_("Not on offer."))
         return "\n".join(lines)
     lines += [
-        money(offer.price, ring.currency),
+        product_price(product, offer.price, ring.currency),
         quantity_text(offer),
         _("Most per customer: {limit}").format(
             limit=offer.max_per_customer if offer.max_per_customer else _("no limit")
