@@ -16,10 +16,10 @@ import openpyxl
 import pypdf
 
 from rekobot.app import RekoApplication
-from rekobot.models import PriceBasis
+from rekobot.models import Order, PriceBasis
 from rekobot.scheduling import run_due_work
 from rekobot.settings import Settings
-from tests.conftest import FARMER_ID, MovableClock, World
+from tests.conftest import ADMIN_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import LABELS, running_bot
 from tests.producer_support import deliver, queued
 from tests.telegram_fake import BotDriver, TgUser, UploadedFile, plain
@@ -198,8 +198,19 @@ async def test_a_line_never_weighed_keeps_its_estimate_and_no_final_amount_is_se
         sheet = last(bot, BERG)
         finals = await queued(services.db, "final_amount")
         order = (await services.ordering.orders(KARI.id))[0]
+        overview = await services.pickup_admin.overview(ADMIN_ID, world.pickup_id)
+        await services.handover.weigh(BERG.id, world.pickup_id, order.id, lamb_offer(order), 2051)
+        weighed = await services.pickup_admin.overview(ADMIN_ID, world.pickup_id)
 
     assert "✅ #1 Kari Nordmann: ca. 578,00 kr" in sheet
     assert "1 × Lammelår (ca. 1,8–2,2 kg) ⚖️ ikke veid" in sheet
     assert finals == []
     assert order.estimated and order.total == 57800
+    # The ring's overview adds up lines the same way: the estimate, then the weighed amount.
+    assert [p.amount for p in overview.producers] == [57800]
+    assert [p.amount for p in weighed.producers] == [59274]  # 2,051 kg × 289 kr = 592,739 kr
+
+
+def lamb_offer(order: Order) -> int:
+    """The offer of the order's (one) line."""
+    return order.parts[0].lines[0].offer_id
