@@ -45,11 +45,6 @@ def parse_quantity(text: str, *, maximum: int = MAX_QUANTITY) -> int:
     return value
 
 
-def parse_price(text: str) -> int:
-    """Read a price such as ``45``, ``45,50``, ``45.50`` or ``kr 45`` into minor units."""
-    return _price_amount(text.strip(), _("Please send a price such as 45 or 45,50."))
-
-
 def _price_amount(cleaned: str, refusal: str) -> int:
     """The money in a price with its basis already cut off, in minor units."""
     if len(cleaned) > 30:

@@ -19,7 +19,6 @@ from rekobot.models import PriceBasis
 from rekobot.parsing import (
     TypedPrice,
     clean_text,
-    parse_price,
     parse_priced,
     parse_quantity,
     parse_weighed,
@@ -56,13 +55,13 @@ def test_garbage_quantities_are_refused_with_a_reason(typed: str) -> None:
     ],
 )
 def test_prices_are_read_in_either_decimal_style(typed: str, minor: int) -> None:
-    assert parse_price(typed) == minor
+    assert parse_priced(typed).minor == minor
 
 
 @pytest.mark.parametrize("typed", ["0", "-5", "abc", "1e9", "99999", "45,555", ""])
 def test_zero_negative_and_absurd_prices_are_refused(typed: str) -> None:
     with pytest.raises(InvalidInput):
-        parse_price(typed)
+        parse_priced(typed)
 
 
 def test_long_text_is_refused_with_its_length() -> None:
@@ -206,7 +205,6 @@ def test_a_weighed_amount_is_one_figure_not_a_range() -> None:
 def test_no_typed_price_or_weight_crashes_the_parsers(text: str) -> None:
     for parse in (
         parse_priced,
-        parse_price,
         lambda t: parse_weight(t, KG),
         lambda t: parse_weight(t, LITRE),
     ):

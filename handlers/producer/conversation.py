@@ -1,9 +1,9 @@
-"""The one persistent conversation in which a producer types: applications, products, offers.
+"""The producer's products conversation: adding a product step by step, or editing one field.
 
-One conversation (rather than one per flow) means a producer is never waiting in two
-questions at once. Any producer button pressed while a question is open ends the question
-and does what the button says; `/cancel` ends it and keeps everything already saved (and
-the unfinished draft, to continue later).
+Every other question a producer is asked (applying, the profile, offer amounts) is a form on
+the engine (``handlers.forms``). Adding and editing a product is moved onto it separately;
+until then it stays this persistent ConversationHandler. Any producer button, ``/producer``
+or ``/cancel`` ends a product question; a product draft waits in user data to continue.
 """
 
 from __future__ import annotations
@@ -22,7 +22,16 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers.context import Ctx
-from handlers.producer import apply, home, offers, orders, product_edit, product_form, products
+from handlers.producer import (
+    apply,
+    home,
+    offer_amounts,
+    offers,
+    orders,
+    product_edit,
+    product_form,
+    products,
+)
 from handlers.producer.common import (
     ADD_BASIS,
     ADD_CATEGORY,
@@ -32,14 +41,8 @@ from handlers.producer.common import (
     ADD_PRICE,
     ADD_UNIT,
     ADD_WEIGHT,
-    APPLY_CONFIRM,
     EDIT,
     EDIT_VALUE,
-    OFFER,
-    OFFER_LIMIT,
-    OFFER_QUANTITY,
-    PROFILE,
-    PROFILE_VALUE,
     WEIGH,
     WEIGH_VALUE,
     drop,
@@ -50,81 +53,82 @@ from rekobot.i18n import _
 
 TEXT = filters.TEXT & ~filters.COMMAND
 
-#: Plain producer buttons: registered on their own, and as ways out of an open question.
+#: Plain producer buttons, each registered on its own in wiring.py.
 BUTTONS: list[CallbackQueryHandler[Ctx, object]] = [
     *home.BUTTONS,
     *products.BUTTONS,
     *product_edit.BUTTONS,
     *offers.BUTTONS,
+    *offer_amounts.BUTTONS,
     *orders.BUTTONS,
+    apply.on_apply_to_ring,
 ]
 
 
 async def cancel(update: Update, context: Ctx) -> int:
-    """Stop the question; what was saved stays, and an unfinished draft waits for later."""
-    drop(context, EDIT, OFFER, PROFILE, WEIGH)
-    await show(
-        update,
-        context,
-        _("Stopped. Nothing you saved is lost."),
-        [home_row()],
-    )
+    """Stop the product question; what was saved stays, and an unfinished draft waits."""
+    drop(context, EDIT, WEIGH)
+    await show(update, context, _("Stopped. Nothing you saved is lost."), [home_row()])
+    return ConversationHandler.END
+
+
+def ending(handler: CallbackQueryHandler[Ctx, object]) -> CallbackQueryHandler[Ctx, object]:
+    """The same button as a way out of a product question: it runs, and the question ends."""
+
+    async def run(update: Update, context: Ctx) -> int:
+        await handler.callback(update, context)
+        return ConversationHandler.END
+
+    return CallbackQueryHandler(run, pattern=handler.pattern)
+
+
+async def producer_menu(update: Update, context: Ctx) -> int:
+    """/producer inside a product question: end it and show the menu."""
+    await home.producer_command(update, context)
     return ConversationHandler.END
 
 
 def producer_conversation() -> ConversationHandler[Ctx]:
-    """Build the producer's conversation."""
+    """Build the products conversation."""
     states: dict[object, list[BaseHandler[Update, Ctx, object]]] = {
-        step_state: [MessageHandler(TEXT, apply.receiver(field, step_state))]
-        for field, step_state in apply.STEPS
+        ADD_NAME: [MessageHandler(TEXT, product_form.receive_name)],
+        ADD_DESCRIPTION: [
+            MessageHandler(TEXT, product_form.receive_description),
+            product_form.on_skip,
+        ],
+        ADD_PRICE: [MessageHandler(TEXT, product_form.receive_price)],
+        ADD_BASIS: [product_form.on_pick_basis],
+        ADD_UNIT: [MessageHandler(TEXT, product_form.receive_unit)],
+        ADD_WEIGHT: [MessageHandler(TEXT, product_form.receive_weight)],
+        ADD_CATEGORY: [product_form.on_pick_category],
+        ADD_PHOTO: [
+            MessageHandler(filters.PHOTO, product_form.receive_photo),
+            product_form.on_skip,
+            MessageHandler(TEXT | filters.Document.ALL, product_form.photo_expected),
+        ],
+        EDIT_VALUE: [
+            MessageHandler(TEXT, product_edit.receive_edit_text),
+            MessageHandler(filters.PHOTO, product_edit.receive_edit_photo),
+            product_edit.on_remove,
+        ],
+        WEIGH_VALUE: [MessageHandler(TEXT, orders.receive_weight)],
     }
-    states.update(
-        {
-            APPLY_CONFIRM: [apply.on_send],
-            ADD_NAME: [MessageHandler(TEXT, product_form.receive_name)],
-            ADD_DESCRIPTION: [
-                MessageHandler(TEXT, product_form.receive_description),
-                product_form.on_skip,
-            ],
-            ADD_PRICE: [MessageHandler(TEXT, product_form.receive_price)],
-            ADD_BASIS: [product_form.on_pick_basis],
-            ADD_UNIT: [MessageHandler(TEXT, product_form.receive_unit)],
-            ADD_WEIGHT: [MessageHandler(TEXT, product_form.receive_weight)],
-            ADD_CATEGORY: [product_form.on_pick_category],
-            ADD_PHOTO: [
-                MessageHandler(filters.PHOTO, product_form.receive_photo),
-                product_form.on_skip,
-                MessageHandler(TEXT | filters.Document.ALL, product_form.photo_expected),
-            ],
-            EDIT_VALUE: [
-                MessageHandler(TEXT, product_edit.receive_edit_text),
-                MessageHandler(filters.PHOTO, product_edit.receive_edit_photo),
-                product_edit.on_remove,
-            ],
-            OFFER_QUANTITY: [
-                MessageHandler(TEXT, offers.receive_quantity),
-                offers.on_quantity_button,
-            ],
-            OFFER_LIMIT: [MessageHandler(TEXT, offers.receive_limit), offers.on_limit_button],
-            PROFILE_VALUE: [MessageHandler(TEXT, home.receive_profile_value)],
-            WEIGH_VALUE: [MessageHandler(TEXT, orders.receive_weight)],
-        }
-    )
     with warnings.catch_warnings():
         # Buttons inside the conversation are tracked per chat, which is what we want.
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(
             entry_points=[
-                CommandHandler("producer", home.producer_command),
-                *apply.ENTRY_POINTS,
                 *product_form.ENTRY_POINTS,
                 *product_edit.ENTRY_POINTS,
-                *offers.ENTRY_POINTS,
-                *home.ENTRY_POINTS,
                 *orders.ENTRY_POINTS,
+                apply.on_start_over,
             ],
             states=states,
-            fallbacks=[CommandHandler("cancel", cancel), *BUTTONS],
+            fallbacks=[
+                CommandHandler("cancel", cancel),
+                CommandHandler("producer", producer_menu),
+                *[ending(handler) for handler in BUTTONS],
+            ],
             name="producer",
             persistent=True,
             allow_reentry=True,
