@@ -262,8 +262,8 @@ async def on_start_over(update: Update, context: Ctx, data: StartOver) -> int:
         return ConversationHandler.END
     if data.draft != "product":
         raise NotFound()
-    await context.bot_data.services.catalog.products(current_user().id)  # a producer at all?
-    return await start_product(update, context, fresh=True)
+    await start_product(update, context, fresh=True)
+    return ConversationHandler.END
 
 
 @on_button(Review)

@@ -18,14 +18,11 @@ from handlers.context import Ctx
 from handlers.replies import button, show
 from rekobot.i18n import _
 
-# What the products conversation waits for, per step.
-ADD_NAME, ADD_DESCRIPTION, ADD_UNIT, ADD_PRICE, ADD_CATEGORY, ADD_PHOTO = range(20, 26)
-ADD_BASIS, ADD_WEIGHT = 26, 27
+# What the products conversation waits for.
 EDIT_VALUE = 30
 WEIGH_VALUE = 60
 
 # Keys of the product drafts in user_data.
-PRODUCT = "producer_product"
 EDIT = "producer_edit"
 WEIGH = "producer_weigh"
 

@@ -33,14 +33,6 @@ from handlers.producer import (
     products,
 )
 from handlers.producer.common import (
-    ADD_BASIS,
-    ADD_CATEGORY,
-    ADD_DESCRIPTION,
-    ADD_NAME,
-    ADD_PHOTO,
-    ADD_PRICE,
-    ADD_UNIT,
-    ADD_WEIGHT,
     EDIT,
     EDIT_VALUE,
     WEIGH,
@@ -58,6 +50,7 @@ BUTTONS: list[CallbackQueryHandler[Ctx, object]] = [
     *home.BUTTONS,
     *products.BUTTONS,
     *product_edit.BUTTONS,
+    *product_form.BUTTONS,
     *offers.BUTTONS,
     *offer_amounts.BUTTONS,
     *orders.BUTTONS,
@@ -91,21 +84,6 @@ async def producer_menu(update: Update, context: Ctx) -> int:
 def producer_conversation() -> ConversationHandler[Ctx]:
     """Build the products conversation."""
     states: dict[object, list[BaseHandler[Update, Ctx, object]]] = {
-        ADD_NAME: [MessageHandler(TEXT, product_form.receive_name)],
-        ADD_DESCRIPTION: [
-            MessageHandler(TEXT, product_form.receive_description),
-            product_form.on_skip,
-        ],
-        ADD_PRICE: [MessageHandler(TEXT, product_form.receive_price)],
-        ADD_BASIS: [product_form.on_pick_basis],
-        ADD_UNIT: [MessageHandler(TEXT, product_form.receive_unit)],
-        ADD_WEIGHT: [MessageHandler(TEXT, product_form.receive_weight)],
-        ADD_CATEGORY: [product_form.on_pick_category],
-        ADD_PHOTO: [
-            MessageHandler(filters.PHOTO, product_form.receive_photo),
-            product_form.on_skip,
-            MessageHandler(TEXT | filters.Document.ALL, product_form.photo_expected),
-        ],
         EDIT_VALUE: [
             MessageHandler(TEXT, product_edit.receive_edit_text),
             MessageHandler(filters.PHOTO, product_edit.receive_edit_photo),
@@ -118,7 +96,6 @@ def producer_conversation() -> ConversationHandler[Ctx]:
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(
             entry_points=[
-                *product_form.ENTRY_POINTS,
                 *product_edit.ENTRY_POINTS,
                 *orders.ENTRY_POINTS,
                 apply.on_start_over,

@@ -59,20 +59,6 @@ class EditField(Callback, prefix="pedit"):
 
 
 @dataclasses.dataclass(frozen=True)
-class PickCategory(Callback, prefix="pcat"):
-    """A category for the product being added (0: none, n: the n-th of the list)."""
-
-    index: int
-
-
-@dataclasses.dataclass(frozen=True)
-class PickBasis(Callback, prefix="pbasis"):
-    """What the price of the product being added is per: unit, kg, l or 100g."""
-
-    basis: str
-
-
-@dataclasses.dataclass(frozen=True)
 class SetCategory(Callback, prefix="psetc"):
     """A new category for an existing product (0: none)."""
 
