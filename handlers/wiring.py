@@ -43,7 +43,7 @@ from handlers.middleware import (
     remember_user,
 )
 from handlers.private_chat import keep_private
-from handlers.producer import apply, offer_amounts, product_form
+from handlers.producer import apply, offer_amounts, product_form, weighing
 from handlers.producer import home as producer_home
 from handlers.producer import orders as producer_orders
 from handlers.producer.conversation import BUTTONS as PRODUCER_BUTTONS
@@ -172,6 +172,7 @@ def all_forms() -> list[Form[Any]]:
         offer_amounts.QuantityForm(),
         offer_amounts.LimitForm(),
         product_form.ProductForm(),
+        weighing.WeighForm(),
     ]
 
 

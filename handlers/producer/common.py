@@ -20,11 +20,9 @@ from rekobot.i18n import _
 
 # What the products conversation waits for.
 EDIT_VALUE = 30
-WEIGH_VALUE = 60
 
 # Keys of the product drafts in user_data.
 EDIT = "producer_edit"
-WEIGH = "producer_weigh"
 
 PAGE_SIZE = 8
 

@@ -31,12 +31,11 @@ from handlers.producer import (
     product_edit,
     product_form,
     products,
+    weighing,
 )
 from handlers.producer.common import (
     EDIT,
     EDIT_VALUE,
-    WEIGH,
-    WEIGH_VALUE,
     drop,
     home_row,
 )
@@ -51,6 +50,7 @@ BUTTONS: list[CallbackQueryHandler[Ctx, object]] = [
     *products.BUTTONS,
     *product_edit.BUTTONS,
     *product_form.BUTTONS,
+    *weighing.BUTTONS,
     *offers.BUTTONS,
     *offer_amounts.BUTTONS,
     *orders.BUTTONS,
@@ -60,7 +60,7 @@ BUTTONS: list[CallbackQueryHandler[Ctx, object]] = [
 
 async def cancel(update: Update, context: Ctx) -> int:
     """Stop the product question; what was saved stays, and an unfinished draft waits."""
-    drop(context, EDIT, WEIGH)
+    drop(context, EDIT)
     await show(update, context, _("Stopped. Nothing you saved is lost."), [home_row()])
     return ConversationHandler.END
 
@@ -89,7 +89,6 @@ def producer_conversation() -> ConversationHandler[Ctx]:
             MessageHandler(filters.PHOTO, product_edit.receive_edit_photo),
             product_edit.on_remove,
         ],
-        WEIGH_VALUE: [MessageHandler(TEXT, orders.receive_weight)],
     }
     with warnings.catch_warnings():
         # Buttons inside the conversation are tracked per chat, which is what we want.
@@ -97,7 +96,6 @@ def producer_conversation() -> ConversationHandler[Ctx]:
         return ConversationHandler(
             entry_points=[
                 *product_edit.ENTRY_POINTS,
-                *orders.ENTRY_POINTS,
                 apply.on_start_over,
             ],
             states=states,

@@ -1,7 +1,7 @@
 """📋 Orders: the digest (`/digest`) with its files, and the handover list at the pickup.
 
-At the handover a line sold by weight is weighed: ⚖️ on an order asks for each such line's
-weight in turn, and the customer gets the final amount once all of them are in.
+At the handover a line sold by weight is weighed: ⚖️ on an order opens the weight form
+(``weighing``), and the customer gets the final amount once all of its lines are in.
 """
 
 from __future__ import annotations
@@ -17,24 +17,17 @@ from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.producer.common import (
     PAGE_SIZE,
-    WEIGH,
-    WEIGH_VALUE,
-    ask,
-    draft,
-    drop,
     home_row,
     page_rows,
     pages_of,
-    typed_text,
 )
 from handlers.replies import button, keyboard, on_button, show
 from handlers.text import esc, shorten
 from rekobot.digest import Digest, digest_messages
-from rekobot.errors import InvalidInput, NotFound, Refusal
+from rekobot.errors import NotFound, Refusal
 from rekobot.i18n import _, ngettext
 from rekobot.models import CustomerOrder, DigestLine, HandoverStatus
-from rekobot.parsing import parse_weighed
-from rekobot.render import amount_text, pickup_block, pickup_when, price_text, weight_text
+from rekobot.render import amount_text, pickup_block, pickup_when, weight_text
 from rekobot.services.digests import PickupSummary, digest_files
 
 log = logging.getLogger(__name__)
@@ -363,98 +356,5 @@ async def on_no_shows(update: Update, context: Ctx, data: MarkNoShows) -> int:
     return END
 
 
-# --- weighing the lines sold by weight ------------------------------------------------------
-
-
-def _weigh_question(
-    order: CustomerOrder, line: DigestLine, currency: str, page: int, pickup_id: int
-) -> tuple[str, list[list[InlineKeyboardButton]]]:
-    text = "\n".join(
-        [
-            f"⚖️ <b>#{order.number}</b> {esc(order.customer)}",
-            line_text(line) + " · " + price_text(line.unit_price, line.price_basis, currency),
-            "",
-            # One item, or several weighed together (n >= 2 is the plural in every language).
-            _("What did it weigh? For example 2,14 kg or 2140 g.")
-            if line.quantity == 1
-            else _("What did the {n} weigh together? For example 4,3 kg.").format(
-                n=line.quantity
-            ),
-        ]
-    )
-    others = [
-        [
-            button(
-                "⚖️ " + shorten(other.product_name, 30),
-                WeighLine(pickup_id, order.order_id, other.offer_id, page),
-            )
-        ]
-        for other in order.lines
-        if other.price_basis.by_weight and other.offer_id != line.offer_id
-    ]
-    return text, [*others, [button("⬅️ " + _("Handover list"), HandoverList(pickup_id, page))]]
-
-
-async def ask_weight(update: Update, context: Ctx, data: WeighLine, note: str = "") -> int:
-    """Ask for the weight of one line (the first not weighed, unless one was picked)."""
-    digest = await context.bot_data.services.handover.sheet(current_user().id, data.pickup_id)
-    order = digest.order(data.order_id)
-    weighable = [line for line in order.lines if line.price_basis.by_weight] if order else []
-    if order is None or not weighable:
-        raise NotFound()
-    line = next((line for line in weighable if line.offer_id == data.offer_id), None)
-    if line is None:
-        line = next((line for line in weighable if line.weighed_grams is None), weighable[0])
-    context_draft = draft(context, WEIGH)
-    context_draft.clear()
-    context_draft.update(
-        pickup_id=data.pickup_id, order_id=order.order_id, offer_id=line.offer_id, page=data.page
-    )
-    text, rows = _weigh_question(order, line, digest.ring.currency, data.page, data.pickup_id)
-    await ask(update, context, (note + "\n\n" if note else "") + text, rows)
-    return WEIGH_VALUE
-
-
-@on_button(WeighLine)
-async def on_weigh(update: Update, context: Ctx, data: WeighLine) -> int:
-    """Start weighing an order's lines sold by weight."""
-    return await ask_weight(update, context, data)
-
-
-async def receive_weight(update: Update, context: Ctx) -> int:
-    """Take a weighed amount; ask for the next line, or go back to the list when all are in."""
-    state = draft(context, WEIGH)
-    try:
-        pickup_id, order_id = int(state["pickup_id"]), int(state["order_id"])
-        offer_id, page = int(state["offer_id"]), int(state["page"])
-    except (KeyError, TypeError, ValueError):
-        return END
-    handover = context.bot_data.services.handover
-    digest = await handover.sheet(current_user().id, pickup_id)
-    order = digest.order(order_id)
-    line = next((x for x in order.lines if x.offer_id == offer_id), None) if order else None
-    if order is None or line is None:
-        raise NotFound()
-    try:
-        grams = parse_weighed(typed_text(update), line.price_basis)
-    except InvalidInput as refusal:
-        return await ask_weight(
-            update, context, WeighLine(pickup_id, order_id, offer_id, page), refusal.message()
-        )
-    weighed = await handover.weigh(current_user().id, pickup_id, order_id, offer_id, grams)
-    currency = digest.ring.currency
-    note = "✅ " + _("#{number}: {amount}").format(
-        number=weighed.number, amount=amount_text(weighed.amount, currency, weighed.estimated)
-    )
-    if weighed.estimated:
-        return await ask_weight(update, context, WeighLine(pickup_id, order_id, 0, page), note)
-    drop(context, WEIGH)
-    await show_handover(
-        update, context, pickup_id, page, note + "\n" + _("The customer gets the final amount.")
-    )
-    return END
-
-
 #: Plain buttons of these screens; each ends a half-finished question.
 BUTTONS = [on_pickups, on_pickup, on_send_digest, on_handover, on_mark, on_no_shows]
-ENTRY_POINTS = [on_weigh]

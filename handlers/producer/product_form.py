@@ -69,9 +69,7 @@ def weight_question(basis: PriceBasis) -> str:
     else:
         text = _("About how much does one weigh? For example 2 kg, or 1,8–2,2 kg.")
     return (
-        text
-        + "\n"
-        + _("Customers see approx. amounts until you enter the weight at the handover.")
+        text + "\n" + _("Customers see approx. amounts until you enter the weight at the handover.")
     )
 
 
