@@ -958,7 +958,6 @@ SEEN_ON_EVERY_SCREEN = [
     # producer: catalog, offers, settings, orders, digest and its file, handover
     "Send the new price of “{name}”, for example 45, 45,50 or 289 kr/kg.",
     "The price must be more than zero.",
-    "Stopped. Nothing you saved is lost.",
     "What is the product called? For example “Poteter”.",
     "What does it cost? For example 45, 45,50, or 289 kr/kg for a price per kg.",
     "Please send a price such as 45, 45,50 or 289 kr/kg.",

@@ -128,7 +128,8 @@ class WeighForm(Form[Weighing]):
         return [[button("⬅️ " + _("Handover list"), HandoverList(draft.pickup_id, draft.page))]]
 
     async def cancelled(self, update: Update, context: Ctx, state: FormState[Weighing]) -> None:
-        await show_handover(update, context, state.draft.pickup_id, state.draft.page)
+        note = _("Cancelled. Nothing was saved.")
+        await show_handover(update, context, state.draft.pickup_id, state.draft.page, note)
 
     async def summary(self, context: Ctx, state: FormState[Weighing]) -> str:
         return ""
