@@ -10,6 +10,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from rekobot.i18n import _
 
+# The domain's pricing, re-exported: storage and services name it through the models.
+from rekobot.pricing import PriceBasis as PriceBasis
+from rekobot.pricing import line_amount as line_amount
+from rekobot.pricing import weighed_amount as weighed_amount
+
 
 class Model(BaseModel):
     """Immutable base for every domain model."""
@@ -117,56 +122,6 @@ class Producer(Model):
     payment_info: str = ""
     contact: str = ""
     notes_enabled: bool = True
-
-
-class PriceBasis(StrEnum):
-    """What a price is for: one item, or a weighed or measured amount of it."""
-
-    UNIT = "unit"
-    KG = "kg"
-    LITRE = "l"
-    HECTOGRAM = "100g"
-
-    @property
-    def by_weight(self) -> bool:
-        """Whether the amount is known only when the item is weighed (or measured)."""
-        return self is not PriceBasis.UNIT
-
-    @property
-    def grams(self) -> int:
-        """Grams (or millilitres) the price is for; 1 for a price per item."""
-        return _BASIS_GRAMS[self]
-
-
-_BASIS_GRAMS = {
-    PriceBasis.UNIT: 1,
-    PriceBasis.KG: 1000,
-    PriceBasis.LITRE: 1000,
-    PriceBasis.HECTOGRAM: 100,
-}
-
-
-def weighed_amount(price: int, basis: PriceBasis, grams: int) -> int:
-    """What ``grams`` (or ml) cost at ``price`` per basis, to the nearest minor unit."""
-    return (price * grams + basis.grams // 2) // basis.grams
-
-
-def line_amount(
-    price: int,
-    basis: PriceBasis,
-    quantity: int,
-    estimate_grams: int | None,
-    weighed_grams: int | None = None,
-) -> int:
-    """What a line costs: per item, or by the weighed (else the estimated) weight.
-
-    Money stays whole minor units: a weight line is rounded once, over the whole line.
-    """
-    if not basis.by_weight:
-        return price * quantity
-    if weighed_grams is not None:
-        return weighed_amount(price, basis, weighed_grams)
-    return weighed_amount(price, basis, (estimate_grams or 0) * quantity)
 
 
 class Product(Model):
