@@ -200,8 +200,20 @@ def test_a_weighed_amount_is_one_figure_not_a_range() -> None:
     assert "one weight" in refused.value.message()
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.text(max_size=60))
+#: Text shaped like what producers type: digits, separators, currencies and units.
+PRICE_LIKE = st.one_of(
+    st.text(alphabet="0123456789 ,.-–:/€krpelgtaoc~", max_size=30),
+    st.from_regex(
+        r"(ca\. )?\d{1,4}([.,]\d{1,3})?( ?- ?\d{1,3}([.,]\d)?)? ?(kg|g|hg|l|dl)?", fullmatch=True
+    ),
+    st.from_regex(
+        r"(kr )?\d{1,5}([.,]\d{1,2})?(,-|:-| kr| €)? ?(/|per|pr\.?) ?\w{0,6}", fullmatch=True
+    ),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(st.text(max_size=60), PRICE_LIKE))
 def test_no_typed_price_or_weight_crashes_the_parsers(text: str) -> None:
     for parse in (
         parse_priced,
