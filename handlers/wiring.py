@@ -56,11 +56,19 @@ from handlers.middleware import (
     remember_user,
 )
 from handlers.private_chat import keep_private
-from handlers.producer import apply, offer_amounts, page_photo, post_form, reply_form
+from handlers.producer import (
+    apply,
+    offer_amounts,
+    page_photo,
+    post_form,
+    product_edit,
+    product_form,
+    reply_form,
+    weighing,
+)
 from handlers.producer import home as producer_home
 from handlers.producer import orders as producer_orders
 from handlers.producer.conversation import BUTTONS as PRODUCER_BUTTONS
-from handlers.producer.conversation import producer_conversation
 from handlers.replies import stale_button
 from rekobot.services.confirmations import CustomerNotices
 
@@ -147,8 +155,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(post_approval.on_post_rules)
     application.add_handler(post_approval.on_decide_post)
 
-    # --- producer: the products conversation first, so typed product steps reach it -------
-    application.add_handler(producer_conversation())
+    # --- producer: the menu, the digest, and every producer button -------------------------
     application.add_handler(CommandHandler("producer", producer_home.producer_command))
     application.add_handler(CommandHandler("digest", producer_orders.digest_command))
     application.add_handler(apply.on_review)
@@ -198,6 +205,9 @@ def all_forms() -> list[Form[Any]]:
         question_form.QuestionForm(),
         reply_form.ReplyForm(),
         page_photo.PagePhotoForm(),
+        product_form.ProductForm(),
+        weighing.WeighForm(),
+        product_edit.ProductEditForm(),
     ]
 
 

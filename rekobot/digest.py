@@ -14,7 +14,15 @@ from datetime import datetime
 
 from rekobot.i18n import _, get_locale, money, ngettext
 from rekobot.models import CustomerOrder, HandoverStatus, Pickup, Producer, Ring
-from rekobot.render import MESSAGE_LIMIT, deadline_text, esc, pickup_when, place_text, split_message
+from rekobot.render import (
+    MESSAGE_LIMIT,
+    deadline_text,
+    esc,
+    pickup_when,
+    place_text,
+    split_message,
+    weight_text,
+)
 
 #: Room kept in each part for the "(2/3)" continuation line.
 _CONTINUATION_ROOM = 80
@@ -107,9 +115,10 @@ class Digest:
 
 
 @functools.lru_cache(maxsize=8192)
-def _money(amount: int, currency: str, locale: str) -> str:
+def _money(amount: int, currency: str, locale: str, estimated: bool = False) -> str:
     # Babel's formatting dominates a large digest; amounts repeat a lot, so remember them.
-    return money(amount, currency, locale)
+    text = money(amount, currency, locale)
+    return _("approx. {amount}").format(amount=text) if estimated else text
 
 
 def status_mark(status: HandoverStatus | None) -> str:
@@ -142,7 +151,7 @@ def digest_header(digest: Digest) -> str:
     count = len(digest.orders)
     lines.append(
         ngettext("{n} order, {amount} in all", "{n} orders, {amount} in all", count).format(
-            n=count, amount=_money(digest.total, ring.currency, locale)
+            n=count, amount=_money(digest.total, ring.currency, locale, digest.estimated)
         )
     )
     return "\n".join(lines)
@@ -165,7 +174,7 @@ def digest_blocks(digest: Digest) -> list[str]:
                 quantity=product.quantity,
                 product=esc(product.name),
                 unit=esc(product.unit),
-                amount=_money(product.amount, currency, locale),
+                amount=_money(product.amount, currency, locale, product.estimated),
             )
         )
     blocks.append("\n".join(bring))
@@ -173,28 +182,32 @@ def digest_blocks(digest: Digest) -> list[str]:
     line_format = _("{quantity} × {product} ({unit})")
     order_format = _("<b>#{number}</b> {customer}: {amount}")
     # Customers order the same few products in the same few quantities: render each once.
-    rendered: dict[tuple[int, int, str, str], str] = {}
+    rendered: dict[tuple[int, int, str, str, int | None], str] = {}
     for index, order in enumerate(digest.orders):
         lines = [heading] if index == 0 else []
         lines.append(
             order_format.format(
                 number=order.number,
                 customer=esc(order.customer),
-                amount=_money(order.amount, currency, locale),
+                amount=_money(order.amount, currency, locale, order.estimated),
             )
             + status_mark(order.handover)
         )
         for line in order.lines:
-            key = (line.product_id, line.quantity, line.product_name, line.unit)
+            key = (line.product_id, line.quantity, line.product_name, line.unit, line.weighed_grams)
             text = rendered.get(key)
             if text is None:
                 text = rendered[key] = "  " + line_format.format(
                     quantity=line.quantity, product=esc(line.product_name), unit=esc(line.unit)
                 )
+                if line.weighed_grams is not None:
+                    text += " ⚖️ " + weight_text(line.weighed_grams, None, line.price_basis)
             lines.append(text)
         blocks.append("\n".join(lines))
     blocks.append(
-        _("<b>Total to collect: {amount}</b>").format(amount=_money(digest.total, currency, locale))
+        _("<b>Total to collect: {amount}</b>").format(
+            amount=_money(digest.total, currency, locale, digest.estimated)
+        )
     )
     return blocks
 

@@ -14,7 +14,7 @@ from babel.numbers import get_currency_precision
 
 from rekobot.digest import Digest
 from rekobot.i18n import _, decimal_separator
-from rekobot.models import HandoverStatus
+from rekobot.models import HandoverStatus, PriceBasis
 
 BOM = "\ufeff"
 #: A cell starting with one of these would be run as a formula by a spreadsheet.
@@ -51,6 +51,25 @@ def status_text(status: HandoverStatus | None) -> str:
     return ""
 
 
+def basis_text(basis: PriceBasis) -> str:
+    """What a price is per, for a file's column: "kg", "l", "100 g", or "" per item."""
+    if basis is PriceBasis.KG:
+        return _("kg")
+    if basis is PriceBasis.LITRE:
+        return _("l")
+    if basis is PriceBasis.HECTOGRAM:
+        return _("100 g")
+    return ""
+
+
+def weighed_cell(grams: int | None, basis: PriceBasis, decimal: str) -> str:
+    """The weighed amount in kg (or litres) as a plain number, e.g. ``2,140``; "" if none."""
+    if grams is None:
+        return ""
+    whole, fraction = divmod(grams, 1000)
+    return f"{whole}{decimal}{fraction:03d}" if basis.by_weight else ""
+
+
 def digest_csv(digest: Digest, locale: str) -> bytes:
     """Return the digest as CSV bytes: one row per order line, in the current locale's words."""
     delimiter, decimal = separators(locale)
@@ -77,8 +96,12 @@ def digest_csv(digest: Digest, locale: str) -> bytes:
             _("Unit price"),
             _("Amount"),
             _("Status"),
+            _("Approximate"),
+            _("Price per"),
+            _("Weighed"),
         ]
     )
+    yes = _("yes")
     products: dict[tuple[str, str], tuple[str, str]] = {}
     rows = []
     for order in digest.orders:
@@ -99,8 +122,11 @@ def digest_csv(digest: Digest, locale: str) -> bytes:
                     product[1],
                     line.quantity,
                     cell(line.unit_price),
-                    cell(line.quantity * line.unit_price),
+                    cell(line.amount),
                     status,
+                    yes if line.estimated else "",
+                    basis_text(line.price_basis),
+                    weighed_cell(line.weighed_grams, line.price_basis, decimal),
                 )
             )
     writer.writerows(rows)

@@ -17,7 +17,7 @@ from babel import Locale
 from babel.numbers import get_currency_precision, get_currency_symbol
 
 from rekobot.digest import Digest
-from rekobot.digest_csv import status_text
+from rekobot.digest_csv import basis_text, status_text
 from rekobot.i18n import _
 
 #: Characters Excel refuses in a sheet name.
@@ -103,8 +103,11 @@ def digest_xlsx(digest: Digest, locale: str) -> bytes:
         _("Approximate"),
         _("Status"),
         _("Note"),
+        _("Price per"),
+        _("Weighed"),
     ]
-    numeric = {0, 5, 6, 7}
+    numeric = {0, 5, 6, 7, 12}
+    kilos = workbook.add_format({"num_format": "0.000"})
     for col, title in enumerate(columns):
         lines.write_string(0, col, title, head_number if col in numeric else head)
     yes = _("yes")
@@ -130,7 +133,10 @@ def digest_xlsx(digest: Digest, locale: str) -> bytes:
             text(row, 8, yes if line.estimated else "")
             text(row, 9, status)
             text(row, 10, order.comment or "")
-    for col, width in enumerate((10, 28, 18, 30, 12, 10, 12, 12, 10, 12, 30)):
+            text(row, 11, basis_text(line.price_basis))
+            if line.weighed_grams is not None:
+                lines.write_number(row, 12, line.weighed_grams / 1000, kilos)
+    for col, width in enumerate((10, 28, 18, 30, 12, 10, 12, 12, 10, 12, 30, 10, 10)):
         lines.set_column(col, col, width)
     lines.freeze_panes(1, 0)
     lines.autofilter(0, 0, max(row, 1), len(columns) - 1)

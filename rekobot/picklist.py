@@ -22,8 +22,8 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 from rekobot.digest import Digest
 from rekobot.digest_csv import status_text
 from rekobot.i18n import _, get_locale, money, ngettext
-from rekobot.models import CustomerOrder
-from rekobot.render import deadline_text, pickup_when
+from rekobot.models import CustomerOrder, DigestLine
+from rekobot.render import deadline_text, pickup_when, price_text, weight_text
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVu"
@@ -265,7 +265,8 @@ def _order_rows(
         rows.append(pdf.row(status, 9, bold=True))
     rows += [
         pdf.row(
-            line_text(quantity=line.quantity, product=line.product_name, unit=line.unit),
+            line_text(quantity=line.quantity, product=line.product_name, unit=line.unit)
+            + _by_weight(line, amounts.currency),
             10,
             box=True,
             amount=amounts(line.amount, line.estimated),
@@ -273,6 +274,18 @@ def _order_rows(
         for line in order.lines
     ]
     return rows
+
+
+def _by_weight(line: DigestLine, currency: str) -> str:
+    """For a line sold by weight: its price per kg, and the weight once it is weighed."""
+    if not line.price_basis.by_weight:
+        return ""
+    text = " · " + price_text(line.unit_price, line.price_basis, currency)
+    if line.weighed_grams is not None:
+        text += " · " + _("weighed {weight}").format(
+            weight=weight_text(line.weighed_grams, None, line.price_basis)
+        )
+    return text
 
 
 def _orders(pdf: _PickListPdf, digest: Digest, amounts: _Amounts) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from rekobot.clock import from_db, to_db
 from rekobot.models.running import MemberRow, ProducerTotal
 from storage.database import Transaction
+from storage.orders import LINE_AMOUNT_SQL
 from storage.users import user_from_row
 
 #: Ring columns an admin may change.
@@ -205,9 +206,9 @@ async def joined_since(tx: Transaction, ring_id: int, since: datetime | None) ->
 async def producer_totals(tx: Transaction, pickup_id: int) -> list[ProducerTotal]:
     """Return, per producer, the placed orders and their amount at a pickup."""
     rows = await tx.fetchall(
-        """
+        f"""
         SELECT pd.id AS producer_id, pd.name, COUNT(DISTINCT o.id) AS orders,
-               SUM(l.quantity * l.unit_price) AS amount
+               SUM({LINE_AMOUNT_SQL}) AS amount
         FROM orders o
         JOIN order_lines l ON l.order_id = o.id
         JOIN offers f ON f.id = l.offer_id

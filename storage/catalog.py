@@ -7,10 +7,13 @@ from datetime import datetime
 import aiosqlite
 
 from rekobot.clock import to_db
-from rekobot.models import Product
+from rekobot.models import PriceBasis, Product
 from storage.database import Transaction
 
-PRODUCT_COLUMNS = "id, producer_id, name, description, unit, price, category, photo_file_id, hidden"
+PRODUCT_COLUMNS = (
+    "id, producer_id, name, description, unit, price, category, photo_file_id, hidden, "
+    "price_basis, weight_min, weight_max"
+)
 
 #: The columns a producer may change one at a time, and nothing else.
 EDITABLE = frozenset({"name", "description", "unit", "price", "category", "photo_file_id"})
@@ -28,6 +31,9 @@ def product_from_row(row: aiosqlite.Row) -> Product:
         category=row["category"],
         photo_file_id=row["photo_file_id"],
         hidden=bool(row["hidden"]),
+        price_basis=PriceBasis(row["price_basis"]),
+        weight_min=row["weight_min"],
+        weight_max=row["weight_max"],
     )
 
 
@@ -54,6 +60,24 @@ async def set_product_field(
     if column not in EDITABLE:
         raise ValueError(f"products.{column} is not editable")
     await tx.execute(f"UPDATE products SET {column} = ? WHERE id = ?", (value, product_id))
+
+
+async def set_pricing(
+    tx: Transaction,
+    product_id: int,
+    *,
+    price: int,
+    basis: PriceBasis,
+    weight: tuple[int, int] | None,
+    unit: str,
+) -> None:
+    """Set how a product is priced: the price, what it is per, the weight per item, the unit."""
+    low, high = weight if weight is not None else (None, None)
+    await tx.execute(
+        "UPDATE products SET price = ?, price_basis = ?, weight_min = ?, weight_max = ?, "
+        "unit = ? WHERE id = ?",
+        (price, basis.value, low, high, unit, product_id),
+    )
 
 
 async def set_hidden(tx: Transaction, product_id: int, hidden: bool) -> None:

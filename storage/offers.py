@@ -7,14 +7,15 @@ from datetime import datetime
 import aiosqlite
 
 from rekobot.clock import to_db
-from rekobot.models import Offer, Product
+from rekobot.models import Offer, PriceBasis, Product
 from storage.database import Transaction
 
 OFFER_SELECT = """
     SELECT o.id, o.pickup_id, o.price AS offer_price, o.quantity_total, o.quantity_reserved,
            o.max_per_customer, o.withdrawn_at,
            pr.id AS product_id, pr.producer_id, pr.name, pr.description, pr.unit, pr.price,
-           pr.category, pr.photo_file_id, pr.hidden, pd.name AS producer_name
+           pr.category, pr.photo_file_id, pr.hidden, pr.price_basis, pr.weight_min,
+           pr.weight_max, pd.name AS producer_name
     FROM offers o
     JOIN products pr ON pr.id = o.product_id
     JOIN producers pd ON pd.id = pr.producer_id
@@ -33,6 +34,9 @@ def offer_from_row(row: aiosqlite.Row) -> Offer:
         category=row["category"],
         photo_file_id=row["photo_file_id"],
         hidden=bool(row["hidden"]),
+        price_basis=PriceBasis(row["price_basis"]),
+        weight_min=row["weight_min"],
+        weight_max=row["weight_max"],
     )
     return Offer(
         id=row["id"],

@@ -15,9 +15,19 @@ from rekobot.models import (
     OrderPart,
     OrderStatus,
     Pickup,
+    PriceBasis,
 )
 from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, get_pickup, pickup_from_row
+
+#: What an order line ``l`` costs, as ``rekobot.models.line_amount`` reckons it: per item, or
+#: by the weighed (else the estimated) grams, rounded once to the nearest minor unit.
+LINE_AMOUNT_SQL = """
+    (CASE l.price_basis WHEN 'unit' THEN l.quantity * l.unit_price
+     ELSE (l.unit_price * COALESCE(l.weighed_grams, l.estimate_grams * l.quantity)
+           + (CASE l.price_basis WHEN '100g' THEN 50 ELSE 500 END))
+          / (CASE l.price_basis WHEN '100g' THEN 100 ELSE 1000 END)
+     END)"""
 
 
 async def next_order_number(tx: Transaction, pickup_id: int) -> int:
@@ -64,9 +74,20 @@ async def line_quantities(tx: Transaction, order_id: int) -> dict[int, tuple[int
 
 
 async def set_line(
-    tx: Transaction, order_id: int, offer_id: int, quantity: int, unit_price: int
+    tx: Transaction,
+    order_id: int,
+    offer_id: int,
+    quantity: int,
+    unit_price: int,
+    *,
+    price_basis: str = "unit",
+    estimate_grams: int | None = None,
 ) -> None:
-    """Set an order line; zero removes it."""
+    """Set an order line; zero removes it.
+
+    A changed line is reckoned anew: its price basis and estimate per item are taken as they
+    are now, and a weight entered before is forgotten (the quantity it weighed is gone).
+    """
     if quantity <= 0:
         await tx.execute(
             "DELETE FROM order_lines WHERE order_id = ? AND offer_id = ?", (order_id, offer_id)
@@ -74,12 +95,28 @@ async def set_line(
         return
     await tx.execute(
         """
-        INSERT INTO order_lines (order_id, offer_id, quantity, unit_price) VALUES (?, ?, ?, ?)
+        INSERT INTO order_lines (order_id, offer_id, quantity, unit_price, price_basis,
+                                 estimate_grams)
+        VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (order_id, offer_id) DO UPDATE SET
-            quantity = excluded.quantity, unit_price = excluded.unit_price
+            quantity = excluded.quantity, unit_price = excluded.unit_price,
+            price_basis = excluded.price_basis, estimate_grams = excluded.estimate_grams,
+            weighed_grams = NULL, weighed_at = NULL
         """,
-        (order_id, offer_id, quantity, unit_price),
+        (order_id, offer_id, quantity, unit_price, price_basis, estimate_grams),
     )
+
+
+async def set_weighed(
+    tx: Transaction, order_id: int, offer_id: int, grams: int | None, now: datetime
+) -> bool:
+    """Record the weighed grams of a line sold by weight (None forgets them)."""
+    changed = await tx.execute(
+        "UPDATE order_lines SET weighed_grams = ?, weighed_at = ? "
+        "WHERE order_id = ? AND offer_id = ? AND price_basis != 'unit'",
+        (grams, None if grams is None else to_db(now), order_id, offer_id),
+    )
+    return changed > 0
 
 
 async def touch_order(tx: Transaction, order_id: int, now: datetime) -> None:
@@ -127,7 +164,8 @@ async def load_order(tx: Transaction, order_id: int) -> Order | None:
 
 
 LINE_SELECT = """
-    SELECT l.order_id, l.offer_id, l.quantity, l.unit_price, pr.name AS product_name, pr.unit,
+    SELECT l.order_id, l.offer_id, l.quantity, l.unit_price, l.price_basis, l.estimate_grams,
+           l.weighed_grams, pr.name AS product_name, pr.unit,
            pd.id AS producer_id, pd.name AS producer_name, pd.payment_info,
            h.status AS handover
     FROM order_lines l
@@ -199,6 +237,9 @@ def _order_from(order_row: aiosqlite.Row, pickup: Pickup, line_rows: list[aiosql
                 producer_id=line["producer_id"],
                 quantity=line["quantity"],
                 unit_price=line["unit_price"],
+                price_basis=PriceBasis(line["price_basis"]),
+                estimate_grams=line["estimate_grams"],
+                weighed_grams=line["weighed_grams"],
             )
         )
         heads[line["producer_id"]] = (

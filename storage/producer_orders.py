@@ -6,7 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from rekobot.clock import to_db
-from rekobot.models import CustomerOrder, DigestLine, HandoverStatus, Pickup, display_name
+from rekobot.models import (
+    CustomerOrder,
+    DigestLine,
+    HandoverStatus,
+    Pickup,
+    PriceBasis,
+    display_name,
+)
 from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, pickup_from_row
 
@@ -15,7 +22,8 @@ from storage.pickups import PICKUP_SELECT, pickup_from_row
 DIGEST_LINES = """
     SELECT o.id AS order_id, o.number, o.user_id,
            u.first_name, u.last_name, u.username,
-           l.quantity, l.unit_price,
+           l.quantity, l.unit_price, l.price_basis, l.estimate_grams, l.weighed_grams,
+           l.offer_id,
            pr.id AS product_id, pr.name AS product_name, pr.unit,
            h.status AS handover
     FROM offers f
@@ -29,6 +37,9 @@ DIGEST_LINES = """
 """
 
 
+_BASES = {basis.value: basis for basis in PriceBasis}
+
+
 async def digest_orders(tx: Transaction, pickup_id: int, producer_id: int) -> list[CustomerOrder]:
     """Return each placed order's lines of one producer at one pickup, by order number."""
     # Plain tuples instead of sqlite3.Row: this runs over every line of a big pickup.
@@ -37,14 +48,17 @@ async def digest_orders(tx: Transaction, pickup_id: int, producer_id: int) -> li
     lines: list[DigestLine] = []
     head: Any = None
     for row in rows:
-        order_id, _number, _user, _first, _last, _username, quantity, price, pid, name, unit, _h = (
-            row
+        order_id, quantity, price, basis, estimate, weighed, offer_id, pid, name, unit = (
+            row[0],
+            *row[6:15],
         )
         if head is None or order_id != head[0]:
             if head is not None:
                 orders.append(_customer_order(head, lines))
             head, lines = row, []
-        lines.append(DigestLine(pid, name, unit, quantity, price))
+        lines.append(
+            DigestLine(pid, name, unit, quantity, price, _BASES[basis], estimate, weighed, offer_id)
+        )
     if head is not None:
         orders.append(_customer_order(head, lines))
     return orders

@@ -65,21 +65,35 @@ async def create_product(
     description: str = "",
     category: str = "",
     photo_file_id: str | None = None,
+    price_basis: str = "unit",
+    weight: tuple[int, int] | None = None,
     now: datetime,
 ) -> int:
     """Add a product to a producer's catalog and return its id."""
+    low, high = weight if weight is not None else (None, None)
     return await tx.insert(
         "INSERT INTO products (producer_id, name, description, unit, price, category, "
-        "photo_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (producer_id, name, description, unit, price, category, photo_file_id, to_db(now)),
+        "photo_file_id, price_basis, weight_min, weight_max, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            producer_id,
+            name,
+            description,
+            unit,
+            price,
+            category,
+            photo_file_id,
+            price_basis,
+            low,
+            high,
+            to_db(now),
+        ),
     )
 
 
 # --- producer profiles and their rings (issue 3) ---------------------------------------------
 
-PRODUCER_COLUMNS = (
-    "id, owner_user_id, name, description, payment_info, contact, notes_enabled"
-)
+PRODUCER_COLUMNS = "id, owner_user_id, name, description, payment_info, contact, notes_enabled"
 
 
 def producer_from_row(row: aiosqlite.Row) -> Producer:

@@ -15,7 +15,16 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from rekobot.clock import from_db, to_db
-from rekobot.models import HandoverStatus, Order, OrderLine, OrderPart, OrderStatus, Pickup, User
+from rekobot.models import (
+    HandoverStatus,
+    Order,
+    OrderLine,
+    OrderPart,
+    OrderStatus,
+    Pickup,
+    PriceBasis,
+    User,
+)
 from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, pickup_from_row
 from storage.users import user_from_row
@@ -45,7 +54,8 @@ BATCH_SQL = """
            u.id, u.first_name, u.last_name, u.username, u.language_code, u.locale,
            u.current_ring_id, u.reminders_enabled, u.announcements_enabled, u.orders_open_enabled,
            u.unreachable_at,
-           l.offer_id, l.quantity, l.unit_price, pr.name AS product_name, pr.unit,
+           l.offer_id, l.quantity, l.unit_price, l.price_basis, l.estimate_grams,
+           l.weighed_grams, pr.name AS product_name, pr.unit,
            pd.id AS producer_id, pd.name AS producer_name, pd.payment_info,
            h.status AS handover
     FROM chunk c JOIN users u ON u.id = c.user_id
@@ -132,6 +142,9 @@ async def reminder_batch(
                 producer_id=row["producer_id"],
                 quantity=row["quantity"],
                 unit_price=row["unit_price"],
+                price_basis=PriceBasis(row["price_basis"]),
+                estimate_grams=row["estimate_grams"],
+                weighed_grams=row["weighed_grams"],
             )
         )
         producers[row["producer_id"]] = (

@@ -42,14 +42,12 @@ def texts(bot: BotDriver, user: TgUser) -> list[str]:
 #: The button labels a story presses, in the customer's language.
 LABELS = {
     "nb": {
-        "producer": "Etter produsent",
         "add": "Legg til",
         "cart": "Handlekurv",
         "checkout": "Til kassen",
         "confirm": "Ja, send bestillingen",
     },
     "en": {
-        "producer": "By producer",
         "add": "Add",
         "cart": "Cart",
         "checkout": "Check out",

@@ -722,9 +722,10 @@ async def producer_screens(s: Scene) -> None:
     await s.press(berg, "Add a product")
     await s.send(berg, "Honning")
     await s.press(berg, "Skip")
-    await s.send(berg, "glass 350 g")
     await s.send(berg, "abc")
     await s.send(berg, "129,50")
+    await s.press(berg, "Per item")
+    await s.send(berg, "glass 350 g")
     await s.press(berg, "No category")
     await s.press(berg, "Skip")
     await s.press(berg, "Hide")
@@ -942,12 +943,12 @@ SEEN_ON_EVERY_SCREEN = [
     "from it was ordered.",
     "collected",
     # producer: catalog, offers, settings, orders, digest and its file, handover
-    "Send the new price of one {unit} of “{name}”, for example 45 or 45,50.",
+    "Send the new price of “{name}”, for example 45, 45,50 or 289 kr/kg.",
     "The price must be more than zero.",
-    "Stopped. Nothing you saved is lost.",
     "What is the product called? For example “Poteter”.",
-    "What does one {unit} cost? For example 45 or 45,50.",
-    "Please send a price such as 45 or 45,50.",
+    "What does it cost? For example 45, 45,50, or 289 kr/kg for a price per kg.",
+    "Please send a price such as 45, 45,50 or 289 kr/kg.",
+    "Is {price} the price of one item, or of a kg, a litre or 100 g?",
     "Hidden: it is not listed when you set your offers.",
     "Delete “{name}” for good?",
     "“{name}” is deleted.",

@@ -34,6 +34,7 @@ RELEASED = {
     7: "d9c0256a51c9326d9ad2668d8fc0d40b6fd481082dd59488df32814b10242476",  # forms
     8: "5fd8af70ef2162048652951086466665496d8b9c216f4070e1eceda24b2c76bf",  # voice
     9: "4799db859582342c910b545e60e9f7e0a20b9813d2c7c71a8da36795c2896ab5",  # windows
+    10: "62fffceb5c7f48b824f4841ee365c68779a3e15ef77acb1ba23ddd7837475a81",  # weight
 }
 
 #: Columns a migration changes on purpose, and why; every other value must survive as it was.

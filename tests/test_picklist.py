@@ -25,6 +25,7 @@ from rekobot.models import (
     HandoverStatus,
     Location,
     Pickup,
+    PriceBasis,
     Producer,
     Ring,
 )
@@ -45,8 +46,10 @@ EMMA = 1002
 
 
 def line(k: int, quantity: int, *, price: int = 4550, estimated: bool = False) -> DigestLine:
-    """A line of ``Produkt k`` (1 kg)."""
-    return DigestLine(k, f"Produkt {k}", "1 kg", quantity, price, estimated)
+    """A line of ``Produkt k`` (1 kg); an estimated one is priced per kg, reckoned at 1 kg."""
+    if estimated:
+        return DigestLine(k, f"Produkt {k}", "1 kg", quantity, price, PriceBasis.KG, 1000)
+    return DigestLine(k, f"Produkt {k}", "1 kg", quantity, price)
 
 
 def customer_order(number: int, name: str, *lines: DigestLine, **extra: object) -> CustomerOrder:
@@ -174,7 +177,7 @@ def test_the_pick_list_speaks_finnish_in_euros_with_nordic_letters_and_estimates
     assert "Produkt 0 1 kg 2 n. 25,80 €" in first
     assert "Perittävää yhteensä: n. 30,80 €" in first
     assert "#7 Äijä Öhman-Ståhlberg n. 30,80 €" in orders
-    assert "2 × Produkt 0 (1 kg) n. 25,80 €\n1 × Produkt 1 (1 kg) 5,00 €" in orders
+    assert "2 × Produkt 0 (1 kg) · 12,90 €/kg n. 25,80 €\n1 × Produkt 1 (1 kg) 5,00 €" in orders
     assert orders.endswith("Sivu 2/2")
 
 
@@ -279,11 +282,14 @@ def test_the_workbook_has_totals_and_lines_as_numbers_in_bokmal() -> None:
         "Omtrentlig",
         "Status",
         "Merknad",
+        "Pris per",
+        "Veid",
     ]
+    note, kari = "Ring på døra", "Kari Nordmann"
     assert rows[1:] == [
-        [2, "=SUM(A1)", None, "Produkt 0", "1 kg", 1, 45.5, 45.5, None, None, None],
-        [1, "Kari Nordmann", "@kari", "Produkt 0", "1 kg", 2, 45.5, 91, None, None, "Ring på døra"],
-        [1, "Kari Nordmann", "@kari", "Produkt 1", "1 kg", 1, 75, 75, None, None, "Ring på døra"],
+        [2, "=SUM(A1)", None, "Produkt 0", "1 kg", 1, 45.5, 45.5, None, None, None, None, None],
+        [1, kari, "@kari", "Produkt 0", "1 kg", 2, 45.5, 91, None, None, note, None, None],
+        [1, kari, "@kari", "Produkt 1", "1 kg", 1, 75, 75, None, None, note, None, None],
     ]
     assert lines["B2"].data_type == "s"  # a name, not a formula
     assert lines["G2"].data_type == "n" and lines["H2"].number_format == '#,##0.00 "kr"'

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
-from rekobot.models import HandoverStatus
+from rekobot.models import HandoverStatus, PriceBasis
 from rekobot.services.catalog import ProductDraft
 from rekobot.services.producers import RingStatus
 from rekobot.services.registry import Services
@@ -140,12 +140,15 @@ async def test_a_producer_adds_a_product_step_by_step_and_bad_input_keeps_the_dr
         await bot.press(BERG, "Legg til et produkt")
         await bot.send(BERG, "Honning <i>fra</i> lia")
         await bot.press(BERG, "Hopp over")
-        await bot.send(BERG, "glass 350 g")
         await bot.send(BERG, "abc")
         bad_price = last(bot, BERG)
         await bot.send(BERG, "0")
         zero = last(bot, BERG)
         await bot.send(BERG, "kr 129,50")
+        basis = last(bot, BERG)
+        basis_buttons = labels(bot, BERG)
+        await bot.press(BERG, "Per stykk")
+        await bot.send(BERG, "glass 350 g")
         category = labels(bot, BERG)
         await bot.press(BERG, "Egg og meieri")
         await bot.send_photo(BERG, b"\xff\xd8\xff fake jpeg")
@@ -153,9 +156,12 @@ async def test_a_producer_adds_a_product_step_by_step_and_bad_input_keeps_the_dr
         products = await bot.app.bot_data.services.catalog.products(BERG.id)
 
     assert "🧑‍🌾 Berg Gård" in home and "REKO Testby: ✅ godkjent" in home
-    assert "Send en pris, for eksempel 45 eller 45,50." in bad_price
-    assert "(4/6) Hva koster én glass 350 g?" in bad_price
+    assert "Send en pris som 45, 45,50 eller 289 kr/kg." in bad_price
+    assert "(3/6) Hva koster den?" in bad_price
     assert "Prisen må være mer enn null." in zero
+    # "kr 129,50" does not say what it is per, so the form asks.
+    assert "Er 129,50 kr prisen for én enhet, eller for en kilo, en liter eller 100 g?" in basis
+    assert basis_buttons[:4] == ["Per stykk", "Per kg", "Per liter", "Per 100 g"]
     assert category[:4] == ["Grønnsaker", "Bakst", "Egg og meieri", "Ingen kategori"]
     assert "✅ Lagret." in card
     assert "Honning <i>fra</i> lia (glass 350 g)" in card  # escaped: shown as typed
@@ -187,7 +193,7 @@ async def test_a_producer_edits_hides_and_deletes_products_in_english(
         deleted = last(bot, BERG)
         remaining = [p.name for p in await bot.app.bot_data.services.catalog.products(BERG.id)]
 
-    assert "Send the new price of one 1 kg of “Gulrøtter”" in asked
+    assert "Send the new price of “Gulrøtter”, for example 45, 45,50 or 289 kr/kg." in asked
     assert "The price must be more than zero." in refused
     assert "✅ Changed." in changed and "NOK39.90" in changed
     assert "Hidden: it is not listed when you set your offers." in hidden
@@ -223,7 +229,7 @@ async def test_offers_switch_on_with_a_quantity_never_below_what_is_ordered(
         await bot.send(BERG, "/producer")
         await bot.press(BERG, "Mine produkter")
         await bot.press(BERG, "Legg til et produkt")
-        for answer in ("Honning", "God", "glass", "120"):
+        for answer in ("Honning", "God", "120 kr/stk", "glass"):
             await bot.send(BERG, answer)
         await bot.press(BERG, "Ingen kategori")
         await bot.press(BERG, "Hopp over")
@@ -347,8 +353,8 @@ async def test_digest_before_the_deadline_is_preliminary_and_comes_with_a_csv(
     rows = list(csv.reader(io.StringIO(bytes(sheet).decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Bestillingsnummer", "Kunde", "Produkt"]
     assert rows[1:] == [
-        ["1", "Kari Nordmann", "Egg", "12 stk", "1", "75,00", "75,00", ""],
-        ["1", "Kari Nordmann", "Poteter", "2 kg", "2", "60,00", "120,00", ""],
+        ["1", "Kari Nordmann", "Egg", "12 stk", "1", "75,00", "75,00", "", "", "", ""],
+        ["1", "Kari Nordmann", "Poteter", "2 kg", "2", "60,00", "120,00", "", "", "", ""],
     ]
 
 
@@ -413,10 +419,10 @@ async def test_a_half_typed_product_survives_a_restart(
         await bot.send(BERG, "Rabarbra")
         await bot.send(BERG, "Syrlig og god")
     async with running_bot(settings, clock) as bot:
-        await bot.send(BERG, "1 bunt")
+        await bot.send(BERG, "35 kr/bunt")
         asked = last(bot, BERG)
 
-    assert "(4/6) Hva koster én 1 bunt?" in asked
+    assert "(4/6) Hvilken enhet selges det i?" in asked
 
 
 async def test_a_long_product_list_comes_in_pages(
@@ -468,3 +474,43 @@ async def test_same_as_last_time_puts_last_weeks_offers_on_in_one_tap(
     assert "3 produkter er ute for salg igjen, med antallene fra sist." in after
     assert "✅ Egg · 0/5" in after_buttons and "✅ Gulrøtter · 0/∞" in after_buttons
     assert "🔁 Samme som sist" not in after_buttons
+
+
+async def test_a_price_per_kg_turns_a_product_into_one_sold_by_weight_and_back(
+    settings: Settings, clock: MovableClock, world: World, services: Services
+) -> None:
+    await services.members.set_locale(FARMER_ID, "en")
+    async with running_bot(settings, clock) as bot:
+        await bot.send(BERG, "/producer")
+        await bot.press(BERG, "My products")
+        await bot.press(BERG, "Gulrøtter")
+        await bot.press(BERG, "Price")
+        await bot.send(BERG, "35 kr/kg")
+        weight_asked = last(bot, BERG)
+        await bot.send(BERG, "heavy")
+        weight_again = last(bot, BERG)
+        await bot.send(BERG, "1.5 kg")
+        by_weight = last(bot, BERG)
+        card_buttons = labels(bot, BERG)
+        await bot.press(BERG, "Price")
+        await bot.send(BERG, "40")  # no basis said: it stays per kg
+        repriced = last(bot, BERG)
+        await bot.press(BERG, "Price")
+        await bot.send(BERG, "30 kr/stk")
+        unit_asked = last(bot, BERG)
+        await bot.send(BERG, "1 bunt")
+        per_item = last(bot, BERG)
+        carrots = await services.catalog.product(BERG.id, world.product_ids["carrots"])
+        offered = await services.offers.board(BERG.id, world.pickup_id)
+
+    assert "About how much does one weigh? For example 2 kg, or 1,8–2,2 kg." in weight_asked
+    assert "Send about how much one weighs" in weight_again
+    assert "Gulrøtter (approx. 1.5 kg)" in by_weight
+    assert "NOK35.00/kg → approx. NOK52.50" in by_weight
+    assert "✏️ Weight" in card_buttons and "✏️ Unit" not in card_buttons
+    assert "NOK40.00/kg → approx. NOK60.00" in repriced
+    assert "Changed. Now say what one item is" in unit_asked
+    assert "Gulrøtter (1 bunt)" in per_item and "NOK30.00" in per_item
+    assert (carrots.price_basis, carrots.weight_min, carrots.price) == (PriceBasis.UNIT, None, 3000)
+    slot = next(s for s in offered.slots if s.product.id == carrots.id)
+    assert slot.offer is not None and slot.offer.price == 3000  # the open offer follows

@@ -26,9 +26,10 @@ from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc, shorten
 from rekobot.calendar import pickup_event
 from rekobot.errors import OutOfStock, Refusal
-from rekobot.i18n import _, money, ngettext
+from rekobot.i18n import _, ngettext
 from rekobot.models import Cart, Order, Ring
 from rekobot.render import (
+    amount_text,
     deadline_text,
     join_blocks,
     order_body,
@@ -104,12 +105,15 @@ def cart_text(ring: Ring, cart: Cart, *, checking_out: bool = False) -> str:
                 line.offer.product.unit,
                 line.amount,
                 cart.currency,
+                line.estimated,
             )
             for line in group.lines
         ]
-        lines.append(_("Subtotal: {amount}").format(amount=money(group.subtotal, cart.currency)))
+        subtotal = amount_text(group.subtotal, cart.currency, group.estimated)
+        lines.append(_("Subtotal: {amount}").format(amount=subtotal))
         blocks.append("\n".join(lines))
-    total = "<b>" + _("Total: {amount}").format(amount=money(cart.total, cart.currency)) + "</b>"
+    total = amount_text(cart.total, cart.currency, cart.estimated)
+    total = "<b>" + _("Total: {amount}").format(amount=total) + "</b>"
     if new_lines and not checking_out:  # at the checkout the question below says it
         total += "\n⏰ " + _("Not ordered yet: check out by {deadline}.").format(
             deadline=deadline_text(cart.pickup, ring.timezone)

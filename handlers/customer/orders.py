@@ -15,9 +15,9 @@ from handlers.errors import settled
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import DeadlinePassed, Refusal
-from rekobot.i18n import _, money, ngettext, short_day
+from rekobot.i18n import _, ngettext, short_day
 from rekobot.models import Order, OrderStatus, Ring
-from rekobot.render import deadline_text, join_blocks, order_body, pickup_block
+from rekobot.render import amount_text, deadline_text, join_blocks, order_body, pickup_block
 from rekobot.services.confirmations import notice_key
 from rekobot.services.events import OrderEvent, OrderEventKind, cancel_key
 from rekobot.services.ordering import RingOrders
@@ -61,7 +61,8 @@ def order_label(ring: Ring, order: Order) -> str:
     """A button label: number, date, total and state."""
     state = "❌ " if order.status is OrderStatus.CANCELLED else ""
     when = short_day(order.pickup.starts_at, ring.timezone)
-    return f"{state}#{order.number} · {when} · {money(order.total, order.currency)}"
+    total = amount_text(order.total, order.currency, order.estimated)
+    return f"{state}#{order.number} · {when} · {total}"
 
 
 def ring_listing(
@@ -86,9 +87,7 @@ def ring_listing(
     if past and upcoming:
         lines.append(_("Past orders are listed below the upcoming ones."))
     elif past:
-        lines.append(
-            ngettext("{n} past order.", "{n} past orders.", len(past)).format(n=len(past))
-        )
+        lines.append(ngettext("{n} past order.", "{n} past orders.", len(past)).format(n=len(past)))
     shown = list(reversed(upcoming)) + past[:10]
     return lines, [[button(order_label(ring, o), ShowOrder(o.id))] for o in shown]
 

@@ -30,8 +30,9 @@ from handlers.customer.shop import (
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import Refusal
-from rekobot.i18n import _, money
+from rekobot.i18n import _
 from rekobot.models import Offer
+from rekobot.render import price_text
 from rekobot.services.shop import OTHER_CATEGORY
 
 
@@ -62,7 +63,8 @@ def product_row(
     prefix = f"🛒{in_cart} " if in_cart else ""
     name = prefix + product_name(offer, HALF_LABEL_LIMIT - len(prefix))
     add = ShelfAdd(offer.id, shelf.by, shelf.shelf_id, shelf.page)
-    return [button(name, ShowOffer(offer.id)), button("➕ " + money(offer.price, currency), add)]
+    price = price_text(offer.price, offer.product.price_basis, currency)
+    return [button(name, ShowOffer(offer.id)), button("➕ " + price, add)]
 
 
 async def retire_photo_card(update: Update) -> None:

@@ -16,9 +16,15 @@ from handlers.customer.producer_buttons import shelf_link
 from handlers.replies import button, keyboard, on_button, refuse, show
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import Refusal
-from rekobot.i18n import _, money
+from rekobot.i18n import _
 from rekobot.models import Pickup, Ring
-from rekobot.render import deadline_text, pickup_block, pickup_when, stock_text
+from rekobot.render import (
+    deadline_text,
+    pickup_block,
+    pickup_when,
+    product_price,
+    stock_text,
+)
 from rekobot.services.shop import OTHER_CATEGORY, OfferCard, Shelf
 from rekobot.services.windows import opening_text
 
@@ -236,7 +242,7 @@ def card_text(card: OfferCard) -> str:
     product = offer.product
     lines = [
         f"<b>{esc(product.name)}</b> — {esc(offer.producer_name)}",
-        f"{esc(product.unit)} · {money(offer.price, card.ring.currency)}",
+        f"{esc(product.unit)} · {product_price(product, offer.price, card.ring.currency)}",
     ]
     if product.description:
         lines.append(esc(product.description))

@@ -24,7 +24,8 @@ from handlers.forms.engine import (
     start_form,
 )
 from handlers.producer.common import StartOver, home_row
-from handlers.producer.products import ListProducts, start_product
+from handlers.producer.product_form import start_product
+from handlers.producer.products import ListProducts
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import NotFound, Refusal
@@ -265,8 +266,8 @@ async def on_start_over(update: Update, context: Ctx, data: StartOver) -> int:
         return ConversationHandler.END
     if data.draft != "product":
         raise NotFound()
-    await context.bot_data.services.catalog.products(current_user().id)  # a producer at all?
-    return await start_product(update, context, fresh=True)
+    await start_product(update, context, fresh=True)
+    return ConversationHandler.END
 
 
 @on_button(Review)

@@ -13,9 +13,9 @@ from handlers.context import Ctx, current_user
 from handlers.producer.common import PAGE_SIZE, home_row, page_rows, pages_of
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
-from rekobot.i18n import _, money, ngettext
+from rekobot.i18n import _, ngettext
 from rekobot.models import Offer, Pickup, Ring
-from rekobot.render import deadline_text, pickup_block, pickup_when
+from rekobot.render import deadline_text, pickup_block, pickup_when, product_price
 from rekobot.services.offers import OfferSlot
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ def slot_text(ring: Ring, pickup: Pickup, slot: OfferSlot, note: str = "") -> st
         lines.append(_("Not on offer."))
         return "\n".join(lines)
     lines += [
-        money(offer.price, ring.currency),
+        product_price(product, offer.price, ring.currency),
         quantity_text(offer),
         _("Most per customer: {limit}").format(
             limit=offer.max_per_customer if offer.max_per_customer else _("no limit")

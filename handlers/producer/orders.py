@@ -1,4 +1,8 @@
-"""📋 Orders: the digest (`/digest`) with its files, and the handover list at the pickup."""
+"""📋 Orders: the digest (`/digest`) with its files, and the handover list at the pickup.
+
+At the handover a line sold by weight is weighed: ⚖️ on an order opens the weight form
+(``weighing``), and the customer gets the final amount once all of its lines are in.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,19 @@ from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
-from handlers.producer.common import PAGE_SIZE, home_row, page_rows, pages_of
+from handlers.producer.common import (
+    PAGE_SIZE,
+    home_row,
+    page_rows,
+    pages_of,
+)
 from handlers.replies import button, keyboard, on_button, show
 from handlers.text import esc, shorten
 from rekobot.digest import Digest, digest_messages
 from rekobot.errors import NotFound, Refusal
-from rekobot.i18n import _, money, ngettext
-from rekobot.models import CustomerOrder, HandoverStatus
-from rekobot.render import pickup_block, pickup_when
+from rekobot.i18n import _, ngettext
+from rekobot.models import CustomerOrder, DigestLine, HandoverStatus
+from rekobot.render import amount_text, pickup_block, pickup_when, weight_text
 from rekobot.services.digests import PickupSummary, digest_files
 
 log = logging.getLogger(__name__)
@@ -63,6 +72,16 @@ class MarkOrder(Callback, prefix="pmark"):
     pickup_id: int
     order_id: int
     mark: str
+    page: int
+
+
+@dataclasses.dataclass(frozen=True)
+class WeighLine(Callback, prefix="pweigh"):
+    """Ask for the weight of a line sold by weight (offer 0: the order's first unweighed one)."""
+
+    pickup_id: int
+    order_id: int
+    offer_id: int
     page: int
 
 
@@ -132,7 +151,7 @@ async def show_pickup(update: Update, context: Ctx, pickup_id: int) -> None:
         pickup_block(digest.ring, digest.pickup),
         "",
         ngettext("{n} order, {amount} in all", "{n} orders, {amount} in all", count).format(
-            n=count, amount=money(digest.total, currency)
+            n=count, amount=amount_text(digest.total, currency, digest.estimated)
         ),
     ]
     if digest.preliminary:
@@ -189,6 +208,21 @@ def _mark_sign(order: CustomerOrder) -> str:
     return "⬜"
 
 
+def line_text(line: DigestLine) -> str:
+    """E.g. "2 × Lammelår (ca. 2 kg)"."""
+    return _("{quantity} × {product} ({unit})").format(
+        quantity=line.quantity, product=esc(line.product_name), unit=esc(line.unit)
+    )
+
+
+def _weighed_mark(line: DigestLine) -> str:
+    if not line.price_basis.by_weight:
+        return ""
+    if line.weighed_grams is None:
+        return " ⚖️ " + _("not weighed")
+    return " ⚖️ " + weight_text(line.weighed_grams, None, line.price_basis)
+
+
 def handover_text(digest: Digest, shown: list[CustomerOrder], *, open_now: bool) -> str:
     """The orders of one page, with their lines, and the counts so far."""
     currency = digest.ring.currency
@@ -212,15 +246,10 @@ def handover_text(digest: Digest, shown: list[CustomerOrder], *, open_now: bool)
     for order in shown:
         block = [
             f"{_mark_sign(order)} <b>#{order.number}</b> {esc(order.customer)}: "
-            + money(order.amount, currency)
+            + amount_text(order.amount, currency, order.estimated)
         ]
         for line in order.lines[:LINES_SHOWN]:
-            block.append(
-                "  "
-                + _("{quantity} × {product} ({unit})").format(
-                    quantity=line.quantity, product=esc(line.product_name), unit=esc(line.unit)
-                )
-            )
+            block.append("  " + line_text(line) + _weighed_mark(line))
         hidden = len(order.lines) - LINES_SHOWN
         if hidden > 0:
             block.append("  " + ngettext("and {n} more", "and {n} more", hidden).format(n=hidden))
@@ -229,7 +258,9 @@ def handover_text(digest: Digest, shown: list[CustomerOrder], *, open_now: bool)
     return "\n".join(lines)
 
 
-async def show_handover(update: Update, context: Ctx, pickup_id: int, page: int) -> None:
+async def show_handover(
+    update: Update, context: Ctx, pickup_id: int, page: int, note: str = ""
+) -> None:
     """Show the handover list, a page of orders at a time, with a button per order."""
     services = context.bot_data.services
     digest = await services.handover.sheet(current_user().id, pickup_id)
@@ -244,7 +275,11 @@ async def show_handover(update: Update, context: Ctx, pickup_id: int, page: int)
         for order in shown:
             mark = "o" if order.handover is HandoverStatus.COLLECTED else "c"
             label = f"{_mark_sign(order)} #{order.number} {shorten(order.customer, 30)}"
-            rows.append([button(label, MarkOrder(pickup_id, order.order_id, mark, page))])
+            row = [button(label, MarkOrder(pickup_id, order.order_id, mark, page))]
+            if any(line.price_basis.by_weight for line in order.lines):
+                weigh = WeighLine(pickup_id, order.order_id, 0, page)
+                row.append(button(f"⚖️ #{order.number}", weigh))
+            rows.append(row)
     rows.append(page_rows(page, pages, lambda p: HandoverList(pickup_id, p)))
     still_open = sum(1 for o in digest.orders if o.handover is None)
     if ended and still_open:
@@ -262,7 +297,8 @@ async def show_handover(update: Update, context: Ctx, pickup_id: int, page: int)
             ]
         )
     rows.append([button("⬅️ " + _("Back"), PickupOrders(pickup_id)), *home_row()])
-    await show(update, context, handover_text(digest, shown, open_now=open_now), rows)
+    text = handover_text(digest, shown, open_now=open_now)
+    await show(update, context, (note + "\n\n" if note else "") + text, rows)
 
 
 @on_button(HandoverList)

@@ -10,6 +10,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from rekobot.i18n import _
 
+# The domain's pricing, re-exported: storage and services name it through the models.
+from rekobot.pricing import PriceBasis as PriceBasis
+from rekobot.pricing import line_amount as line_amount
+from rekobot.pricing import weighed_amount as weighed_amount
+
 
 class Model(BaseModel):
     """Immutable base for every domain model."""
@@ -154,7 +159,12 @@ class Producer(Model):
 
 
 class Product(Model):
-    """A producer's product, independent of any pickup."""
+    """A producer's product, independent of any pickup.
+
+    A product sold by weight has its price per kg, litre or 100 g and an estimated weight per
+    item (``weight_min``–``weight_max`` grams or ml, equal when one figure was given); stock
+    and quantities still count items.
+    """
 
     id: int
     producer_id: int
@@ -165,6 +175,26 @@ class Product(Model):
     category: str = ""
     photo_file_id: str | None = None
     hidden: bool = False
+    price_basis: PriceBasis = PriceBasis.UNIT
+    weight_min: int | None = None
+    weight_max: int | None = None
+
+    @property
+    def by_weight(self) -> bool:
+        """Whether its amounts are estimates until weighed."""
+        return self.price_basis.by_weight
+
+    @property
+    def estimate_grams(self) -> int | None:
+        """The weight one item is reckoned at: the middle of the range (None per item)."""
+        if not self.by_weight or self.weight_min is None:
+            return None
+        high = self.weight_max if self.weight_max is not None else self.weight_min
+        return (self.weight_min + high + 1) // 2
+
+    def amount(self, price: int, quantity: int) -> int:
+        """What ``quantity`` items cost at ``price`` (an estimate when sold by weight)."""
+        return line_amount(price, self.price_basis, quantity, self.estimate_grams)
 
 
 class Offer(Model):
@@ -201,8 +231,13 @@ class CartLine(Model):
 
     @property
     def amount(self) -> int:
-        """What the line costs at today's offer price."""
-        return self.offer.price * self.quantity
+        """What the line costs at today's offer price (an estimate when sold by weight)."""
+        return self.offer.product.amount(self.offer.price, self.quantity)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the amount is "approx." until the items are weighed."""
+        return self.offer.product.by_weight
 
 
 class ProducerGroup(Model):
@@ -217,6 +252,11 @@ class ProducerGroup(Model):
     def subtotal(self) -> int:
         """The sum of the lines."""
         return sum(line.amount for line in self.lines)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the subtotal is an estimate."""
+        return any(line.estimated for line in self.lines)
 
 
 class Cart(Model):
@@ -233,6 +273,11 @@ class Cart(Model):
     def total(self) -> int:
         """The sum of all producers' subtotals."""
         return sum(group.subtotal for group in self.groups)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the total is an estimate."""
+        return any(group.estimated for group in self.groups)
 
     @property
     def lines(self) -> list[CartLine]:
@@ -260,7 +305,11 @@ class HandoverStatus(StrEnum):
 
 
 class OrderLine(Model):
-    """A quantity of one offer, at the price when it was ordered."""
+    """A quantity of one offer, at the price when it was ordered.
+
+    A line sold by weight keeps the basis and the estimate per item it was ordered with; the
+    weight the producer enters at the handover makes its amount final.
+    """
 
     offer_id: int
     product_name: str
@@ -268,11 +317,25 @@ class OrderLine(Model):
     producer_id: int
     quantity: int
     unit_price: int
+    price_basis: PriceBasis = PriceBasis.UNIT
+    estimate_grams: int | None = None
+    weighed_grams: int | None = None
 
     @property
     def amount(self) -> int:
-        """What the line costs."""
-        return self.unit_price * self.quantity
+        """What the line costs: final, or estimated until weighed."""
+        return line_amount(
+            self.unit_price,
+            self.price_basis,
+            self.quantity,
+            self.estimate_grams,
+            self.weighed_grams,
+        )
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the amount is "approx." (sold by weight and not weighed yet)."""
+        return self.price_basis.by_weight and self.weighed_grams is None
 
 
 class OrderPart(Model):
@@ -288,6 +351,16 @@ class OrderPart(Model):
     def subtotal(self) -> int:
         """What to pay this producer."""
         return sum(line.amount for line in self.lines)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the subtotal is an estimate until something is weighed."""
+        return any(line.estimated for line in self.lines)
+
+    @property
+    def by_weight(self) -> bool:
+        """Whether any line is sold by weight (weighed or not)."""
+        return any(line.price_basis.by_weight for line in self.lines)
 
 
 class Order(Model):
@@ -308,6 +381,11 @@ class Order(Model):
     def total(self) -> int:
         """What the whole order costs."""
         return sum(part.subtotal for part in self.parts)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the total is an estimate until something is weighed."""
+        return any(part.estimated for part in self.parts)
 
     def can_change(self, now: datetime) -> bool:
         """Whether the customer may still change or cancel it."""
@@ -334,13 +412,29 @@ class DigestLine:
     unit: str
     quantity: int
     unit_price: int
-    #: "ca." until weighed: sold-by-weight lines carry an estimate (every line is final today).
-    estimated: bool = False
+    price_basis: PriceBasis = PriceBasis.UNIT
+    #: The weight one item was reckoned at when ordered (sold by weight only).
+    estimate_grams: int | None = None
+    #: The weight of the whole line, entered at the handover.
+    weighed_grams: int | None = None
+    #: The order line's offer (the handover's weight form names it).
+    offer_id: int = 0
 
     @property
     def amount(self) -> int:
-        """What the line costs."""
-        return self.quantity * self.unit_price
+        """What the line costs: final, or estimated until weighed."""
+        return line_amount(
+            self.unit_price,
+            self.price_basis,
+            self.quantity,
+            self.estimate_grams,
+            self.weighed_grams,
+        )
+
+    @property
+    def estimated(self) -> bool:
+        """ "ca." until weighed: a line sold by weight carries an estimate."""
+        return self.price_basis.by_weight and self.weighed_grams is None
 
 
 def anonymous_customer(number: int) -> str:
@@ -368,9 +462,7 @@ class CustomerOrder:
     amount: int = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "amount", sum(line.quantity * line.unit_price for line in self.lines)
-        )
+        object.__setattr__(self, "amount", sum(line.amount for line in self.lines))
 
     @property
     def estimated(self) -> bool:

@@ -17,10 +17,10 @@ import logging
 
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import Refusal
-from rekobot.i18n import _, money, use_locale
+from rekobot.i18n import _, use_locale
 from rekobot.models import Cart, Ring
 from rekobot.models.running import WaitingCart
-from rekobot.render import join_blocks, pickup_block, quantity_line
+from rekobot.render import amount_text, join_blocks, pickup_block, quantity_line
 from rekobot.services.cart import Carts
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.members import Members
@@ -55,12 +55,12 @@ def cart_reminder_text(ring: Ring, cart: Cart) -> str:
             line.offer.product.unit,
             line.amount,
             cart.currency,
+            line.estimated,
         )
         for line in cart.lines
     ]
-    lines.append(
-        "<b>" + _("Total: {amount}").format(amount=money(cart.total, cart.currency)) + "</b>"
-    )
+    total = amount_text(cart.total, cart.currency, cart.estimated)
+    lines.append("<b>" + _("Total: {amount}").format(amount=total) + "</b>")
     return join_blocks(
         [
             title,

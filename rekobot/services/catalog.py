@@ -14,8 +14,15 @@ from enum import StrEnum
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import InvalidInput, NotFound, ProductWasOrdered
 from rekobot.i18n import N_, _
-from rekobot.models import Producer, Product
-from rekobot.parsing import clean_text, parse_price
+from rekobot.models import PriceBasis, Producer, Product
+from rekobot.parsing import (
+    MAX_PRICE_MINOR,
+    MAX_WEIGHT_GRAMS,
+    clean_text,
+    parse_priced,
+    parse_weight,
+)
+from rekobot.render import estimated_unit
 from rekobot.services.producers import own_producer
 from storage import carts as cart_store
 from storage import catalog as catalog_store
@@ -40,6 +47,8 @@ class ProductField(StrEnum):
     PRICE = "price"
     CATEGORY = "category"
     PHOTO = "photo"
+    #: The estimated weight of one item (sold by weight only).
+    WEIGHT = "weight"
 
 
 def clean_name(text: str) -> str:
@@ -68,7 +77,11 @@ def clean_photo(file_id: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class ProductDraft:
-    """A product being added, step by step."""
+    """A product being added, step by step.
+
+    One sold by weight has its price per ``price_basis`` and an estimated ``weight`` per item
+    (lowest, highest grams or ml); its unit is then made from the weight ("approx. 2 kg").
+    """
 
     name: str
     unit: str
@@ -76,6 +89,30 @@ class ProductDraft:
     description: str = ""
     category: str = ""
     photo_file_id: str | None = None
+    price_basis: PriceBasis = PriceBasis.UNIT
+    weight: tuple[int, int] | None = None
+
+
+def checked_pricing(
+    price: int, basis: PriceBasis, weight: tuple[int, int] | None, unit: str
+) -> tuple[tuple[int, int] | None, str]:
+    """Check a price with its basis and weight; return the weight to keep and the unit label.
+
+    A product sold by weight needs an estimate per item, so a customer sees "approx." amounts;
+    a product sold per item keeps no weight.
+    """
+    if not 0 < price <= MAX_PRICE_MINOR:
+        raise InvalidInput(_("The price must be more than zero."))
+    if not basis.by_weight:
+        return None, clean_unit(unit)
+    if weight is None:
+        raise InvalidInput(
+            _("Send about how much one weighs, for example 2 kg, 1,8–2,2 kg or 500 g.")
+        )
+    low, high = weight
+    if not 0 < low <= high <= MAX_WEIGHT_GRAMS:
+        raise InvalidInput(_("That is too heavy for one item. Please check it."))
+    return (low, high), estimated_unit(low, high, basis)
 
 
 class Catalog:
@@ -106,10 +143,8 @@ class Catalog:
     async def add(self, user_id: int, draft: ProductDraft) -> Product:
         """Save a new product from a finished draft (checked again here)."""
         name = clean_name(draft.name)
-        unit = clean_unit(draft.unit)
+        weight, unit = checked_pricing(draft.price, draft.price_basis, draft.weight, draft.unit)
         description = clean_description(draft.description) if draft.description.strip() else ""
-        if not 0 < draft.price <= 10_000_00:
-            raise InvalidInput(_("The price must be more than zero."))
         photo = clean_photo(draft.photo_file_id)
         async with self.db.transaction() as tx:
             producer = await own_producer(tx, user_id)
@@ -123,6 +158,8 @@ class Catalog:
                 description=description,
                 category=category,
                 photo_file_id=photo,
+                price_basis=draft.price_basis.value,
+                weight=weight,
                 now=self.clock(),
             )
             product = await catalog_store.get_product(tx, product_id)
@@ -137,7 +174,18 @@ class Catalog:
 
         A description or photo of None removes it. A new price applies to the offers of
         pickups still taking orders; lines already ordered keep the price they were ordered at.
+        A price may say what it is per ("300 kr/kg"); one that does not keeps the basis, and
+        the weight is read against the product's basis.
         """
+        if field in (ProductField.PRICE, ProductField.WEIGHT):
+            product = await self.product(user_id, product_id)
+            basis, weight, price = product.price_basis, _weight_of(product), product.price
+            if field is ProductField.PRICE:
+                typed = parse_priced(value or "")
+                price, basis = typed.minor, typed.basis or basis
+            else:
+                weight = parse_weight(value or "", basis)
+            return await self.set_pricing(user_id, product_id, price, basis, weight)
         column, checked = _checked_value(field, value)
         async with self.db.transaction() as tx:
             producer = await own_producer(tx, user_id)
@@ -145,12 +193,34 @@ class Catalog:
             if field is ProductField.CATEGORY:
                 checked = await _checked_category(tx, producer, str(value or ""))
             await catalog_store.set_product_field(tx, product_id, column, checked)
-            if field is ProductField.PRICE:
-                assert isinstance(checked, int)
-                await catalog_store.reprice_open_offers(tx, product_id, checked, self.clock())
-            product = await catalog_store.get_product(tx, product_id)
-        assert product is not None
-        return product
+            changed = await catalog_store.get_product(tx, product_id)
+        assert changed is not None
+        return changed
+
+    async def set_pricing(
+        self,
+        user_id: int,
+        product_id: int,
+        price: int,
+        basis: PriceBasis,
+        weight: tuple[int, int] | None,
+    ) -> Product:
+        """Change the price, what it is per, and the weight per item, together.
+
+        Like a new price, this applies to the offers of pickups still taking orders; lines
+        already ordered keep the price, basis and estimate they were ordered with.
+        """
+        async with self.db.transaction() as tx:
+            producer = await own_producer(tx, user_id)
+            product = await _own_product(tx, producer, product_id)
+            checked, unit = checked_pricing(price, basis, weight, product.unit)
+            await catalog_store.set_pricing(
+                tx, product_id, price=price, basis=basis, weight=checked, unit=unit
+            )
+            await catalog_store.reprice_open_offers(tx, product_id, price, self.clock())
+            changed = await catalog_store.get_product(tx, product_id)
+        assert changed is not None
+        return changed
 
     async def set_hidden(self, user_id: int, product_id: int, hidden: bool) -> Product:
         """Hide a product from the offer lists (it stays where it is on offer) or show it."""
@@ -207,6 +277,12 @@ async def _checked_category(tx: Transaction, producer: Producer, category: str) 
     return category
 
 
+def _weight_of(product: Product) -> tuple[int, int] | None:
+    if product.weight_min is None:
+        return None
+    return product.weight_min, product.weight_max or product.weight_min
+
+
 def _checked_value(field: ProductField, value: str | None) -> tuple[str, str | int | None]:
     """Return (column, checked value) for one field's new value."""
     if field is ProductField.NAME:
@@ -215,8 +291,6 @@ def _checked_value(field: ProductField, value: str | None) -> tuple[str, str | i
         return "description", clean_description(value) if value and value.strip() else ""
     if field is ProductField.UNIT:
         return "unit", clean_unit(value or "")
-    if field is ProductField.PRICE:
-        return "price", parse_price(value or "")
     if field is ProductField.PHOTO:
         return "photo_file_id", clean_photo(value)
     return "category", value or ""

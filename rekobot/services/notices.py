@@ -11,9 +11,9 @@ The pickups' own messages (reminders, announcements, cancellations, digests) are
 
 from __future__ import annotations
 
-from rekobot.i18n import _, clock_time, day, money
-from rekobot.models import Order, OrderLine, Pickup, Producer, Ring, User
-from rekobot.render import esc
+from rekobot.i18n import _, clock_time, day
+from rekobot.models import Order, OrderLine, OrderPart, Pickup, Producer, Ring, User
+from rekobot.render import amount_text, esc, weight_text
 
 
 def pickup_line(pickup: Pickup, ring: Ring) -> str:
@@ -102,9 +102,40 @@ def order_note(
     if kind in {"placed", "changed"} and lines:
         parts.append(lines_text(lines))
         total = sum(line.amount for line in lines)
-        parts.append(_("To collect: {amount}").format(amount=money(total, order.currency)))
+        estimated = any(line.estimated for line in lines)
+        parts.append(
+            _("To collect: {amount}").format(amount=amount_text(total, order.currency, estimated))
+        )
     parts.append(_("Pickup: {pickup}").format(pickup=pickup_line(order.pickup, ring)))
     return "\n".join(parts)
+
+
+def final_amount_notice(order: Order, part: OrderPart) -> str:
+    """Tell a customer what their weighed order comes to, and how to pay this producer."""
+    currency = order.currency
+    lines = [
+        _("⚖️ <b>{producer}</b> has weighed your order <b>#{number}</b>.").format(
+            producer=esc(part.producer_name), number=order.number
+        )
+    ]
+    for line in part.lines:
+        text = _("{quantity} × {product} ({unit})").format(
+            quantity=line.quantity, product=esc(line.product_name), unit=esc(line.unit)
+        )
+        if line.weighed_grams is not None:
+            text += ", " + weight_text(line.weighed_grams, None, line.price_basis)
+        lines.append(f"• {text} — {amount_text(line.amount, currency, line.estimated)}")
+    lines.append(
+        "<b>"
+        + _("To pay {producer}: {amount}").format(
+            producer=esc(part.producer_name),
+            amount=amount_text(part.subtotal, currency, part.estimated),
+        )
+        + "</b>"
+    )
+    if part.payment_info:
+        lines.append("💳 " + _("Pay: {how}").format(how=esc(part.payment_info)))
+    return "\n".join(lines)
 
 
 def withdrawal_notice(
@@ -131,7 +162,8 @@ def withdrawal_notice(
     else:
         parts.append(
             _("It has been removed from your order #{number}. New total: {total}.").format(
-                number=order.number, total=money(order.total, order.currency)
+                number=order.number,
+                total=amount_text(order.total, order.currency, order.estimated),
             )
         )
         parts.append(_("You can still change your order in /orders until the deadline."))

@@ -134,7 +134,16 @@ class Ordering:
             await offer_store.release(tx, offer_id, -delta)
         # A line whose quantity changes is priced as of now; an untouched one keeps its price.
         price = offer.price if delta else old_price
-        await order_store.set_line(tx, order_id, offer_id, new_quantity, price)
+        product = offer.product
+        await order_store.set_line(
+            tx,
+            order_id,
+            offer_id,
+            new_quantity,
+            price,
+            price_basis=product.price_basis.value,
+            estimate_grams=product.estimate_grams,
+        )
 
     async def cancel(self, user_id: int, order_id: int) -> Order:
         """Cancel the customer's own order before the deadline and give the stock back."""

@@ -124,7 +124,7 @@ class Services:
         self.ordering.listeners.append(self.order_notes.on_order_event)
         self.digests = Digests(self.db, self.members, clock=self.clock)
         self.due_work.append(self.digests.send_due)
-        self.handover = Handover(self.db, clock=self.clock)
+        self.handover = Handover(self.db, self.members, clock=self.clock)
         self.inbox = Inbox(self.db, clock=self.clock)
         self.due_work.append(self.inbox.prune)
         self.privacy = Privacy(

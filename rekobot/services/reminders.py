@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rekobot.clock import Clock, utcnow
-from rekobot.i18n import _, money, use_locale
+from rekobot.i18n import _, use_locale
 from rekobot.models import Order, Pickup, Ring, User
-from rekobot.render import esc, join_blocks, order_body, pickup_block
+from rekobot.render import amount_text, esc, join_blocks, order_body, pickup_block
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
@@ -109,11 +109,14 @@ def reminder_text(kind: str, order: Order, ring: Ring, now: datetime) -> str:
         return text
     # A very long order: what to pay whom, without the lines.
     summary = "\n".join(
-        f"<b>{esc(part.producer_name)}</b>: {money(part.subtotal, order.currency)}"
+        f"<b>{esc(part.producer_name)}</b>: "
+        + amount_text(part.subtotal, order.currency, part.estimated)
         + (f" — 💳 {esc(part.payment_info)}" if part.payment_info else "")
         for part in order.parts
     )
-    total = _("Total: {amount}").format(amount=money(order.total, order.currency))
+    total = _("Total: {amount}").format(
+        amount=amount_text(order.total, order.currency, order.estimated)
+    )
     return join_blocks([title, where, number, summary, f"<b>{total}</b>", pay])
 
 
