@@ -17,7 +17,7 @@ from handlers.admin import broadcasts, forms
 from handlers.admin.conversation import admin_conversation, admin_forms
 from handlers.application import RekoApplication
 from handlers.commands import RoleMenus, menu_buttons
-from handlers.customer import cart, notifications, orders, privacy, shop, start
+from handlers.customer import cart, comments, notifications, orders, phone, privacy, shop, start
 from handlers.errors import on_error
 from handlers.middleware import (
     BEGIN_GROUP,
@@ -67,7 +67,10 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(shop.on_shelf)
     application.add_handler(shop.on_show_offer)
     application.add_handler(shop.on_step_offer)
-    # --- customer: the cart and checkout ---------------------------------------------------
+    # --- customer: the cart and checkout (the comment question first, for typed answers) ---
+    application.add_handler(comments.comment_conversation())
+    for comment_button in comments.comment_buttons():
+        application.add_handler(comment_button)
     application.add_handler(CommandHandler("cart", cart.cart_command))
     application.add_handler(cart.on_open_cart)
     application.add_handler(cart.on_step_line)
@@ -75,6 +78,10 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(cart.on_empty)
     application.add_handler(cart.on_checkout)
     application.add_handler(cart.on_confirm)
+    # --- customer: a phone number for the producers (Telegram's contact button) ------------
+    application.add_handler(phone.on_share_phone)
+    for phone_message in phone.phone_handlers():
+        application.add_handler(phone_message)
     # --- customer: their orders ------------------------------------------------------------
     application.add_handler(CommandHandler("orders", orders.list_orders))
     application.add_handler(orders.on_list)
@@ -90,6 +97,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(privacy.on_export)
     application.add_handler(privacy.on_ask_erase)
     application.add_handler(privacy.on_confirm_erase)
+    application.add_handler(privacy.on_stop_sharing)
 
     # --- admin: one conversation for every screen and form; stopping a broadcast -----------
     forms.add_forms(admin_forms())
@@ -111,9 +119,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(CommandHandler("cancel", start.cancel))
     # Private chats only by now (the guard stopped the rest); photos and stickers too.
     application.add_handler(
-        MessageHandler(
-            filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, start.not_understood
-        )
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, start.not_understood)
     )
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_error_handler(on_error)

@@ -52,7 +52,11 @@ def status_text(status: HandoverStatus | None) -> str:
 
 
 def digest_csv(digest: Digest, locale: str) -> bytes:
-    """Return the digest as CSV bytes: one row per order line, in the current locale's words."""
+    """Return the digest as CSV bytes: one row per order line, in the current locale's words.
+
+    Each row repeats the order's customer, contact and note, so a filtered or sorted sheet
+    still says whom a line is for and what they asked.
+    """
     delimiter, decimal = separators(locale)
     currency = digest.ring.currency
     amounts: dict[int, str] = {}
@@ -77,12 +81,16 @@ def digest_csv(digest: Digest, locale: str) -> bytes:
             _("Unit price"),
             _("Amount"),
             _("Status"),
+            _("Contact"),
+            _("Note"),
         ]
     )
     products: dict[tuple[str, str], tuple[str, str]] = {}
     rows = []
     for order in digest.orders:
         customer = safe_cell(order.customer)
+        contact = safe_cell(", ".join(order.contacts))
+        comment = safe_cell(order.comment or "")
         status = status_text(order.handover)
         for line in order.lines:
             product = products.get((line.product_name, line.unit))
@@ -101,6 +109,8 @@ def digest_csv(digest: Digest, locale: str) -> bytes:
                     cell(line.unit_price),
                     cell(line.quantity * line.unit_price),
                     status,
+                    contact,
+                    comment,
                 )
             )
     writer.writerows(rows)

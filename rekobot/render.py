@@ -105,6 +105,8 @@ def order_part_block(part: OrderPart, currency: str, *, with_payment: bool = Tru
     lines.append(_("Subtotal: {amount}").format(amount=money(part.subtotal, currency)))
     if with_payment and part.payment_info:
         lines.append("💳 " + _("Pay: {how}").format(how=esc(part.payment_info)))
+    if part.comment:
+        lines.append("💬 " + _("Your comment: {comment}").format(comment=esc(part.comment)))
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from rekobot.models import (
     OrderStatus,
     Pickup,
 )
+from storage.comments import order_comments
 from storage.database import Transaction
 from storage.pickups import get_pickup
 
@@ -154,6 +155,7 @@ async def _build_order(tx: Transaction, order_row: aiosqlite.Row, pickup: Pickup
             line["payment_info"],
             HandoverStatus(line["handover"]) if line["handover"] else None,
         )
+    comments = await order_comments(tx, order_id)
     return Order(
         id=order_id,
         number=order_row["number"],
@@ -169,6 +171,7 @@ async def _build_order(tx: Transaction, order_row: aiosqlite.Row, pickup: Pickup
                 payment_info=heads[producer_id][1],
                 lines=tuple(lines),
                 handover=heads[producer_id][2],
+                comment=comments.get(producer_id),
             )
             for producer_id, lines in parts.items()
         ),

@@ -6,7 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from rekobot.clock import to_db
-from rekobot.models import CustomerOrder, DigestLine, HandoverStatus, Pickup, display_name
+from rekobot.models import (
+    CustomerOrder,
+    DigestLine,
+    HandoverStatus,
+    Pickup,
+    customer_contacts,
+    display_name,
+)
 from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, pickup_from_row
 
@@ -17,13 +24,14 @@ DIGEST_LINES = """
            u.first_name, u.last_name, u.username,
            l.quantity, l.unit_price,
            pr.id AS product_id, pr.name AS product_name, pr.unit,
-           h.status AS handover
+           h.status AS handover, c.comment, u.phone
     FROM offers f
     JOIN products pr ON pr.id = f.product_id
     JOIN order_lines l ON l.offer_id = f.id
     JOIN orders o ON o.id = l.order_id
     JOIN users u ON u.id = o.user_id
     LEFT JOIN handovers h ON h.order_id = o.id AND h.producer_id = pr.producer_id
+    LEFT JOIN order_comments c ON c.order_id = o.id AND c.producer_id = pr.producer_id
     WHERE f.pickup_id = ? AND pr.producer_id = ? AND o.status = 'placed'
     ORDER BY o.number, pr.name COLLATE NOCASE, pr.id
 """
@@ -39,9 +47,9 @@ async def digest_orders(tx: Transaction, pickup_id: int, producer_id: int) -> li
     lines: list[DigestLine] = []
     head: Any = None
     for row in rows:
-        order_id, _number, _user, _first, _last, _username, quantity, price, pid, name, unit, _h = (
-            row
-        )
+        order_id, _number, _user, _first, _last, _username, quantity, price, pid, name, unit = row[
+            :11
+        ]
         if head is None or order_id != head[0]:
             if head is not None:
                 orders.append(_customer_order(head, lines))
@@ -53,10 +61,8 @@ async def digest_orders(tx: Transaction, pickup_id: int, producer_id: int) -> li
 
 
 def _customer_order(head: Any, lines: list[DigestLine]) -> CustomerOrder:
-    order_id, number, user_id, first, last, username, *_line, handover = head
+    order_id, number, user_id, first, last, username, *_line, handover, comment, phone = head
     customer = display_name(first, last, username, user_id)
-    # A Telegram username is public, so it is a contact the customer already shares.
-    handle = f"@{username}" if username else None
     return CustomerOrder(
         order_id=order_id,
         number=number,
@@ -64,7 +70,10 @@ def _customer_order(head: Any, lines: list[DigestLine]) -> CustomerOrder:
         customer_name=customer,
         lines=tuple(lines),
         handover=HandoverStatus(handover) if handover else None,
-        contacts=(handle,) if handle and handle != customer else (),
+        # A Telegram username is public, so it is a contact the customer already shares; a
+        # phone is there only while the customer shares it.
+        contacts=customer_contacts(customer, username, phone),
+        comment=comment,
     )
 
 
