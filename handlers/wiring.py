@@ -80,7 +80,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(cart.on_confirm)
     # --- customer: a phone number for the producers (Telegram's contact button) ------------
     application.add_handler(phone.on_share_phone)
-    for phone_message in phone.phone_handlers():
+    for phone_message in phone.phone_handlers(start.not_understood):
         application.add_handler(phone_message)
     # --- customer: their orders ------------------------------------------------------------
     application.add_handler(CommandHandler("orders", orders.list_orders))

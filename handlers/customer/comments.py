@@ -8,11 +8,13 @@ quantity question), so it survives a restart.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import warnings
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -132,10 +134,12 @@ async def remove_comment(update: Update, context: Ctx) -> int:
         await context.bot_data.services.comments.set_comment(
             current_user().id, data.pickup_id, data.producer_id, ""
         )
-        await query.answer(_("The comment is removed."))
         await show_checkout(update, context, data.pickup_id)
     except Refusal as refusal:
         await refuse(update, context, refusal)
+        return ConversationHandler.END
+    with contextlib.suppress(BadRequest):  # the press is answered once, after the work
+        await query.answer(_("The comment is removed."))
     return ConversationHandler.END
 
 
@@ -149,10 +153,12 @@ async def back_to_checkout(update: Update, context: Ctx) -> int:
         await stale_button(update, context)
         return ConversationHandler.END
     try:
-        await query.answer()
         await show_checkout(update, context, data.pickup_id)
     except Refusal as refusal:
         await refuse(update, context, refusal)
+        return ConversationHandler.END
+    with contextlib.suppress(BadRequest):
+        await query.answer()
     return ConversationHandler.END
 
 

@@ -10,6 +10,8 @@ the checkout they came from, or /privacy, where sharing is also stopped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, MessageHandler, filters
@@ -24,6 +26,8 @@ from rekobot.i18n import SHIPPED_LOCALES, _, translations
 from rekobot.services.contacts import NOT_NOW_KEY, SHARE_KEY
 
 log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, Ctx], Coroutine[Any, Any, object]]
 
 #: Where the customer goes after answering: the pickup being checked out, 0 for /privacy.
 RETURN_TO = "phone_return"
@@ -67,12 +71,20 @@ async def on_share_phone(update: Update, context: Ctx, data: SharePhone) -> None
     await context.bot.send_message(chat.id, offer_text(), reply_markup=contact_keys())
 
 
-async def receive_contact(update: Update, context: Ctx) -> None:
-    """Keep the sender's own phone number; refuse anyone else's."""
+async def receive_contact(update: Update, context: Ctx, fallback: Handler) -> None:
+    """Keep the sender's own phone number; refuse anyone else's when sharing was offered.
+
+    A contact card sent out of the blue that is not the sender's own is not an answer to
+    anything here: ``fallback`` answers it as any other message.
+    """
     message = update.message
     assert message is not None and message.contact is not None
+    assert context.user_data is not None
     contact = message.contact
     user = current_user()
+    if contact.user_id != user.id and RETURN_TO not in context.user_data:
+        await fallback(update, context)
+        return
     try:
         phone = await context.bot_data.services.contacts.share_phone(
             user.id, contact.user_id, contact.phone_number
@@ -120,10 +132,17 @@ def not_now_keys() -> filters.BaseFilter:
     return filters.Text(sorted(labels | {NOT_NOW_KEY}))
 
 
-def phone_handlers() -> list[BaseHandler[Update, Ctx, object]]:
-    """A contact card, and the "not now" key (added before the catch-all for text)."""
+def phone_handlers(fallback: Handler) -> list[BaseHandler[Update, Ctx, object]]:
+    """A contact card, and the "not now" key (added before the catch-all for text).
+
+    ``fallback`` answers a contact card that is nobody's answer (see ``receive_contact``).
+    """
     private = filters.ChatType.PRIVATE
+
+    async def contact(update: Update, context: Ctx) -> None:
+        await receive_contact(update, context, fallback)
+
     return [
-        MessageHandler(private & filters.CONTACT, receive_contact),
+        MessageHandler(private & filters.CONTACT, contact),
         MessageHandler(private & not_now_keys(), not_now),
     ]
