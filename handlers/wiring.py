@@ -9,16 +9,40 @@ last. A new command is one ``CommandHandler`` line here, and one line in a role'
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from handlers import backup_job, outbox
-from handlers.admin import broadcasts, forms
-from handlers.admin.conversation import admin_conversation, admin_forms
+from handlers.admin import (
+    broadcasts,
+    invitations,
+    members,
+    menu,
+    navigation,
+    pickup_forms,
+    pickups,
+    places,
+    ring_archive,
+    rings,
+)
 from handlers.application import RekoApplication
 from handlers.commands import RoleMenus, menu_buttons
-from handlers.customer import cart, comments, notifications, orders, phone, privacy, shop, start
+from handlers.customer import (
+    cart,
+    comments,
+    notifications,
+    orders,
+    phone,
+    privacy,
+    quantity,
+    shop,
+    start,
+)
 from handlers.errors import on_error
+from handlers.forms import engine as forms
+from handlers.forms.engine import Form
 from handlers.middleware import (
     BEGIN_GROUP,
     IDENTITY_GROUP,
@@ -29,7 +53,8 @@ from handlers.middleware import (
     remember_user,
 )
 from handlers.private_chat import keep_private
-from handlers.producer import apply
+from handlers.producer import apply, offer_amounts
+from handlers.producer import home as producer_home
 from handlers.producer import orders as producer_orders
 from handlers.producer.conversation import BUTTONS as PRODUCER_BUTTONS
 from handlers.producer.conversation import producer_conversation
@@ -49,7 +74,11 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(TypeHandler(Update, remember_user), group=IDENTITY_GROUP)
     application.add_handler(TypeHandler(Update, refuse_edits), group=READABLE_GROUP)
 
-    # An invitation link, or an operator's first /start: the admin conversation takes it.
+    # --- every question the bot asks: the one open question's buttons ----------------------
+    forms.add_forms(all_forms())
+    application.add_handler(forms.form_button)
+
+    # An invitation link, or an operator's first /start: it may open the new-ring form.
     setup = filters.ChatType.PRIVATE & start.setup_starts(application.services.settings.admin_ids)
 
     # --- customer: joining, help, language, their id --------------------------------------
@@ -59,8 +88,8 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(CommandHandler("language", start.language))
     application.add_handler(start.pick_ring)
     application.add_handler(start.pick_language)
-    # --- customer: shopping (the quantity question first, so typed answers reach it) -------
-    application.add_handler(shop.quantity_conversation())
+    # --- customer: shopping, and typing a quantity on a product's card --------------------
+    application.add_handler(quantity.on_type_quantity)
     application.add_handler(CommandHandler("shop", shop.shop))
     application.add_handler(shop.on_show_pickup)
     application.add_handler(shop.on_browse)
@@ -80,7 +109,8 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(cart.on_confirm)
     # --- customer: a phone number for the producers (Telegram's contact button) ------------
     application.add_handler(phone.on_share_phone)
-    for phone_message in phone.phone_handlers(start.not_understood):
+    # A contact card that answers nothing here goes where any other answer goes.
+    for phone_message in phone.phone_handlers(forms.answer_handler(start.not_understood).callback):
         application.add_handler(phone_message)
     # --- customer: their orders ------------------------------------------------------------
     application.add_handler(CommandHandler("orders", orders.list_orders))
@@ -99,13 +129,24 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(privacy.on_confirm_erase)
     application.add_handler(privacy.on_stop_sharing)
 
-    # --- admin: one conversation for every screen and form; stopping a broadcast -----------
-    forms.add_forms(admin_forms())
-    application.add_handler(admin_conversation(setup))
+    # --- admin: the menu, every screen (forms open from them), stopping a broadcast --------
+    application.add_handler(CommandHandler("admin", menu.admin_command, filters.ChatType.PRIVATE))
+    application.add_handler(CommandHandler("start", invitations.setup_start, setup))
+    application.add_handler(menu.admin_home)
+    application.add_handler(menu.new_ring)
+    application.add_handler(invitations.new_invitation)
+    application.add_handler(ring_archive.ring_lifecycle)
+    application.add_handler(navigation.ring_screen)
+    application.add_handler(navigation.open_form)
+    application.add_handler(places.place_screen)
+    application.add_handler(pickups.pickup_screen)
+    application.add_handler(members.member_list)
+    application.add_handler(members.member_screen)
     application.add_handler(broadcasts.stop_broadcast)
 
-    # --- producer: the conversation first, so typed answers reach it -----------------------
+    # --- producer: the products conversation first, so typed product steps reach it -------
     application.add_handler(producer_conversation())
+    application.add_handler(CommandHandler("producer", producer_home.producer_command))
     application.add_handler(CommandHandler("digest", producer_orders.digest_command))
     application.add_handler(apply.on_review)
     for handler in PRODUCER_BUTTONS:
@@ -115,8 +156,9 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(CommandHandler("notifications", notifications.notifications))
     application.add_handler(notifications.toggle_notifications)
 
-    # --- last: /cancel outside any conversation, text and buttons nobody recognised --------
-    application.add_handler(CommandHandler("cancel", start.cancel))
+    # --- last: /cancel, typed answers to the open question, what nobody recognised ---------
+    application.add_handler(CommandHandler("cancel", forms.cancel_handler(start.cancel)))
+    application.add_handler(forms.answer_handler(start.not_understood))
     # Private chats only by now (the guard stopped the rest); photos and stickers too.
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, start.not_understood)
@@ -127,6 +169,28 @@ def add_handlers(application: RekoApplication) -> None:
     # --- jobs -------------------------------------------------------------------------------
     application.sweeper = outbox.schedule(application)  # the sweep (due work) and the outbox sender
     backup_job.schedule(application)  # the nightly copy, when REKOBOT_BACKUP_DIR is set
+
+
+def all_forms() -> list[Form[Any]]:
+    """Every form the bot asks, for every role (a kind is opened by ``start_form``)."""
+    return [
+        rings.RingForm(),
+        rings.RingSettingsForm(),
+        places.PlaceForm(),
+        places.PlaceEditForm(),
+        pickup_forms.PickupForm(),
+        pickup_forms.SeriesForm(),
+        pickup_forms.PickupChangeForm(),
+        broadcasts.BroadcastForm(),
+        members.MemberSearch(),
+        invitations.InvitedRingForm(),
+        ring_archive.RingDeleteForm(),
+        quantity.QuantityForm(),
+        apply.ApplyForm(),
+        producer_home.ProfileForm(),
+        offer_amounts.QuantityForm(),
+        offer_amounts.LimitForm(),
+    ]
 
 
 def add_listeners(application: RekoApplication) -> None:

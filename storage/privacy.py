@@ -112,7 +112,7 @@ _HOLDS_USER = "EXISTS (SELECT 1 FROM json_each(bot_state.key) WHERE json_each.va
 
 
 async def bot_state_of_user(tx: Transaction, user_id: int) -> dict[str, Any]:
-    """Return the user's PTB user data and the states of their open conversations."""
+    """Return the user's PTB user data, their open conversations and their open question."""
     data = await tx.scalar(
         "SELECT data FROM bot_state WHERE kind = ? AND key = ?", (USER_DATA, str(user_id))
     )
@@ -120,10 +120,21 @@ async def bot_state_of_user(tx: Transaction, user_id: int) -> dict[str, Any]:
         f"SELECT kind, data FROM bot_state WHERE kind LIKE ? || '%' AND {_HOLDS_USER}",
         (CONVERSATION, user_id),
     )
+    question = await tx.fetchone(
+        "SELECT kind, asking, draft, updated_at FROM questions WHERE user_id = ?", (user_id,)
+    )
     return {
         "user_data": json.loads(data) if data is not None else {},
         "conversations": {
             row["kind"].removeprefix(CONVERSATION): json.loads(row["data"]) for row in rows
+        },
+        "open_question": None
+        if question is None
+        else {
+            "form": question["kind"],
+            "asking": question["asking"],
+            "draft": json.loads(question["draft"]),
+            "updated_at": question["updated_at"],
         },
     }
 
@@ -171,6 +182,7 @@ async def erase_user(tx: Transaction, user_id: int, now: datetime) -> int:
         f"DELETE FROM bot_state WHERE kind LIKE ? || '%' AND {_HOLDS_USER}",
         (CONVERSATION, user_id),
     )
+    await tx.execute("DELETE FROM questions WHERE user_id = ?", (user_id,))
     # Traces of a former admin: the ring keeps what was done, not who did it.
     await tx.execute("UPDATE audit_log SET user_id = NULL WHERE user_id = ?", (user_id,))
     await tx.execute("UPDATE producer_rings SET decided_by = NULL WHERE decided_by = ?", (user_id,))

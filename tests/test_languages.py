@@ -781,7 +781,7 @@ async def applications(s: Scene) -> None:
         await s.send(applicant, "/producer")
         for answer in (f"{name} Gård", "Grønnsaker og egg", "Vipps 555555", "99 88 77 66"):
             await s.send(applicant, answer)
-        await s.press(applicant, "Send application")
+        await s.press(applicant, "✅ Send application")
         await s.deliver()
         await s.press(ada, "Approve" if approve else "Reject")
         await s.deliver()
@@ -1047,7 +1047,7 @@ SEEN_ON_EVERY_SCREEN = [
     "⚙️ <b>Settings of {ring}</b>",
     "📍 <b>Pickup places of {ring}</b>",
     "What is the place called? For example: Coop Extra car park",
-    "Cancelled. Nothing was saved. /admin for the menu.",
+    "Cancelled. Nothing was saved.",
     "What is the ring called? For example: REKO Nittedal",
     # notices about pickups: announced, moved, cancelled
     "🧺 <b>A new pickup takes orders!</b>",

@@ -31,7 +31,8 @@ RELEASED = {
     4: "5d95014b740ca8f9aa20b33987ea788b83b4ad2de22998da865569caa30c445e",  # privacy
     5: "6645c755e33d8181df0c2c0d68717d36456b995bed245ca136b5efa841b095fe",  # due_work
     6: "903dee488ddf6a9ccd818a2755e02d2d4c9136e470c1e190e990265f19ff6442",  # cart_reminders
-    7: "9da94fd3b331ccf65dcefefd6b448c1347919ec4a772d342661e238aa2eb6634",  # reach
+    7: "d9c0256a51c9326d9ad2668d8fc0d40b6fd481082dd59488df32814b10242476",  # forms
+    8: "9da94fd3b331ccf65dcefefd6b448c1347919ec4a772d342661e238aa2eb6634",  # reach
 }
 
 #: Columns a migration changes on purpose, and why; every other value must survive as it was.

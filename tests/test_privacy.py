@@ -50,6 +50,7 @@ async def traces_of(services: Services, user_id: int) -> dict[str, int]:
             "orders": "SELECT COUNT(*) FROM orders WHERE user_id = ?",
             "checkouts": "SELECT COUNT(*) FROM checkouts WHERE key LIKE ? || ':%'",
             "deliveries": "SELECT COUNT(*) FROM deliveries WHERE chat_id = ?",
+            "questions": "SELECT COUNT(*) FROM questions WHERE user_id = ?",
             "bot_state": "SELECT COUNT(*) FROM bot_state WHERE key = CAST(? AS TEXT) "
             "OR key LIKE '%' || ? || '%'",
         }.items()
@@ -139,7 +140,7 @@ async def test_download_sends_everything_stored_as_a_json_file(
         await check_out(bot, KARI)
         await bot.send(KARI, "/shop")
         for label in ("Etter produsent", "Berg Gård", "Poteter", "Skriv inn antall"):
-            await bot.press(KARI, label)  # an open question: conversation state, user data
+            await bot.press(KARI, label)  # an open question, with its draft
         await bot.send(KARI, "/privacy")
         calls = await bot.press(KARI, "Last ned dataene mine")
 
@@ -164,8 +165,9 @@ async def test_download_sends_everything_stored_as_a_json_file(
             "amount": 12000,
         }
     ]
-    assert data["conversation_state"]["conversations"] == {"customer_quantity": 1}
-    assert data["conversation_state"]["user_data"]["quantity_offer"] == world.offer_ids["potatoes"]
+    question = data["conversation_state"]["open_question"]
+    assert (question["form"], question["asking"]) == ("cqty", "quantity")
+    assert question["draft"]["offer_id"] == world.offer_ids["potatoes"]
 
 
 # --- deleting ---------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ async def test_deleting_cancels_open_orders_keeps_the_books_and_forgets_the_pers
             )
         await bot.send(KARI, "/shop")
         for label in ("Etter produsent", "Berg Gård", "Poteter", "Skriv inn antall"):
-            await bot.press(KARI, label)  # left open: a conversation state and user data
+            await bot.press(KARI, label)  # left open: the question and its draft
         await open_delete(bot, KARI)
         warning, buttons = last(bot, KARI), labels(bot, KARI)
         await bot.press(KARI, "Ja, slett dataene mine for godt")

@@ -103,24 +103,29 @@ async def test_someone_who_is_not_an_admin_cannot_approve_with_a_forged_button(
     assert after is not None and after.rings[0].status is RingStatus.PENDING
 
 
-async def test_cancel_keeps_the_unfinished_application_for_later(
+async def test_a_restart_keeps_the_unfinished_application_and_cancel_leads_on(
     settings: Settings, clock: MovableClock, world: World
 ) -> None:
     async with running_bot(settings, clock) as bot:
         await bot.send(LIV, "/producer")
         await bot.send(LIV, "Li Gård")
-        await bot.send(LIV, "/cancel")
-        stopped = last(bot, LIV)
-    # A new process: the draft and the conversation live in the database.
+    # A new process: the open question and its draft live in the database.
     async with running_bot(settings, clock) as bot:
         await bot.send(LIV, "/producer")
         resumed = last(bot, LIV)
         await bot.send(LIV, "Grønnsaker")
         next_question = last(bot, LIV)
+        await bot.send(LIV, "/cancel")
+        stopped = last(bot, LIV)
+        way_on = labels(bot, LIV)
+        await bot.press(LIV, "Begynn på nytt")
+        again = last(bot, LIV)
 
-    assert "Stoppet. Ingenting du har lagret, er borte." in stopped
     assert "La oss fortsette søknaden din." in resumed and "(2/4)" in resumed
     assert "(3/4) Hvordan betaler kundene deg?" in next_question
+    assert stopped == "Avbrutt. Ingenting ble lagret."
+    assert way_on == ["↩️ Begynn på nytt"]
+    assert "(1/4) Hva heter gården eller bedriften din?" in again
 
 
 async def test_a_producer_adds_a_product_step_by_step_and_bad_input_keeps_the_draft(

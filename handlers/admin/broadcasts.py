@@ -6,18 +6,18 @@ from typing import ClassVar
 
 from telegram import Message, Update
 
-from handlers.admin.forms import (
+from handlers.admin.forms import AdminForm, BroadcastAnswers
+from handlers.admin.progress import StopBroadcast, progress_rows, progress_text
+from handlers.context import Ctx, current_user
+from handlers.forms.engine import (
     END,
     INPUT,
     Choice,
-    Form,
     FormField,
     FormState,
     action,
     close_form,
 )
-from handlers.admin.progress import StopBroadcast, progress_rows, progress_text
-from handlers.context import Ctx, current_user
 from handlers.outbox import send_out_message
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
@@ -59,25 +59,27 @@ BROADCAST_FIELDS = (
 )
 
 
-class BroadcastForm(Form):
+class BroadcastForm(AdminForm[BroadcastAnswers]):
     """A broadcast: asked step by step, then previewed exactly as members will see it."""
 
+    draft_type = BroadcastAnswers
     kind = "bcast"
+    title: ClassVar[str] = N_("Broadcast")
     fields = BROADCAST_FIELDS
     save_label: ClassVar[str] = N_("👀 Preview")
 
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
+    async def check(self, context: Ctx, user_id: int, state: FormState[BroadcastAnswers]) -> None:
         await context.bot_data.services.ring_admin.ring(user_id, state.ring_id)
 
-    def draft(self, state: FormState) -> BroadcastDraft:
+    def draft(self, state: FormState[BroadcastAnswers]) -> BroadcastDraft:
         """The draft as a BroadcastDraft."""
-        return BroadcastDraft.from_json(state.draft)
+        return BroadcastDraft.from_json(self.data(state))
 
-    def asked(self, state: FormState) -> list[str]:
+    def asked(self, state: FormState[BroadcastAnswers]) -> list[str]:
         """Optional questions already answered or skipped."""
-        return list(state.draft.get("asked", []))
+        return list(state.draft.asked)
 
-    def missing(self, state: FormState) -> list[str]:
+    def missing(self, state: FormState[BroadcastAnswers]) -> list[str]:
         draft = self.draft(state)
         keys = [] if draft.text else ["text"]
         keys += [k for k in ("photo", "place", "audience") if k not in self.asked(state)]
@@ -85,18 +87,20 @@ class BroadcastForm(Form):
             keys.append("pickup")
         return keys
 
-    def changeable(self, state: FormState) -> list[str]:
+    def changeable(self, state: FormState[BroadcastAnswers]) -> list[str]:
         keys = ["text", "photo", "place", "audience"]
         if self.draft(state).audience_kind in PICKUP_AUDIENCES:
             keys.append("pickup")
         return keys
 
-    def remember(self, state: FormState, key: str, **changes: object) -> None:
+    def remember(self, state: FormState[BroadcastAnswers], key: str, **changes: object) -> None:
         """Change the draft and note the question as answered."""
         draft = self.draft(state).changed(**changes)
-        state.draft = {**draft.to_json(), "asked": sorted({*self.asked(state), key})}
+        self.put(state, {**draft.to_json(), "asked": sorted({*self.asked(state), key})})
 
-    async def choices(self, context: Ctx, state: FormState, form_field: FormField) -> list[Choice]:
+    async def choices(
+        self, context: Ctx, state: FormState[BroadcastAnswers], form_field: FormField
+    ) -> list[Choice]:
         services = context.bot_data.services
         user_id = current_user().id
         if form_field.key == "place":
@@ -115,7 +119,11 @@ class BroadcastForm(Form):
         return []
 
     async def parse(
-        self, context: Ctx, state: FormState, form_field: FormField, message: Message
+        self,
+        context: Ctx,
+        state: FormState[BroadcastAnswers],
+        form_field: FormField,
+        message: Message,
     ) -> object:
         if form_field.key == "text":
             return parse_broadcast_text(message.text or "")
@@ -123,7 +131,9 @@ class BroadcastForm(Form):
             return message.photo[-1].file_id
         raise InvalidInput(_("Please tap one of the buttons."))
 
-    def accept(self, state: FormState, form_field: FormField, value: object) -> None:
+    def accept(
+        self, state: FormState[BroadcastAnswers], form_field: FormField, value: object
+    ) -> None:
         key = form_field.key
         if key == "text":
             self.remember(state, key, text=value)
@@ -136,19 +146,19 @@ class BroadcastForm(Form):
         elif key == "pickup":
             self.remember(state, key, pickup_id=int(str(value)))
 
-    def skip(self, state: FormState, form_field: FormField) -> None:
+    def skip(self, state: FormState[BroadcastAnswers], form_field: FormField) -> None:
         if form_field.key == "photo":
             self.remember(state, "photo", photo_file_id=None)
         elif form_field.key == "place":
             self.remember(state, "place", place_id=None)
 
-    async def size(self, context: Ctx, state: FormState) -> AudienceSize:
+    async def size(self, context: Ctx, state: FormState[BroadcastAnswers]) -> AudienceSize:
         """How many the broadcast would reach now."""
         return await context.bot_data.services.broadcasts.audience_size(
             current_user().id, state.ring_id, self.draft(state)
         )
 
-    async def summary(self, context: Ctx, state: FormState) -> str:
+    async def summary(self, context: Ctx, state: FormState[BroadcastAnswers]) -> str:
         services = context.bot_data.services
         draft = self.draft(state)
         size = await self.size(context, state)
@@ -182,7 +192,9 @@ class BroadcastForm(Form):
         ]
         return "\n".join(lines)
 
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[BroadcastAnswers], *, confirmed: bool
+    ) -> int:
         services = context.bot_data.services
         user_id = current_user().id
         draft = self.draft(state)
@@ -212,7 +224,7 @@ class BroadcastForm(Form):
         broadcast, _count = await services.broadcasts.send(
             user_id, state.ring_id, draft, progress=(chat.id, query.message.message_id)
         )
-        close_form(context)
+        await close_form(context)
         progress = await services.broadcasts.progress(user_id, broadcast.id)
         await show(update, context, progress_text(progress), progress_rows(progress))
         return END

@@ -41,18 +41,6 @@ class StartForm(Callback, prefix="astart"):
 
 
 @dataclasses.dataclass(frozen=True)
-class FormAction(Callback, prefix="aform"):
-    """A button of an open form: ask, pick, skip, back, save, confirm or cancel.
-
-    ``token`` must match the open form, so a button of an older form does nothing.
-    """
-
-    token: int
-    action: str
-    arg: int
-
-
-@dataclasses.dataclass(frozen=True)
 class PlaceScreen(Callback, prefix="aplace"):
     """A place: show, arch (ask to archive), archok (archive)."""
 

@@ -12,10 +12,11 @@ from typing import ClassVar
 from telegram import Update
 
 from handlers.admin.buttons import AdminHome, NewInvitation
-from handlers.admin.forms import END, FormState, close_form, start_form
+from handlers.admin.forms import RingAnswers
 from handlers.admin.rings import RingForm, new_ring_draft, show_created
 from handlers.context import Ctx, current_user
 from handlers.customer import start as customer_start
+from handlers.forms.engine import END, FormState, close_form, start_form
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import NotFound, Refusal
@@ -26,16 +27,19 @@ class InvitedRingForm(RingForm):
     """A new ring set up through an invitation: the form's target is the invitation."""
 
     kind = "invring"
+    title: ClassVar[str] = N_("New ring")
     save_label: ClassVar[str] = N_("✅ Create the ring")
 
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
+    async def check(self, context: Ctx, user_id: int, state: FormState[RingAnswers]) -> None:
         if state.target_id <= 0:  # opened only from a link the service has just checked
             raise NotFound()
 
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[RingAnswers], *, confirmed: bool
+    ) -> int:
         invitations = context.bot_data.services.invitations
         ring = await invitations.create_ring(current_user().id, state.target_id, self.draft(state))
-        close_form(context)
+        await close_form(context)
         await show_created(update, context, ring)
         return END
 
@@ -48,7 +52,7 @@ def invitation_link(bot_username: str, payload: str) -> str:
 @on_button(NewInvitation)
 async def new_invitation(update: Update, context: Ctx, data: NewInvitation) -> int:
     """Make a one-time link for someone to set up a ring, and show it."""
-    close_form(context)
+    await close_form(context)
     services = context.bot_data.services
     invitation = await services.invitations.create(current_user().id)
     link = invitation_link(context.bot.username, invitation.payload)
@@ -78,7 +82,7 @@ async def setup_start(update: Update, context: Ctx) -> int:
     if payload:
         return await open_invitation(update, context, payload)
     if await services.ring_archive.ring_count(user.id):
-        close_form(context)
+        await close_form(context)
         await customer_start.start(update, context)
         return END
     await show(
@@ -101,7 +105,7 @@ async def open_invitation(update: Update, context: Ctx, payload: str) -> int:
     try:
         invitation_id = await context.bot_data.services.invitations.open(payload)
     except Refusal as refusal:
-        close_form(context)
+        await close_form(context)
         await show(update, context, refusal.message() + "\n" + _("/start finds your ring."))
         return END
     await show(
@@ -126,4 +130,3 @@ async def open_invitation(update: Update, context: Ctx, payload: str) -> int:
         target_id=invitation_id,
         draft=new_ring_draft(context),
     )
-

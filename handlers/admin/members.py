@@ -7,14 +7,14 @@ from typing import ClassVar
 from telegram import InlineKeyboardButton, Message, Update
 
 from handlers.admin.buttons import AdminHome, MemberList, MemberScreen, StartForm
-from handlers.admin.forms import (
+from handlers.admin.forms import AdminForm, SearchAnswers
+from handlers.context import Ctx, current_user
+from handlers.forms.engine import (
     END,
-    Form,
     FormField,
     FormState,
     close_form,
 )
-from handlers.context import Ctx, current_user
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
 from rekobot.errors import InvalidInput
@@ -47,40 +47,46 @@ def member_label(member: MemberRow) -> str:
     return shorten(f"{marks} {name}".strip(), 60)
 
 
-class MemberSearch(Form):
+class MemberSearch(AdminForm[SearchAnswers]):
     """A name, @username or id to look for."""
 
+    draft_type = SearchAnswers
     kind = "search"
+    title: ClassVar[str] = N_("Member search")
     fields: ClassVar[tuple[FormField, ...]] = (
         FormField(
             "query", N_("Search"), N_("Who are you looking for? Send a name, @username or id.")
         ),
     )
 
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
+    async def check(self, context: Ctx, user_id: int, state: FormState[SearchAnswers]) -> None:
         await context.bot_data.services.ring_admin.ring(user_id, state.ring_id)
 
-    def missing(self, state: FormState) -> list[str]:
-        return [] if state.draft.get("query") else ["query"]
+    def missing(self, state: FormState[SearchAnswers]) -> list[str]:
+        return [] if state.draft.query else ["query"]
 
     async def parse(
-        self, context: Ctx, state: FormState, form_field: FormField, message: Message
+        self, context: Ctx, state: FormState[SearchAnswers], form_field: FormField, message: Message
     ) -> object:
         text = " ".join((message.text or "").split())
         if not text or len(text) > 64:
             raise InvalidInput(_("Send a name, @username or id (at most 64 characters)."))
         return text
 
-    async def finish(self, update: Update, context: Ctx, state: FormState) -> int | None:
+    async def finish(
+        self, update: Update, context: Ctx, state: FormState[SearchAnswers]
+    ) -> int | None:
         return await self.save(update, context, state, confirmed=True)
 
-    async def summary(self, context: Ctx, state: FormState) -> str:
-        return esc(str(state.draft.get("query", "")))
+    async def summary(self, context: Ctx, state: FormState[SearchAnswers]) -> str:
+        return esc(state.draft.query)
 
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
-        close_form(context)
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[SearchAnswers], *, confirmed: bool
+    ) -> int:
+        await close_form(context)
         assert context.user_data is not None
-        context.user_data[SEARCH_KEY] = {"ring": state.ring_id, "q": state.draft["query"]}
+        context.user_data[SEARCH_KEY] = {"ring": state.ring_id, "q": state.draft.query}
         await show_members(update, context, state.ring_id, 0)
         return END
 
@@ -130,7 +136,7 @@ async def show_members(update: Update, context: Ctx, ring_id: int, page: int) ->
 @on_button(MemberList)
 async def member_list(update: Update, context: Ctx, data: MemberList) -> int:
     """A page of members (-1 forgets the search)."""
-    close_form(context)
+    await close_form(context)
     page = data.page
     if page < 0:
         assert context.user_data is not None
@@ -173,7 +179,7 @@ async def show_member(update: Update, context: Ctx, member: MemberRow, ring_id: 
 @on_button(MemberScreen)
 async def member_screen(update: Update, context: Ctx, data: MemberScreen) -> int:
     """A member's card; make or remove an admin; block or unblock."""
-    close_form(context)
+    await close_form(context)
     services = context.bot_data.services
     me = current_user().id
     ring_id, target = data.ring_id, data.user_id

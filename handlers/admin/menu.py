@@ -16,9 +16,9 @@ from handlers.admin.buttons import (
     RingLifecycle,
     RingScreen,
 )
-from handlers.admin.forms import END, close_form, start_form
 from handlers.admin.rings import new_ring_draft
 from handlers.context import Ctx, current_user
+from handlers.forms.engine import END, close_form, start_form
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import NotAllowed
@@ -129,7 +129,7 @@ def not_an_admin(user_id: int) -> str:
 
 async def admin_command(update: Update, context: Ctx) -> int:
     """Open the admin menu."""
-    close_form(context)
+    await close_form(context)
     await show_rings(update, context)
     return END
 
@@ -137,7 +137,7 @@ async def admin_command(update: Update, context: Ctx) -> int:
 @on_button(AdminHome)
 async def admin_home(update: Update, context: Ctx, data: AdminHome) -> int:
     """Show a ring's menu, or the list of rings."""
-    close_form(context)
+    await close_form(context)
     if data.ring_id == 0:
         await show_rings(update, context)
         return END

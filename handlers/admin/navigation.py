@@ -8,8 +8,8 @@ from telegram import Update
 
 from handlers.admin import menu, pickups, places, rings
 from handlers.admin.buttons import RingScreen, StartForm
-from handlers.admin.forms import END, close_form, start_form
 from handlers.context import Ctx, current_user
+from handlers.forms.engine import END, close_form, start_form
 from handlers.replies import on_button
 from rekobot.errors import NotFound
 
@@ -20,7 +20,7 @@ SIMPLE_FORMS = frozenset({"place", "pickup", "series", "bcast", "search"})
 @on_button(RingScreen)
 async def ring_screen(update: Update, context: Ctx, data: RingScreen) -> int:
     """Show one of a ring's screens."""
-    close_form(context)
+    await close_form(context)
     if data.screen == "pku":
         await pickups.show_pickups(update, context, data.ring_id)
     elif data.screen == "plc":

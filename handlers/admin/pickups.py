@@ -1,329 +1,39 @@
-"""Pickups: the list, a pickup's card, planning one or a series, changing, cancelling,
-announcing, and the overview."""
+"""Pickups: the list, a pickup's card, cancelling, announcing, and the overview.
+
+Planning and changing a pickup are forms: ``handlers/admin/pickup_forms.py``.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import ClassVar
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import InlineKeyboardButton, Update
 
 from handlers.admin.buttons import AdminHome, PickupScreen, RingScreen, StartForm
-from handlers.admin.forms import (
+from handlers.admin.progress import progress_rows, progress_text
+from handlers.context import Ctx, current_user
+from handlers.forms.engine import (
     END,
-    INPUT,
-    Choice,
-    Form,
-    FormField,
-    FormState,
-    action,
     close_form,
     start_form,
 )
-from handlers.admin.progress import progress_rows, progress_text
-from handlers.context import Ctx, current_user
 from handlers.replies import button, on_button, show
 from handlers.text import esc
-from rekobot.errors import InvalidInput, NotFound
-from rekobot.i18n import N_, _, clock_time, day, get_locale, money, ngettext, number
-from rekobot.models import Pickup, PickupStatus, Ring
+from rekobot.i18n import _, day, get_locale, money, ngettext, number
+from rekobot.models import Pickup, PickupStatus
 from rekobot.render import deadline_text, pickup_when
 from rekobot.services.pickups_admin import (
     PickupDraft,
-    PickupField,
-    parse_count,
-    parse_date,
-    parse_deadline,
-    parse_time_range,
 )
 
 Rows = list[list[InlineKeyboardButton]]
-
-PLACE = FormField("place", N_("Place"), N_("Where is the pickup? Tap a place."))
-DATE = FormField(
-    "date", N_("Date"), N_("Which day? Tap one, or type a date like 4.12 or 4.12.2026.")
-)
-FIRST_DATE = FormField(
-    "date",
-    N_("First date"),
-    N_("On which day is the first pickup? Tap one, or type a date like 4.12."),
-)
-TIME = FormField("time", N_("Time"), N_("From when to when? Tap one, or type it like 17:00-18:00."))
-DEADLINE = FormField(
-    "deadline",
-    N_("Order deadline"),
-    N_(
-        "When should ordering close? Tap one, or type the hours before the start (36) or "
-        "a day and time (2.12 20:00)."
-    ),
-)
-EVERY = FormField("every", N_("Repeat"), N_("How often?"))
-COUNT = FormField(
-    "count", N_("How many"), N_("How many pickups in all? Tap one, or type a number.")
-)
 
 
 def short_day(moment: date) -> str:
     """E.g. "tor. 3. des." / "Thu, Dec 3"."""
     return format_skeleton("MMMEd", moment, locale=get_locale())
-
-
-def deadline_rule(draft: PickupDraft, ring: Ring) -> str:
-    """How the deadline was set, e.g. "36 hours before"."""
-    if draft.deadline_at:
-        return ""
-    hours = draft.deadline_hours if draft.deadline_hours is not None else ring.deadline_hours
-    return ngettext("{n} hour before", "{n} hours before", hours).format(n=hours)
-
-
-class PickupForm(Form):
-    """One new pickup: place, day and time are asked; the deadline is the ring's usual."""
-
-    kind = "pickup"
-    fields: ClassVar[tuple[FormField, ...]] = (PLACE, DATE, TIME, DEADLINE)
-    save_label: ClassVar[str] = N_("✅ Plan the pickup")
-
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
-        places = await context.bot_data.services.place_admin.places(user_id, state.ring_id)
-        if not places:
-            raise InvalidInput(_("Add a pickup place first, under 📍 Places."))
-
-    def draft(self, state: FormState) -> PickupDraft:
-        """The draft as a PickupDraft."""
-        return PickupDraft.from_json(state.draft)
-
-    def missing(self, state: FormState) -> list[str]:
-        keys = {PickupField.PLACE: "place", PickupField.DATE: "date", PickupField.TIME: "time"}
-        return [keys[f] for f in self.draft(state).missing if f in keys]
-
-    async def ring(self, context: Ctx, state: FormState) -> Ring:
-        """The ring the pickup is for (checked again)."""
-        return await context.bot_data.services.ring_admin.ring(current_user().id, state.ring_id)
-
-    async def choices(self, context: Ctx, state: FormState, form_field: FormField) -> list[Choice]:
-        services = context.bot_data.services
-        if form_field.key == "place":
-            places = await services.place_admin.places(current_user().id, state.ring_id)
-            return [Choice(place.name, str(place.id)) for place in places]
-        ring = await self.ring(context, state)
-        if form_field.key == "date":
-            today = services.pickup_admin.today(ring)
-            days = [today + timedelta(days=n) for n in range(1, 9)]
-            return [Choice(short_day(d), d.isoformat()) for d in days]
-        if form_field.key == "time":
-            return [Choice(t, t) for t in ("16:00-17:00", "17:00-18:00", "18:00-19:00")]
-        if form_field.key == "deadline":
-            usual = ring.deadline_hours
-            hours = [usual] + [h for h in (24, 36, 48) if h != usual]
-            return [
-                Choice(
-                    _("{n} h before (usual)").format(n=h)
-                    if h == usual
-                    else _("{n} h before").format(n=h),
-                    str(h),
-                )
-                for h in hours
-            ]
-        if form_field.key == "every":
-            return [Choice(_("Every week"), "1"), Choice(_("Every other week"), "2")]
-        if form_field.key == "count":
-            return [Choice(str(n), str(n)) for n in (4, 8, 12)]
-        return []
-
-    async def parse(
-        self, context: Ctx, state: FormState, form_field: FormField, message: Message
-    ) -> object:
-        text = message.text or ""
-        if form_field.key == "place":
-            for choice in await self.choices(context, state, form_field):
-                if choice.label.casefold() == text.strip().casefold():
-                    return choice.value
-            raise InvalidInput(_("Tap one of the places. New places are added under 📍 Places."))
-        ring = await self.ring(context, state)
-        today = context.bot_data.services.pickup_admin.today(ring)
-        if form_field.key == "date":
-            return parse_date(text, today)
-        if form_field.key == "time":
-            return parse_time_range(text)
-        if form_field.key == "deadline":
-            return parse_deadline(text, self.draft(state), ring, today)
-        if form_field.key == "count":
-            return parse_count(text)
-        raise InvalidInput(_("Please tap one of the buttons."))
-
-    def accept(self, state: FormState, form_field: FormField, value: object) -> None:
-        pickup_field = PickupField(form_field.key)
-        state.draft = self.draft(state).with_value(pickup_field, value).to_json()
-
-    def accept_choice(self, state: FormState, form_field: FormField, value: str) -> None:
-        if form_field.key == "date":
-            self.accept(state, form_field, date.fromisoformat(value))
-        elif form_field.key == "time":
-            self.accept(state, form_field, parse_time_range(value))
-        else:
-            self.accept(state, form_field, value)
-
-    async def describe(self, context: Ctx, state: FormState) -> list[str]:
-        """Where, when and until when, for the summary."""
-        ring = await self.ring(context, state)
-        draft = self.draft(state)
-        place = await context.bot_data.services.place_admin.place(
-            current_user().id, draft.place_id or 0
-        )
-        starts, ends, deadline = draft.times(ring)
-        zone = ring.timezone
-        when = _("{day}, {start}–{end}").format(
-            day=day(starts, zone), start=clock_time(starts, zone), end=clock_time(ends, zone)
-        )
-        rule = deadline_rule(draft, ring)
-        order_by = _("Order by {deadline}").format(
-            deadline=_("{day} at {time}").format(
-                day=day(deadline, zone), time=clock_time(deadline, zone)
-            )
-        )
-        return [
-            "📍 " + esc(place.name),
-            "🗓 " + when,
-            "⏰ " + order_by + (f" ({rule})" if rule else ""),
-        ]
-
-    async def summary(self, context: Ctx, state: FormState) -> str:
-        return "\n".join([_("🗓 <b>New pickup</b>"), *await self.describe(context, state)])
-
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
-        services = context.bot_data.services
-        created = await services.pickup_admin.create(
-            current_user().id, state.ring_id, self.draft(state)
-        )
-        close_form(context)
-        ring = await services.ring_admin.ring(current_user().id, state.ring_id)
-        lines = [
-            ngettext(
-                "✅ {n} pickup is planned:", "✅ {n} pickups are planned:", len(created)
-            ).format(n=len(created))
-        ]
-        lines += [f"• {pickup_when(p, ring.timezone)}" for p in created[:12]]
-        if len(created) > 12:
-            lines.append("…")
-        lines.append(_("Announce it when the producers have put up their offers."))
-        first = created[0]
-        rows: Rows = [
-            [button(_("🗓 Open the pickup"), PickupScreen(first.id, "show"))],
-            [button(_("◀️ Pickups"), RingScreen(state.ring_id, "pku"))],
-        ]
-        await show(update, context, "\n".join(lines), rows)
-        return END
-
-
-class SeriesForm(PickupForm):
-    """Pickups every week or every other week, on the first date's weekday, N times."""
-
-    kind = "series"
-    fields: ClassVar[tuple[FormField, ...]] = (PLACE, FIRST_DATE, TIME, EVERY, COUNT, DEADLINE)
-    save_label: ClassVar[str] = N_("✅ Plan the pickups")
-
-    def missing(self, state: FormState) -> list[str]:
-        keys = super().missing(state)
-        if not state.draft.get("count"):
-            keys.append("count")
-        return keys
-
-    async def parse(
-        self, context: Ctx, state: FormState, form_field: FormField, message: Message
-    ) -> object:
-        value = await super().parse(context, state, form_field, message)
-        if form_field.key == "deadline" and not isinstance(value, int):
-            raise InvalidInput(_("For a series, send the hours before each pickup, like 36."))
-        return value
-
-    async def summary(self, context: Ctx, state: FormState) -> str:
-        ring = await self.ring(context, state)
-        draft = self.draft(state)
-        place = await context.bot_data.services.place_admin.place(
-            current_user().id, draft.place_id or 0
-        )
-        starts, ends, _deadline = draft.times(ring)
-        every = _("every week") if draft.every_weeks == 1 else _("every other week")
-        lines = [
-            _("🔁 <b>New series of pickups</b>"),
-            "📍 " + esc(place.name),
-            "🗓 "
-            + ngettext(
-                "{start}–{end}, {every}, {n} time:",
-                "{start}–{end}, {every}, {n} times:",
-                draft.count,
-            ).format(
-                start=clock_time(starts, ring.timezone),
-                end=clock_time(ends, ring.timezone),
-                every=every,
-                n=draft.count,
-            ),
-        ]
-        for week in range(min(draft.count, 12)):
-            week_start, _ends, _deadline = draft.times(ring, week)
-            lines.append("   • " + day(week_start, ring.timezone))
-        if draft.count > 12:
-            lines.append("   …")
-        hours = draft.deadline_hours if draft.deadline_hours is not None else ring.deadline_hours
-        rule = ngettext("{n} hour before", "{n} hours before", hours).format(n=hours)
-        lines.append("⏰ " + _("Ordering closes {rule} each pickup.").format(rule=rule))
-        return "\n".join(lines)
-
-
-class PickupChangeForm(PickupForm):
-    """A pickup's place, day, time or deadline; a new time or place is told to everyone."""
-
-    kind = "pickupmv"
-    save_label: ClassVar[str] = N_("✅ Save")
-
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
-        info = await context.bot_data.services.pickup_admin.info(user_id, state.target_id)
-        if info.pickup.status is not PickupStatus.SCHEDULED:
-            raise NotFound()
-
-    async def summary(self, context: Ctx, state: FormState) -> str:
-        return "\n".join([_("✏️ <b>Change the pickup</b>"), *await self.describe(context, state)])
-
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
-        services = context.bot_data.services
-        user_id = current_user().id
-        info = await services.pickup_admin.info(user_id, state.target_id)
-        ring = info.ring
-        draft = self.draft(state)
-        starts, ends, _deadline = draft.times(ring)
-        moved = (
-            starts != info.pickup.starts_at
-            or ends != info.pickup.ends_at
-            or draft.place_id != info.pickup.location.id
-        )
-        affected = await services.pickup_admin.affected(user_id, state.target_id)
-        if moved and not confirmed and (affected.customers or affected.producers):
-            text = "\n".join(
-                [
-                    _("This moves the pickup to a new time or place."),
-                    _(
-                        "{customers} with an order and {producers} with offers will be told. "
-                        "Their orders stay."
-                    ).format(**people(affected.customers, affected.producers)),
-                ]
-            )
-            rows = [
-                [button(_("✅ Save and tell them"), action(state, "confirm"))],
-                [button(_("◀️ Back"), action(state, "back"))],
-            ]
-            await show(update, context, text, rows)
-            return INPUT
-        result = await services.pickup_admin.change(user_id, state.target_id, draft)
-        close_form(context)
-        note = _("✅ Saved.")
-        if result.moved:
-            note += " " + ngettext(
-                "{n} person is being told.", "{n} people are being told.", result.told
-            ).format(n=result.told)
-        await show_pickup(update, context, result.pickup.id, note=note)
-        return END
 
 
 async def show_pickups(update: Update, context: Ctx, ring_id: int) -> None:
@@ -446,7 +156,7 @@ async def pickup_screen(update: Update, context: Ctx, data: PickupScreen) -> int
             target_id=data.pickup_id,
             draft=PickupDraft.of(info.pickup, info.ring).to_json(),
         )
-    close_form(context)
+    await close_form(context)
     if data.action == "overview":
         await show_overview(update, context, data.pickup_id)
     elif data.action == "cancel":
@@ -477,7 +187,7 @@ async def pickup_screen(update: Update, context: Ctx, data: PickupScreen) -> int
 
 
 def people(customers: int, producers: int) -> dict[str, str]:
-    """"3 customers" and "1 producer", with the right plural in the reader's language."""
+    """ "3 customers" and "1 producer", with the right plural in the reader's language."""
     return {
         "customers": ngettext("{n} customer", "{n} customers", customers).format(
             n=number(customers)

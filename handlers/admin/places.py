@@ -7,15 +7,15 @@ from typing import ClassVar
 from telegram import InlineKeyboardButton, Message, Update
 
 from handlers.admin.buttons import AdminHome, PlaceScreen, RingScreen, StartForm
-from handlers.admin.forms import (
+from handlers.admin.forms import AdminForm, PlaceAnswers
+from handlers.context import Ctx, current_user
+from handlers.forms.engine import (
     END,
-    Form,
     FormField,
     FormState,
     close_form,
     start_form,
 )
-from handlers.context import Ctx, current_user
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.i18n import N_, _
@@ -79,31 +79,33 @@ def place_lines(draft: PlaceDraft) -> list[str]:
     ]
 
 
-class PlaceForm(Form):
+class PlaceForm(AdminForm[PlaceAnswers]):
     """A new place: name, address and pin are asked, then directions and a photo."""
 
+    draft_type = PlaceAnswers
     kind = "place"
+    title: ClassVar[str] = N_("New place")
     fields = PLACE_FIELDS
     save_label: ClassVar[str] = N_("✅ Save the place")
 
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
+    async def check(self, context: Ctx, user_id: int, state: FormState[PlaceAnswers]) -> None:
         await context.bot_data.services.ring_admin.ring(user_id, state.ring_id)
 
-    def draft(self, state: FormState) -> PlaceDraft:
+    def draft(self, state: FormState[PlaceAnswers]) -> PlaceDraft:
         """The draft as a PlaceDraft."""
-        return PlaceDraft.from_json(state.draft)
+        return PlaceDraft.from_json(self.data(state))
 
-    def missing(self, state: FormState) -> list[str]:
+    def missing(self, state: FormState[PlaceAnswers]) -> list[str]:
         draft = self.draft(state)
         keys = [field.value for field in draft.missing]
         if state.target_id == 0:  # a new place: offer the optional ones once, in order
             for key in ("directions", "photo"):
-                if key not in state.draft.get("asked", []):
+                if key not in state.draft.asked:
                     keys.append(key)
         return keys
 
     async def parse(
-        self, context: Ctx, state: FormState, form_field: FormField, message: Message
+        self, context: Ctx, state: FormState[PlaceAnswers], form_field: FormField, message: Message
     ) -> object:
         text = message.text or ""
         if form_field.key == "name":
@@ -124,7 +126,7 @@ class PlaceForm(Form):
         latitude, longitude = parse_coordinates(text)
         return {"latitude": latitude, "longitude": longitude, "address": ""}
 
-    def accept(self, state: FormState, form_field: FormField, value: object) -> None:
+    def accept(self, state: FormState[PlaceAnswers], form_field: FormField, value: object) -> None:
         draft = self.draft(state)
         if form_field.key == "pin":
             assert isinstance(value, dict)
@@ -135,25 +137,27 @@ class PlaceForm(Form):
             draft = PlaceDraft.from_json({**draft.to_json(), "photo_file_id": value})
         else:
             draft = PlaceDraft.from_json({**draft.to_json(), form_field.key: value})
-        asked = list(state.draft.get("asked", []))
-        state.draft = {**draft.to_json(), "asked": [*asked, form_field.key]}
+        asked = list(state.draft.asked)
+        self.put(state, {**draft.to_json(), "asked": [*asked, form_field.key]})
 
-    def skip(self, state: FormState, form_field: FormField) -> None:
+    def skip(self, state: FormState[PlaceAnswers], form_field: FormField) -> None:
         key = "photo_file_id" if form_field.key == "photo" else form_field.key
         empty = None if form_field.key == "photo" else ""
-        asked = list(state.draft.get("asked", []))
-        state.draft = {**state.draft, key: empty, "asked": [*asked, form_field.key]}
+        asked = list(state.draft.asked)
+        self.put(state, {**self.data(state), key: empty, "asked": [*asked, form_field.key]})
 
-    async def summary(self, context: Ctx, state: FormState) -> str:
+    async def summary(self, context: Ctx, state: FormState[PlaceAnswers]) -> str:
         title = _("📍 <b>New place</b>") if state.target_id == 0 else _("📍 <b>Change place</b>")
         return "\n".join([title, *place_lines(self.draft(state))])
 
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[PlaceAnswers], *, confirmed: bool
+    ) -> int:
         services = context.bot_data.services
         place = await services.place_admin.save(
             current_user().id, state.ring_id, self.draft(state), state.target_id or None
         )
-        close_form(context)
+        await close_form(context)
         await show_place(update, context, place, note=_("✅ The place is saved."))
         return END
 
@@ -162,6 +166,7 @@ class PlaceEditForm(PlaceForm):
     """A place's details: change any, then save."""
 
     kind = "placeed"
+    title: ClassVar[str] = N_("Change place")
     save_label: ClassVar[str] = N_("✅ Save")
 
 
@@ -199,7 +204,7 @@ async def show_place(update: Update, context: Ctx, place: Location, *, note: str
 @on_button(PlaceScreen)
 async def place_screen(update: Update, context: Ctx, data: PlaceScreen) -> int:
     """A place's card, its pin and photo, or archiving it."""
-    close_form(context)
+    await close_form(context)
     user_id = current_user().id
     services = context.bot_data.services
     place = await services.place_admin.place(user_id, data.place_id)

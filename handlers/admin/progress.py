@@ -6,6 +6,7 @@ import dataclasses
 
 from telegram import InlineKeyboardButton
 
+from handlers.admin.buttons import AdminHome
 from handlers.callbacks import Callback
 from handlers.replies import button
 from rekobot.i18n import _, number
@@ -44,7 +45,7 @@ def progress_text(progress: BroadcastProgress) -> str:
 
 
 def progress_rows(progress: BroadcastProgress) -> list[list[InlineKeyboardButton]]:
-    """A stop button while the broadcast is going out."""
+    """A stop button while the broadcast is going out; once sent or stopped, the way on."""
     if progress.broadcast.status is not BroadcastStatus.SENDING:
-        return []
+        return [[button(_("⚙️ Ring menu"), AdminHome(progress.broadcast.ring_id))]]
     return [[button(_("⏹ Stop sending"), StopBroadcast(progress.broadcast.id))]]

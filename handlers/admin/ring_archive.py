@@ -7,15 +7,15 @@ from typing import ClassVar
 from telegram import InlineKeyboardButton, Message, Update
 
 from handlers.admin.buttons import AdminHome, RingLifecycle
-from handlers.admin.forms import (
+from handlers.admin.forms import AdminForm, ConfirmAnswers
+from handlers.context import Ctx, current_user
+from handlers.forms.engine import (
     END,
-    Form,
     FormField,
     FormState,
     close_form,
     start_form,
 )
-from handlers.context import Ctx, current_user
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import NotFound, Refusal
@@ -34,7 +34,7 @@ def all_rings_row() -> list[InlineKeyboardButton]:
 @on_button(RingLifecycle)
 async def ring_lifecycle(update: Update, context: Ctx, data: RingLifecycle) -> int:
     """Ask to archive, archive, list the archived rings, bring one back, or start deleting."""
-    close_form(context)
+    await close_form(context)
     archive = context.bot_data.services.ring_archive
     user_id = current_user().id
     if data.action == "list":
@@ -128,10 +128,12 @@ async def ask_delete(update: Update, context: Ctx, ring: Ring) -> int:
     return await start_form(update, context, "ringdel", user_id=current_user().id, ring_id=ring.id)
 
 
-class RingDeleteForm(Form):
+class RingDeleteForm(AdminForm[ConfirmAnswers]):
     """One question, the ring's link code; the ring is deleted as soon as it is right."""
 
+    draft_type = ConfirmAnswers
     kind = "ringdel"
+    title: ClassVar[str] = N_("Delete the ring")
     fields = (
         FormField(
             "confirm",
@@ -141,39 +143,44 @@ class RingDeleteForm(Form):
     )
     save_label: ClassVar[str] = N_("🗑 Delete for good")
 
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
+    async def check(self, context: Ctx, user_id: int, state: FormState[ConfirmAnswers]) -> None:
         ring = await context.bot_data.services.ring_archive.ring(user_id, state.ring_id)
         if not ring.archived:
             raise NotFound()
 
-    def missing(self, state: FormState) -> list[str]:
-        return [] if state.draft.get("confirm") else ["confirm"]
+    def missing(self, state: FormState[ConfirmAnswers]) -> list[str]:
+        return [] if state.draft.confirm else ["confirm"]
 
     async def parse(
-        self, context: Ctx, state: FormState, form_field: FormField, message: Message
+        self,
+        context: Ctx,
+        state: FormState[ConfirmAnswers],
+        form_field: FormField,
+        message: Message,
     ) -> object:
         ring = await context.bot_data.services.ring_archive.ring(current_user().id, state.ring_id)
         typed = message.text or ""
         check_confirmation(ring, typed)
         return typed
 
-    async def finish(self, update: Update, context: Ctx, state: FormState) -> int | None:
+    async def finish(
+        self, update: Update, context: Ctx, state: FormState[ConfirmAnswers]
+    ) -> int | None:
         return await self.save(update, context, state, confirmed=True)
 
-    async def summary(self, context: Ctx, state: FormState) -> str:
+    async def summary(self, context: Ctx, state: FormState[ConfirmAnswers]) -> str:
         return _("Type the ring's link code to delete it, or tap Cancel to keep it.")
 
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[ConfirmAnswers], *, confirmed: bool
+    ) -> int:
         archive = context.bot_data.services.ring_archive
-        close_form(context)
+        await close_form(context)
         try:
-            ring = await archive.delete(
-                current_user().id, state.ring_id, str(state.draft.get("confirm", ""))
-            )
+            ring = await archive.delete(current_user().id, state.ring_id, state.draft.confirm)
         except Refusal as refusal:
             await show(update, context, refusal.message(), [all_rings_row()])
             return END
         text = _("🗑 <b>{ring}</b> is deleted.").format(ring=esc(ring.name))
         await show(update, context, text, [all_rings_row()])
         return END
-

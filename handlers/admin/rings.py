@@ -7,16 +7,16 @@ from typing import ClassVar
 from telegram import Message, Update
 
 from handlers.admin.buttons import AdminHome, RingScreen, StartForm
-from handlers.admin.forms import (
+from handlers.admin.forms import AdminForm, RingAnswers
+from handlers.context import Ctx, current_user
+from handlers.forms.engine import (
     END,
     Choice,
-    Form,
     FormField,
     FormState,
     close_form,
     start_form,
 )
-from handlers.context import Ctx, current_user
 from handlers.replies import button, show
 from handlers.text import esc
 from rekobot.errors import NotAllowed
@@ -100,26 +100,30 @@ def ring_summary(draft: RingDraft, bot_username: str) -> list[str]:
     ]
 
 
-class RingForm(Form):
+class RingForm(AdminForm[RingAnswers]):
     """A new ring: the name and link code are asked, the rest has defaults."""
 
+    draft_type = RingAnswers
     kind = "ring"
+    title: ClassVar[str] = N_("New ring")
     fields = RING_FIELDS
     save_label: ClassVar[str] = N_("✅ Create the ring")
 
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
+    async def check(self, context: Ctx, user_id: int, state: FormState[RingAnswers]) -> None:
         if not context.bot_data.services.ring_admin.is_operator(user_id):
             raise NotAllowed()
 
-    def draft(self, state: FormState) -> RingDraft:
+    def draft(self, state: FormState[RingAnswers]) -> RingDraft:
         """The draft as a RingDraft."""
-        return RingDraft.from_json(state.draft)
+        return RingDraft.from_json(self.data(state))
 
-    def missing(self, state: FormState) -> list[str]:
+    def missing(self, state: FormState[RingAnswers]) -> list[str]:
         draft = self.draft(state)
         return [key for key in ("name", "slug") if not getattr(draft, key)]
 
-    async def choices(self, context: Ctx, state: FormState, form_field: FormField) -> list[Choice]:
+    async def choices(
+        self, context: Ctx, state: FormState[RingAnswers], form_field: FormField
+    ) -> list[Choice]:
         if form_field.key == "slug":
             suggestion = suggest_slug(self.draft(state).name)
             return [Choice(suggestion, suggestion)] if suggestion else []
@@ -138,31 +142,35 @@ class RingForm(Form):
         return []
 
     async def parse(
-        self, context: Ctx, state: FormState, form_field: FormField, message: Message
+        self, context: Ctx, state: FormState[RingAnswers], form_field: FormField, message: Message
     ) -> object:
         return parse_ring_field(RingField(form_field.key), message.text or "")
 
-    def accept(self, state: FormState, form_field: FormField, value: object) -> None:
-        state.draft = self.draft(state).with_value(RingField(form_field.key), value).to_json()
+    def accept(self, state: FormState[RingAnswers], form_field: FormField, value: object) -> None:
+        self.put(state, self.draft(state).with_value(RingField(form_field.key), value).to_json())
 
-    def accept_choice(self, state: FormState, form_field: FormField, value: str) -> None:
+    def accept_choice(
+        self, state: FormState[RingAnswers], form_field: FormField, value: str
+    ) -> None:
         if form_field.key == "categories" and value == "usual":
             self.accept(state, form_field, [_(name) for name in USUAL_CATEGORIES])
         else:
             self.accept(state, form_field, parse_ring_field(RingField(form_field.key), value))
 
-    def skip(self, state: FormState, form_field: FormField) -> None:
+    def skip(self, state: FormState[RingAnswers], form_field: FormField) -> None:
         empty: object = [] if form_field.key == "categories" else ""
-        state.draft = self.draft(state).with_value(RingField(form_field.key), empty).to_json()
+        self.put(state, self.draft(state).with_value(RingField(form_field.key), empty).to_json())
 
-    async def summary(self, context: Ctx, state: FormState) -> str:
+    async def summary(self, context: Ctx, state: FormState[RingAnswers]) -> str:
         lines = [_("🆕 <b>New ring</b>"), *ring_summary(self.draft(state), context.bot.username)]
         return "\n".join(lines)
 
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[RingAnswers], *, confirmed: bool
+    ) -> int:
         services = context.bot_data.services
         ring = await services.ring_admin.create_ring(current_user().id, self.draft(state))
-        close_form(context)
+        await close_form(context)
         await show_created(update, context, ring)
         return END
 
@@ -197,15 +205,16 @@ class RingSettingsForm(RingForm):
     """A ring's settings: change any, then save."""
 
     kind = "ringset"
+    title: ClassVar[str] = N_("Ring settings")
     save_label: ClassVar[str] = N_("✅ Save")
 
-    async def check(self, context: Ctx, user_id: int, state: FormState) -> None:
+    async def check(self, context: Ctx, user_id: int, state: FormState[RingAnswers]) -> None:
         await context.bot_data.services.ring_admin.ring(user_id, state.ring_id)
 
-    def missing(self, state: FormState) -> list[str]:
+    def missing(self, state: FormState[RingAnswers]) -> list[str]:
         return []
 
-    async def summary(self, context: Ctx, state: FormState) -> str:
+    async def summary(self, context: Ctx, state: FormState[RingAnswers]) -> str:
         draft = self.draft(state)
         lines = [
             _("⚙️ <b>Settings of {ring}</b>").format(ring=esc(draft.name)),
@@ -213,7 +222,9 @@ class RingSettingsForm(RingForm):
         ]
         return "\n".join(lines)
 
-    async def save(self, update: Update, context: Ctx, state: FormState, *, confirmed: bool) -> int:
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[RingAnswers], *, confirmed: bool
+    ) -> int:
         services = context.bot_data.services
         user_id = current_user().id
         current = await services.ring_admin.settings(user_id, state.ring_id)
@@ -223,7 +234,7 @@ class RingSettingsForm(RingForm):
             value = getattr(draft, ring_field.value)
             if value != getattr(before, ring_field.value):
                 await services.ring_admin.change(user_id, state.ring_id, ring_field, value)
-        close_form(context)
+        await close_form(context)
         await show(
             update,
             context,

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import warnings
 from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
-from handlers.replies import button, keyboard, on_button, refuse, show, stale_button
+from handlers.replies import button, keyboard, on_button, refuse, show
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import Refusal
 from rekobot.i18n import _, day, money
 from rekobot.models import Pickup, Ring
-from rekobot.parsing import parse_quantity
 from rekobot.render import deadline_text, offer_line, pickup_block, pickup_when, stock_text
 from rekobot.services.shop import OTHER_CATEGORY, OfferCard, Shelf
 
@@ -34,8 +24,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 10
 BY_PRODUCER = "p"
 BY_CATEGORY = "c"
-TYPING_QUANTITY = 1
-QUANTITY_OFFER = "quantity_offer"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -373,76 +361,3 @@ async def on_step_offer(update: Update, context: Ctx, data: StepOffer) -> None:
         else _("Removed")
     )
     await show_card(update, context, data.offer_id)
-
-
-async def ask_quantity(update: Update, context: Ctx) -> int:
-    """Ask for the quantity to put in the cart."""
-    query = update.callback_query
-    assert query is not None
-    data = TypeQuantity.unpack(query.data)
-    if data is None:
-        await stale_button(update, context)
-        return ConversationHandler.END
-    try:
-        card = await context.bot_data.services.shop.card(current_user().id, data.offer_id)
-    except Refusal as refusal:
-        await refuse(update, context, refusal)
-        return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data[QUANTITY_OFFER] = data.offer_id
-    await query.answer()
-    await show(
-        update,
-        context,
-        _("How many of <b>{product}</b> ({unit}) do you want? Send a number, or /cancel.").format(
-            product=esc(card.offer.product.name), unit=esc(card.offer.product.unit)
-        ),
-        new_message=True,
-    )
-    return TYPING_QUANTITY
-
-
-async def receive_quantity(update: Update, context: Ctx) -> int:
-    """Put the typed quantity in the cart, or say what was wrong and ask again."""
-    assert context.user_data is not None and update.message is not None
-    offer_id = context.user_data.get(QUANTITY_OFFER)
-    if not isinstance(offer_id, int):
-        return ConversationHandler.END
-    try:
-        quantity = parse_quantity(update.message.text or "")
-        await context.bot_data.services.carts.set_quantity(current_user().id, offer_id, quantity)
-    except Refusal as refusal:
-        await show(update, context, refusal.message() + "\n" + _("Send a number, or /cancel."))
-        return TYPING_QUANTITY
-    context.user_data.pop(QUANTITY_OFFER, None)
-    await show_card(update, context, offer_id, new_message=True)
-    return ConversationHandler.END
-
-
-async def cancel_quantity(update: Update, context: Ctx) -> int:
-    """Leave the quantity question; the cart is as it was."""
-    assert context.user_data is not None
-    context.user_data.pop(QUANTITY_OFFER, None)
-    await show(update, context, _("OK, your cart is unchanged."))
-    return ConversationHandler.END
-
-
-def quantity_conversation() -> ConversationHandler[Ctx]:
-    """Typing a quantity: survives a restart through the persistence."""
-    with warnings.catch_warnings():
-        # Entered from a button but kept per chat and user, not per message, on purpose.
-        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
-        return _quantity_conversation()
-
-
-def _quantity_conversation() -> ConversationHandler[Ctx]:
-    return ConversationHandler(
-        entry_points=[CallbackQueryHandler(ask_quantity, pattern=TypeQuantity.matches)],
-        states={
-            TYPING_QUANTITY: [MessageHandler(filters.TEXT & ~filters.COMMAND, receive_quantity)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel_quantity)],
-        name="customer_quantity",
-        persistent=True,
-        allow_reentry=True,
-    )

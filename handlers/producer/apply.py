@@ -4,46 +4,42 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import ClassVar
 
-from telegram import InlineKeyboardButton, Update
+from pydantic import BaseModel
+from telegram import Message, Update
 from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
-from handlers.producer.common import (
-    APPLY_CONFIRM,
-    APPLY_CONTACT,
-    APPLY_DESCRIPTION,
-    APPLY_NAME,
-    APPLY_PAYMENT,
-    FORM,
-    StartOver,
+from handlers.forms.engine import (
+    END,
+    Form,
+    FormField,
+    FormState,
+    Rows,
     ask,
-    draft,
-    drop,
-    home_row,
-    typed_text,
+    close_form,
+    load_state,
+    start_form,
 )
+from handlers.producer.common import StartOver, home_row
 from handlers.producer.products import ListProducts, start_product
 from handlers.replies import button, on_button, show
 from handlers.text import esc
 from rekobot.errors import NotFound, Refusal
-from rekobot.i18n import _
+from rekobot.i18n import N_, _
 from rekobot.services.producer_messages import decision_record
 from rekobot.services.producers import ApplicationForm, ProfileField, clean_profile_field
 
 log = logging.getLogger(__name__)
 
-END = ConversationHandler.END
-
-#: The questions of the form, in order, with the state that waits for each answer.
-STEPS: list[tuple[ProfileField, int]] = [
-    (ProfileField.NAME, APPLY_NAME),
-    (ProfileField.DESCRIPTION, APPLY_DESCRIPTION),
-    (ProfileField.PAYMENT_INFO, APPLY_PAYMENT),
-    (ProfileField.CONTACT, APPLY_CONTACT),
+#: The questions of the form, in order.
+STEPS: list[ProfileField] = [
+    ProfileField.NAME,
+    ProfileField.DESCRIPTION,
+    ProfileField.PAYMENT_INFO,
+    ProfileField.CONTACT,
 ]
 
 
@@ -52,11 +48,6 @@ class ApplyToRing(Callback, prefix="papr"):
     """Apply to sell in this ring."""
 
     ring_id: int
-
-
-@dataclasses.dataclass(frozen=True)
-class SendApplication(Callback, prefix="papok"):
-    """Send the finished application to the ring's admins."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,17 +85,130 @@ def question(field: ProfileField) -> str:
 
 def numbered_question(field: ProfileField) -> str:
     """Ask for one part of the form, saying which step of how many it is."""
-    number = [f for f, _state in STEPS].index(field) + 1
+    number = STEPS.index(field) + 1
     return f"({number}/{len(STEPS)}) " + question(field)
+
+
+class ApplicationDraft(BaseModel):
+    """An application being written: the ring, and the profile unless there is one already."""
+
+    ring_id: int
+    existing: bool = False
+    name: str = ""
+    description: str = ""
+    payment_info: str = ""
+    contact: str = ""
+
+
+class ApplyForm(Form[ApplicationDraft]):
+    """Applying to sell in a ring: the four parts of the profile, then Send."""
+
+    kind = "papply"
+    title: ClassVar[str] = N_("Your application")
+    draft_type = ApplicationDraft
+    save_label: ClassVar[str] = N_("✅ Send application")
+    fields = (
+        FormField(ProfileField.NAME.value, N_("Name"), ""),
+        FormField(ProfileField.DESCRIPTION.value, N_("Description"), ""),
+        FormField(ProfileField.PAYMENT_INFO.value, N_("Payment"), ""),
+        FormField(ProfileField.CONTACT.value, N_("Contact"), ""),
+    )
+
+    def missing(self, state: FormState[ApplicationDraft]) -> list[str]:
+        if state.draft.existing:
+            return []
+        return [f.value for f in STEPS if not getattr(state.draft, f.value)]
+
+    def changeable(self, state: FormState[ApplicationDraft]) -> list[str]:
+        return [] if state.draft.existing else [f.value for f in STEPS]
+
+    def prompt(self, state: FormState[ApplicationDraft], form_field: FormField) -> str:
+        return numbered_question(ProfileField(form_field.key))
+
+    async def parse(
+        self,
+        context: Ctx,
+        state: FormState[ApplicationDraft],
+        form_field: FormField,
+        message: Message,
+    ) -> object:
+        return clean_profile_field(ProfileField(form_field.key), message.text or "")
+
+    def leave(self, state: FormState[ApplicationDraft]) -> Rows:
+        if state.draft.existing:
+            return [home_row()]
+        return [[button("↩️ " + _("Start over"), StartOver("form"))]]
+
+    async def summary(self, context: Ctx, state: FormState[ApplicationDraft]) -> str:
+        form = state.draft
+        ring_name = await _ring_name(context, form.ring_id)
+        if form.existing:
+            return _(
+                "Apply to sell in <b>{ring}</b> with your producer profile? The ring's admins "
+                "will see your name, description, payment instructions and contact."
+            ).format(ring=esc(ring_name))
+        return "\n".join(
+            [
+                _("<b>Your application to {ring}</b>").format(ring=esc(ring_name)),
+                _("Name: {name}").format(name=esc(form.name)),
+                _("Description: {description}").format(description=esc(form.description)),
+                _("Payment: {payment}").format(payment=esc(form.payment_info)),
+                _("Contact: {contact}").format(contact=esc(form.contact)),
+                "",
+                _("Send it to the ring's admins?"),
+            ]
+        )
+
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[ApplicationDraft], *, confirmed: bool
+    ) -> int:
+        form = state.draft
+        application = None
+        if not form.existing:
+            application = ApplicationForm(
+                name=form.name,
+                description=form.description,
+                payment_info=form.payment_info,
+                contact=form.contact,
+            )
+        await close_form(context)
+        try:
+            result = await context.bot_data.services.producers.apply(
+                current_user().id, form.ring_id, application, review_buttons=review_buttons
+            )
+        except Refusal as refusal:
+            await show(update, context, refusal.message(), [home_row()])
+            return END
+        text = "\n".join(
+            [
+                _("Thank you! Your application is with the admins of <b>{ring}</b>.").format(
+                    ring=esc(result.ring.name)
+                ),
+                _("You will get a message here when they have decided."),
+                _("Meanwhile, you can add your products."),
+            ]
+        )
+        rows = [[button("🧺 " + _("My products"), ListProducts(0))], home_row()]
+        await show(update, context, text, rows)
+        return END
 
 
 async def start_application(update: Update, context: Ctx) -> int:
     """Begin (or continue) the application of someone who is not a producer yet."""
-    rings = await context.bot_data.services.producers.rings_to_apply(current_user().id)
-    form = draft(context, FORM)
+    user_id = current_user().id
+    rings = await context.bot_data.services.producers.rings_to_apply(user_id)
     known = {ring.id for ring, _status in rings}
-    if form.get("ring_id") in known:
-        return await ask_next(update, context, resumed=True)
+    open_question = await load_state(context)
+    if (
+        open_question is not None
+        and open_question.kind == ApplyForm.kind
+        and open_question.ring_id in known
+    ):
+        form = ApplyForm()
+        note = _("Let us continue your application.")
+        missing = form.missing(open_question)
+        if missing:
+            return await ask(update, context, form, open_question, missing[0], note=note)
     if not rings:
         await show(update, context, _("There are no REKO rings here yet. Ask your ring's admin."))
         return END
@@ -113,70 +217,23 @@ async def start_application(update: Update, context: Ctx) -> int:
         "the pickup."
     )
     if len(rings) == 1:
-        form.clear()
-        form["ring_id"] = rings[0][0].id
         await show(update, context, intro)
-        return await ask_next(update, context)
+        return await open_application(update, context, rings[0][0].id, existing=False)
     rows = [[button(ring.name, ApplyToRing(ring.id))] for ring, _status in rings]
     await show(update, context, intro + "\n\n" + _("Which REKO ring do you want to sell in?"), rows)
     return END
 
 
-def _missing(form: dict[str, object]) -> tuple[ProfileField, int] | None:
-    for field, state in STEPS:
-        if not form.get(field.value):
-            return field, state
-    return None
+async def open_application(update: Update, context: Ctx, ring_id: int, *, existing: bool) -> int:
+    """Open the application form for a ring."""
+    draft = ApplicationDraft(ring_id=ring_id, existing=existing)
+    return await start_form(
+        update, context, ApplyForm.kind, user_id=current_user().id, ring_id=ring_id,
+        draft=draft,
+    )
 
 
-async def ask_next(update: Update, context: Ctx, *, resumed: bool = False) -> int:
-    """Ask the first unanswered question, or show the finished application to send."""
-    form = draft(context, FORM)
-    missing = _missing(form)
-    if missing is not None:
-        field, state = missing
-        text = numbered_question(field)
-        rows: list[list[InlineKeyboardButton]] = []
-        if resumed:
-            text = _("Let us continue your application.") + "\n\n" + text
-            rows.append([button("↩️ " + _("Start over"), StartOver("form"))])
-        await ask(update, context, text, rows)
-        return state
-    return await show_summary(update, context)
-
-
-async def show_summary(update: Update, context: Ctx) -> int:
-    """Show the application before it goes to the admins."""
-    form = draft(context, FORM)
-    ring_name = await _ring_name(context, form.get("ring_id"))
-    if form.get("existing"):
-        text = _(
-            "Apply to sell in <b>{ring}</b> with your producer profile? The ring's admins will "
-            "see your name, description, payment instructions and contact."
-        ).format(ring=esc(ring_name))
-    else:
-        text = "\n".join(
-            [
-                _("<b>Your application to {ring}</b>").format(ring=esc(ring_name)),
-                _("Name: {name}").format(name=esc(str(form.get("name")))),
-                _("Description: {description}").format(
-                    description=esc(str(form.get("description")))
-                ),
-                _("Payment: {payment}").format(payment=esc(str(form.get("payment_info")))),
-                _("Contact: {contact}").format(contact=esc(str(form.get("contact")))),
-                "",
-                _("Send it to the ring's admins?"),
-            ]
-        )
-    rows = [
-        [button("✅ " + _("Send application"), SendApplication())],
-        [button("↩️ " + _("Start over"), StartOver("form"))],
-    ]
-    await ask(update, context, text, rows)
-    return APPLY_CONFIRM
-
-
-async def _ring_name(context: Ctx, ring_id: object) -> str:
+async def _ring_name(context: Ctx, ring_id: int) -> str:
     rings = await context.bot_data.services.producers.rings_to_apply(current_user().id)
     for ring, _status in rings:
         if ring.id == ring_id:
@@ -185,87 +242,27 @@ async def _ring_name(context: Ctx, ring_id: object) -> str:
 
 
 @on_button(ApplyToRing)
-async def on_apply_to_ring(update: Update, context: Ctx, data: ApplyToRing) -> int:
+async def on_apply_to_ring(update: Update, context: Ctx, data: ApplyToRing) -> None:
     """Start an application to the ring that was tapped."""
     await _ring_name(context, data.ring_id)  # refuses rings that do not exist
-    form = draft(context, FORM)
     profile = await context.bot_data.services.producers.profile(current_user().id)
-    if profile is not None:
-        form.clear()
-        form.update({"ring_id": data.ring_id, "existing": True})
-        return await show_summary(update, context)
-    if form.get("ring_id") != data.ring_id:
-        form.clear()
-        form["ring_id"] = data.ring_id
-    return await ask_next(update, context)
+    await open_application(update, context, data.ring_id, existing=profile is not None)
 
 
 @on_button(StartOver)
 async def on_start_over(update: Update, context: Ctx, data: StartOver) -> int:
     """Forget the unfinished draft and begin again."""
     if data.draft == "form":
-        drop(context, FORM)
+        await close_form(context)
         if await context.bot_data.services.producers.profile(current_user().id) is not None:
             await show(update, context, _("OK, nothing was sent."), [home_row()])
-            return END
-        return await start_application(update, context)
+        else:
+            await start_application(update, context)
+        return ConversationHandler.END
     if data.draft != "product":
         raise NotFound()
     await context.bot_data.services.catalog.products(current_user().id)  # a producer at all?
     return await start_product(update, context, fresh=True)
-
-
-def receiver(field: ProfileField, state: int) -> Callable[[Update, Ctx], Coroutine[Any, Any, int]]:
-    """Make the handler that takes the typed answer to one question of the form."""
-
-    async def receive(update: Update, context: Ctx) -> int:
-        try:
-            value = clean_profile_field(field, typed_text(update))
-        except Refusal as refusal:
-            await ask(update, context, refusal.message() + "\n\n" + numbered_question(field))
-            return state
-        draft(context, FORM)[field.value] = value
-        return await ask_next(update, context)
-
-    receive.__doc__ = f"Take the answer for {field.value}, or ask again saying why."
-    return receive
-
-
-@on_button(SendApplication)
-async def on_send(update: Update, context: Ctx, data: SendApplication) -> int:
-    """Send the application to the ring's admins and tell the applicant what happens next."""
-    form = draft(context, FORM)
-    ring_id = form.get("ring_id")
-    if not isinstance(ring_id, int):
-        raise NotFound()
-    application = None
-    if not form.get("existing"):
-        application = ApplicationForm(
-            name=str(form.get("name", "")),
-            description=str(form.get("description", "")),
-            payment_info=str(form.get("payment_info", "")),
-            contact=str(form.get("contact", "")),
-        )
-    try:
-        result = await context.bot_data.services.producers.apply(
-            current_user().id, ring_id, application, review_buttons=review_buttons
-        )
-    except Refusal:
-        drop(context, FORM)
-        raise
-    drop(context, FORM)
-    text = "\n".join(
-        [
-            _("Thank you! Your application is with the admins of <b>{ring}</b>.").format(
-                ring=esc(result.ring.name)
-            ),
-            _("You will get a message here when they have decided."),
-            _("Meanwhile, you can add your products."),
-        ]
-    )
-    rows = [[button("🧺 " + _("My products"), ListProducts(0))], home_row()]
-    await show(update, context, text, rows)
-    return END
 
 
 @on_button(Review)
@@ -283,6 +280,3 @@ async def on_review(update: Update, context: Ctx, data: Review) -> None:
         decision_record(decision.producer, decision.ring, decision.approved, admin.display_name),
     )
 
-
-#: Buttons that begin or restart this conversation.
-ENTRY_POINTS = [on_apply_to_ring, on_start_over]

@@ -1,8 +1,8 @@
-"""What the producer screens share: the home button, drafts in user data, conversation states.
+"""What the producer screens share: the home button, paging, and the product steps' states.
 
-Everything a producer types goes through one persistent conversation (``conversation.py``);
-the states below say what the bot is waiting for. Drafts live in ``user_data`` as JSON-able
-dicts, so a restart keeps a half-typed product or application.
+Applying, the profile and offer amounts are forms on the engine (``handlers.forms``). Adding
+and editing a product still runs in the producer's products conversation
+(``conversation.py``): the states and user-data drafts below are that conversation's.
 """
 
 from __future__ import annotations
@@ -18,19 +18,13 @@ from handlers.context import Ctx
 from handlers.replies import button, show
 from rekobot.i18n import _
 
-# What the bot waits for, per step.
-APPLY_NAME, APPLY_DESCRIPTION, APPLY_PAYMENT, APPLY_CONTACT, APPLY_CONFIRM = range(10, 15)
+# What the products conversation waits for, per step.
 ADD_NAME, ADD_DESCRIPTION, ADD_UNIT, ADD_PRICE, ADD_CATEGORY, ADD_PHOTO = range(20, 26)
 EDIT_VALUE = 30
-OFFER_QUANTITY, OFFER_LIMIT = 40, 41
-PROFILE_VALUE = 50
 
-# Keys of the drafts in user_data.
-FORM = "producer_form"
+# Keys of the product drafts in user_data.
 PRODUCT = "producer_product"
 EDIT = "producer_edit"
-OFFER = "producer_offer"
-PROFILE = "producer_profile_field"
 
 PAGE_SIZE = 8
 

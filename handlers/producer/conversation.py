@@ -1,9 +1,13 @@
-"""The one persistent conversation in which a producer types: applications, products, offers.
+"""The producer's products conversation: adding a product step by step, or editing one field.
 
-One conversation (rather than one per flow) means a producer is never waiting in two
-questions at once. Any producer button pressed while a question is open ends the question
-and does what the button says; `/cancel` ends it and keeps everything already saved (and
-the unfinished draft, to continue later).
+Every other question a producer is asked (applying, the profile, offer amounts) is a form on
+the engine (``handlers.forms``). Adding and editing a product is moved onto it separately;
+until then it stays this persistent ConversationHandler. Any producer button, ``/producer``
+or ``/cancel`` ends a product question; a product draft waits in user data to continue.
+
+So that a typed answer still goes to the question the user saw last, starting a product
+question closes the open form question, and a form question opened after it (a customer's
+quantity, say) takes the typed answer and ends the product question.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from handlers.context import Ctx
-from handlers.producer import apply, home, offers, orders, products
+from handlers.forms.engine import close_form, load_state, take_input
+from handlers.producer import apply, home, offer_amounts, offers, orders, products
 from handlers.producer.common import (
     ADD_CATEGORY,
     ADD_DESCRIPTION,
@@ -30,14 +35,8 @@ from handlers.producer.common import (
     ADD_PHOTO,
     ADD_PRICE,
     ADD_UNIT,
-    APPLY_CONFIRM,
     EDIT,
     EDIT_VALUE,
-    OFFER,
-    OFFER_LIMIT,
-    OFFER_QUANTITY,
-    PROFILE,
-    PROFILE_VALUE,
     drop,
     home_row,
 )
@@ -46,75 +45,95 @@ from rekobot.i18n import _
 
 TEXT = filters.TEXT & ~filters.COMMAND
 
-#: Plain producer buttons: registered on their own, and as ways out of an open question.
+#: Plain producer buttons, each registered on its own in wiring.py.
 BUTTONS: list[CallbackQueryHandler[Ctx, object]] = [
     *home.BUTTONS,
     *products.BUTTONS,
     *offers.BUTTONS,
+    *offer_amounts.BUTTONS,
     *orders.BUTTONS,
+    apply.on_apply_to_ring,
 ]
 
 
 async def cancel(update: Update, context: Ctx) -> int:
-    """Stop the question; what was saved stays, and an unfinished draft waits for later."""
-    drop(context, EDIT, OFFER, PROFILE)
-    await show(
-        update,
-        context,
-        _("Stopped. Nothing you saved is lost."),
-        [home_row()],
-    )
+    """Stop the product question; what was saved stays, and an unfinished draft waits."""
+    drop(context, EDIT)
+    await show(update, context, _("Stopped. Nothing you saved is lost."), [home_row()])
+    return ConversationHandler.END
+
+
+def ending(handler: CallbackQueryHandler[Ctx, object]) -> CallbackQueryHandler[Ctx, object]:
+    """The same button as a way out of a product question: it runs, and the question ends."""
+
+    async def run(update: Update, context: Ctx) -> int:
+        await handler.callback(update, context)
+        return ConversationHandler.END
+
+    return CallbackQueryHandler(run, pattern=handler.pattern)
+
+
+def entering(handler: CallbackQueryHandler[Ctx, object]) -> CallbackQueryHandler[Ctx, object]:
+    """A button that starts a product question: the open form question is closed first."""
+
+    async def run(update: Update, context: Ctx) -> object:
+        await close_form(context)
+        return await handler.callback(update, context)
+
+    return CallbackQueryHandler(run, pattern=handler.pattern)
+
+
+def unless_asked(handler: MessageHandler[Ctx, object]) -> MessageHandler[Ctx, object]:
+    """A product step's answer, unless a form question was opened since: that one takes it."""
+
+    async def run(update: Update, context: Ctx) -> object:
+        if await load_state(context) is not None:
+            await take_input(update, context)
+            return ConversationHandler.END
+        return await handler.callback(update, context)
+
+    return MessageHandler(handler.filters, run)
+
+
+async def producer_menu(update: Update, context: Ctx) -> int:
+    """/producer inside a product question: end it and show the menu."""
+    await home.producer_command(update, context)
     return ConversationHandler.END
 
 
 def producer_conversation() -> ConversationHandler[Ctx]:
-    """Build the producer's conversation."""
+    """Build the products conversation."""
     states: dict[object, list[BaseHandler[Update, Ctx, object]]] = {
-        step_state: [MessageHandler(TEXT, apply.receiver(field, step_state))]
-        for field, step_state in apply.STEPS
+        ADD_NAME: [unless_asked(MessageHandler(TEXT, products.receive_name))],
+        ADD_DESCRIPTION: [
+            unless_asked(MessageHandler(TEXT, products.receive_description)),
+            products.on_skip,
+        ],
+        ADD_UNIT: [unless_asked(MessageHandler(TEXT, products.receive_unit))],
+        ADD_PRICE: [unless_asked(MessageHandler(TEXT, products.receive_price))],
+        ADD_CATEGORY: [products.on_pick_category],
+        ADD_PHOTO: [
+            unless_asked(MessageHandler(filters.PHOTO, products.receive_photo)),
+            products.on_skip,
+            unless_asked(MessageHandler(TEXT | filters.Document.ALL, products.photo_expected)),
+        ],
+        EDIT_VALUE: [
+            unless_asked(MessageHandler(TEXT, products.receive_edit_text)),
+            unless_asked(MessageHandler(filters.PHOTO, products.receive_edit_photo)),
+            products.on_remove,
+        ],
     }
-    states.update(
-        {
-            APPLY_CONFIRM: [apply.on_send],
-            ADD_NAME: [MessageHandler(TEXT, products.receive_name)],
-            ADD_DESCRIPTION: [
-                MessageHandler(TEXT, products.receive_description),
-                products.on_skip,
-            ],
-            ADD_UNIT: [MessageHandler(TEXT, products.receive_unit)],
-            ADD_PRICE: [MessageHandler(TEXT, products.receive_price)],
-            ADD_CATEGORY: [products.on_pick_category],
-            ADD_PHOTO: [
-                MessageHandler(filters.PHOTO, products.receive_photo),
-                products.on_skip,
-                MessageHandler(TEXT | filters.Document.ALL, products.photo_expected),
-            ],
-            EDIT_VALUE: [
-                MessageHandler(TEXT, products.receive_edit_text),
-                MessageHandler(filters.PHOTO, products.receive_edit_photo),
-                products.on_remove,
-            ],
-            OFFER_QUANTITY: [
-                MessageHandler(TEXT, offers.receive_quantity),
-                offers.on_quantity_button,
-            ],
-            OFFER_LIMIT: [MessageHandler(TEXT, offers.receive_limit), offers.on_limit_button],
-            PROFILE_VALUE: [MessageHandler(TEXT, home.receive_profile_value)],
-        }
-    )
     with warnings.catch_warnings():
         # Buttons inside the conversation are tracked per chat, which is what we want.
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(
-            entry_points=[
-                CommandHandler("producer", home.producer_command),
-                *apply.ENTRY_POINTS,
-                *products.ENTRY_POINTS,
-                *offers.ENTRY_POINTS,
-                *home.ENTRY_POINTS,
-            ],
+            entry_points=[entering(h) for h in (*products.ENTRY_POINTS, apply.on_start_over)],
             states=states,
-            fallbacks=[CommandHandler("cancel", cancel), *BUTTONS],
+            fallbacks=[
+                CommandHandler("cancel", cancel),
+                CommandHandler("producer", producer_menu),
+                *[ending(handler) for handler in BUTTONS],
+            ],
             name="producer",
             persistent=True,
             allow_reentry=True,

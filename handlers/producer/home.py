@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
-from telegram import InlineKeyboardButton, Update
-from telegram.ext import ConversationHandler
+from pydantic import BaseModel
+from telegram import InlineKeyboardButton, Message, Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
+from handlers.forms.engine import END, Form, FormField, FormState, Rows, close_form, start_form
 from handlers.producer import apply
-from handlers.producer.common import (
-    PROFILE,
-    PROFILE_VALUE,
-    Home,
-    ask,
-    drop,
-    home_row,
-    typed_text,
-)
+from handlers.producer.common import Home, home_row
 from handlers.producer.offers import ChooseOfferPickup
 from handlers.producer.orders import OrderPickups
 from handlers.producer.products import ListProducts
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
 from rekobot.errors import Refusal
-from rekobot.i18n import _, ngettext
+from rekobot.i18n import N_, _, ngettext
 from rekobot.render import pickup_when
 from rekobot.services.digests import PickupSummary
-from rekobot.services.producers import ProducerProfile, ProfileField, RingStatus
-
-END = ConversationHandler.END
+from rekobot.services.producers import (
+    ProducerProfile,
+    ProfileField,
+    RingStatus,
+    clean_profile_field,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,43 +183,78 @@ async def on_set_notes(update: Update, context: Ctx, data: SetNotes) -> int:
     return END
 
 
+class ProfileChange(BaseModel):
+    """Which part of the profile is being changed, and the new text once it is typed."""
+
+    field: ProfileField
+    value: str | None = None
+
+
+class ProfileForm(Form[ProfileChange]):
+    """One part of the producer's profile, typed anew; saved as soon as it is valid."""
+
+    kind = "pprofile"
+    title: ClassVar[str] = N_("Settings")
+    draft_type = ProfileChange
+    fields = (FormField("value", N_("Settings"), ""),)
+
+    def missing(self, state: FormState[ProfileChange]) -> list[str]:
+        return ["value"] if state.draft.value is None else []
+
+    def prompt(self, state: FormState[ProfileChange], form_field: FormField) -> str:
+        return (
+            apply.question(state.draft.field)
+            + "\n"
+            + _("Send the new text, or /cancel to keep it.")
+        )
+
+    def cancel_label(self) -> str:
+        return "⬅️ " + _("Back")
+
+    async def parse(
+        self, context: Ctx, state: FormState[ProfileChange], form_field: FormField, message: Message
+    ) -> object:
+        return clean_profile_field(state.draft.field, message.text or "")
+
+    def leave(self, state: FormState[ProfileChange]) -> Rows:
+        return [[button("⚙️ " + _("Settings"), ProducerSettings())], home_row()]
+
+    async def cancelled(
+        self, update: Update, context: Ctx, state: FormState[ProfileChange]
+    ) -> None:
+        await show_settings(update, context)
+
+    async def finish(self, update: Update, context: Ctx, state: FormState[ProfileChange]) -> int:
+        return await self.save(update, context, state, confirmed=True)
+
+    async def summary(self, context: Ctx, state: FormState[ProfileChange]) -> str:
+        return ""
+
+    async def save(
+        self, update: Update, context: Ctx, state: FormState[ProfileChange], *, confirmed: bool
+    ) -> int:
+        await context.bot_data.services.producers.update_field(
+            current_user().id, state.draft.field, state.draft.value or ""
+        )
+        await close_form(context)
+        await show_settings(update, context)
+        return END
+
+
 @on_button(EditProfile)
-async def on_edit_profile(update: Update, context: Ctx, data: EditProfile) -> int | None:
+async def on_edit_profile(update: Update, context: Ctx, data: EditProfile) -> int:
     """Ask for a new value of one part of the profile."""
     try:
         field = ProfileField(data.field)
     except ValueError:
         raise Refusal() from None
-    if await context.bot_data.services.producers.profile(current_user().id) is None:
+    user_id = current_user().id
+    if await context.bot_data.services.producers.profile(user_id) is None:
         return await apply.start_application(update, context)
-    assert context.user_data is not None
-    context.user_data[PROFILE] = field.value
-    await ask(
-        update,
-        context,
-        apply.question(field) + "\n" + _("Send the new text, or /cancel to keep it."),
-        [[button("⬅️ " + _("Back"), ProducerSettings())]],
+    draft = ProfileChange(field=field)
+    return await start_form(
+        update, context, ProfileForm.kind, user_id=user_id, ring_id=0, draft=draft
     )
-    return PROFILE_VALUE
-
-
-async def receive_profile_value(update: Update, context: Ctx) -> int:
-    """Save the new profile text, or say what was wrong and ask again."""
-    assert context.user_data is not None
-    try:
-        field = ProfileField(str(context.user_data.get(PROFILE)))
-    except ValueError:
-        return END
-    try:
-        await context.bot_data.services.producers.update_field(
-            current_user().id, field, typed_text(update)
-        )
-    except Refusal as refusal:
-        await ask(update, context, refusal.message() + "\n" + apply.question(field))
-        return PROFILE_VALUE
-    drop(context, PROFILE)
-    await show_settings(update, context)
-    return END
 
 
 @on_button(OtherRings)
@@ -244,6 +276,5 @@ async def on_other_rings(update: Update, context: Ctx, data: OtherRings) -> int:
     return END
 
 
-#: Plain buttons of this screen; each ends a half-finished question.
-BUTTONS = [on_home, on_settings, on_set_notes, on_other_rings]
-ENTRY_POINTS = [on_edit_profile]
+#: Plain buttons of this screen.
+BUTTONS = [on_home, on_settings, on_set_notes, on_other_rings, on_edit_profile]

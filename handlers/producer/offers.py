@@ -10,34 +10,17 @@ from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
-from handlers.producer.common import (
-    OFFER,
-    OFFER_LIMIT,
-    OFFER_QUANTITY,
-    PAGE_SIZE,
-    ask,
-    draft,
-    drop,
-    home_row,
-    page_rows,
-    pages_of,
-    typed_text,
-)
+from handlers.producer.common import PAGE_SIZE, home_row, page_rows, pages_of
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
-from rekobot.errors import InvalidInput, NotFound, Refusal
 from rekobot.i18n import _, money, ngettext
 from rekobot.models import Offer, Pickup, Ring
-from rekobot.parsing import parse_quantity
 from rekobot.render import deadline_text, pickup_block, pickup_when
-from rekobot.services.offers import MAX_OFFER_QUANTITY, OfferSlot
-from rekobot.services.producer_refusals import BelowOrdered
+from rekobot.services.offers import OfferSlot
 
 log = logging.getLogger(__name__)
 
 END = ConversationHandler.END
-#: An Amount button's value meaning "unlimited" (quantity) or "no limit" (per customer).
-NO_LIMIT = -1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,13 +64,6 @@ class ChangeLimit(Callback, prefix="plim"):
     """Type a new maximum per customer for an offer."""
 
     offer_id: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Amount(Callback, prefix="pamt"):
-    """A quick answer to the quantity or limit question (-1: unlimited / no limit)."""
-
-    value: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,173 +233,6 @@ async def on_slot(update: Update, context: Ctx, data: ShowSlot) -> int:
     return END
 
 
-# --- typing a quantity or a limit ------------------------------------------------------------
-
-
-def _back(state: dict[str, object]) -> list[InlineKeyboardButton]:
-    """The way out of a question: to the product's card, or to the list when it is off."""
-    pickup_id, product_id = int(str(state.get("pickup_id"))), int(str(state.get("product_id")))
-    target: Callback = (
-        ShowSlot(pickup_id, product_id) if "offer_id" in state else Board(pickup_id, 0)
-    )
-    return [button("⬅️ " + _("Back"), target)]
-
-
-def quantity_question(state: dict[str, object]) -> tuple[str, list[list[InlineKeyboardButton]]]:
-    """Ask how many units to offer, with quick answers and the way back."""
-    text = _("How many “{product}” ({unit}) can you bring? Send a number.").format(
-        product=esc(str(state.get("name", ""))), unit=esc(str(state.get("unit", "")))
-    )
-    ordered = state.get("ordered")
-    if isinstance(ordered, int) and ordered:
-        text += "\n" + ngettext(
-            "Customers have ordered {n} already.", "Customers have ordered {n} already.", ordered
-        ).format(n=ordered)
-    rows = [[button("∞ " + _("Unlimited"), Amount(NO_LIMIT))]]
-    last = state.get("last")
-    if isinstance(last, int) and last > 0:
-        rows.insert(0, [button("🔁 " + _("Same as last time: {n}").format(n=last), Amount(last))])
-    return text, [*rows, _back(state)]
-
-
-def limit_question(state: dict[str, object]) -> tuple[str, list[list[InlineKeyboardButton]]]:
-    """Ask for the most one customer may order, with "no limit" and the way back."""
-    text = _("How many “{product}” may one customer order at most? Send a number.").format(
-        product=esc(str(state.get("name", "")))
-    )
-    return text, [[button(_("No limit"), Amount(NO_LIMIT))], _back(state)]
-
-
-async def _ask_again(update: Update, context: Ctx, refusal: Refusal, state_id: int) -> int:
-    """Say why the answer was refused and ask the same question again."""
-    state = draft(context, OFFER)
-    text, rows = (quantity_question if state_id == OFFER_QUANTITY else limit_question)(state)
-    await ask(update, context, refusal.message() + "\n\n" + text, rows)
-    return state_id
-
-
-@on_button(SwitchOn)
-async def on_switch_on(update: Update, context: Ctx, data: SwitchOn) -> int:
-    """Ask how many of the product to offer."""
-    offers = context.bot_data.services.offers
-    user = current_user()
-    _ring, _pickup, slot = await offers.slot(user.id, data.pickup_id, data.product_id)
-    last = await offers.last_quantity(user.id, data.pickup_id, data.product_id)
-    state: dict[str, object] = {
-        "pickup_id": data.pickup_id,
-        "product_id": data.product_id,
-        "name": slot.product.name,
-        "unit": slot.product.unit,
-        "last": last,
-    }
-    assert context.user_data is not None
-    context.user_data[OFFER] = state
-    text, rows = quantity_question(state)
-    await ask(update, context, text, rows)
-    return OFFER_QUANTITY
-
-
-async def _offer_draft(context: Ctx, offer_id: int) -> dict[str, object]:
-    """Remember which offer a typed answer is for (the service checks it is the user's)."""
-    offer = await context.bot_data.services.offers.offer(current_user().id, offer_id)
-    state: dict[str, object] = {
-        "offer_id": offer.id,
-        "pickup_id": offer.pickup_id,
-        "product_id": offer.product.id,
-        "name": offer.product.name,
-        "unit": offer.product.unit,
-        "ordered": offer.quantity_reserved,
-    }
-    assert context.user_data is not None
-    context.user_data[OFFER] = state
-    return state
-
-
-@on_button(ChangeQuantity)
-async def on_change_quantity(update: Update, context: Ctx, data: ChangeQuantity) -> int:
-    """Ask for the new quantity of an offer."""
-    text, rows = quantity_question(await _offer_draft(context, data.offer_id))
-    await ask(update, context, text, rows)
-    return OFFER_QUANTITY
-
-
-@on_button(ChangeLimit)
-async def on_change_limit(update: Update, context: Ctx, data: ChangeLimit) -> int:
-    """Ask for the new maximum per customer of an offer."""
-    text, rows = limit_question(await _offer_draft(context, data.offer_id))
-    await ask(update, context, text, rows)
-    return OFFER_LIMIT
-
-
-async def _set_quantity(update: Update, context: Ctx, quantity: int | None) -> int:
-    """Switch on, or change the quantity of, the offer being asked about."""
-    state = draft(context, OFFER)
-    offers = context.bot_data.services.offers
-    user = current_user()
-    try:
-        if "offer_id" in state:
-            offer = await offers.set_quantity(user.id, int(str(state["offer_id"])), quantity)
-        else:
-            offer = await offers.switch_on(
-                user.id,
-                int(str(state.get("pickup_id"))),
-                int(str(state.get("product_id"))),
-                quantity=quantity,
-            )
-    except (InvalidInput, BelowOrdered) as refusal:
-        return await _ask_again(update, context, refusal, OFFER_QUANTITY)
-    drop(context, OFFER)
-    await show_slot(update, context, offer.pickup_id, offer.product.id, "✅ " + _("Saved."))
-    return END
-
-
-async def _set_limit(update: Update, context: Ctx, limit: int | None) -> int:
-    state = draft(context, OFFER)
-    try:
-        offer = await context.bot_data.services.offers.set_limit(
-            current_user().id, int(str(state.get("offer_id"))), limit
-        )
-    except InvalidInput as refusal:
-        return await _ask_again(update, context, refusal, OFFER_LIMIT)
-    drop(context, OFFER)
-    await show_slot(update, context, offer.pickup_id, offer.product.id, "✅ " + _("Saved."))
-    return END
-
-
-async def receive_quantity(update: Update, context: Ctx) -> int:
-    """Take the typed quantity."""
-    try:
-        quantity = parse_quantity(typed_text(update), maximum=MAX_OFFER_QUANTITY)
-    except InvalidInput as refusal:
-        return await _ask_again(update, context, refusal, OFFER_QUANTITY)
-    return await _set_quantity(update, context, quantity)
-
-
-async def receive_limit(update: Update, context: Ctx) -> int:
-    """Take the typed maximum per customer."""
-    try:
-        limit = parse_quantity(typed_text(update))
-    except InvalidInput as refusal:
-        return await _ask_again(update, context, refusal, OFFER_LIMIT)
-    return await _set_limit(update, context, limit)
-
-
-@on_button(Amount)
-async def on_quantity_button(update: Update, context: Ctx, data: Amount) -> int:
-    """Take "unlimited" or "same as last time" as the quantity."""
-    if data.value != NO_LIMIT and not 0 < data.value <= MAX_OFFER_QUANTITY:
-        raise NotFound()
-    return await _set_quantity(update, context, None if data.value == NO_LIMIT else data.value)
-
-
-@on_button(Amount)
-async def on_limit_button(update: Update, context: Ctx, data: Amount) -> int:
-    """Take "no limit" as the maximum per customer."""
-    if data.value != NO_LIMIT:
-        raise NotFound()
-    return await _set_limit(update, context, None)
-
-
 # --- stopping and withdrawing ----------------------------------------------------------------
 
 
@@ -485,6 +294,5 @@ async def on_same_as_last_time(update: Update, context: Ctx, data: SameAsLastTim
     return END
 
 
-#: Plain buttons of these screens; each ends a half-finished question.
+#: Plain buttons of these screens (typing a quantity or a limit: ``offer_amounts.py``).
 BUTTONS = [on_choose_pickup, on_board, on_slot, on_sold_out, on_switch_off, on_same_as_last_time]
-ENTRY_POINTS = [on_switch_on, on_change_quantity, on_change_limit]
