@@ -96,10 +96,9 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(shop.on_shelf)
     application.add_handler(shop.on_show_offer)
     application.add_handler(shop.on_step_offer)
-    # --- customer: the cart and checkout (the comment question first, for typed answers) ---
-    application.add_handler(comments.comment_conversation())
-    for comment_button in comments.comment_buttons():
-        application.add_handler(comment_button)
+    # --- customer: the cart and checkout, with a comment to each producer -----------------
+    application.add_handler(comments.on_write_comment)
+    application.add_handler(comments.on_back_to_checkout)
     application.add_handler(CommandHandler("cart", cart.cart_command))
     application.add_handler(cart.on_open_cart)
     application.add_handler(cart.on_step_line)
@@ -186,6 +185,7 @@ def all_forms() -> list[Form[Any]]:
         invitations.InvitedRingForm(),
         ring_archive.RingDeleteForm(),
         quantity.QuantityForm(),
+        comments.CommentForm(),
         apply.ApplyForm(),
         producer_home.ProfileForm(),
         offer_amounts.QuantityForm(),

@@ -97,7 +97,8 @@ async def test_a_comment_over_the_limit_is_refused_and_the_question_stays_open(
         cart = await bot.app.bot_data.services.carts.view(EMMA.id, world.pickup_id)
 
     assert "That comment is 250 characters long" in refused
-    assert "at most 200 characters" in refused and "Send the comment, or /cancel." in refused
+    assert "at most 200 characters" in refused  # and the question again:
+    assert "Comment to Berg Gård" in refused and "Send the comment as a message" in refused
     assert "💬 Your comment: Please ring the bell" in kept  # folded into one line
     assert "Now: Please ring the bell" in asked_again
     assert "Your comment" not in removed and "💬 Comment to Berg Gård" in buttons
@@ -182,3 +183,25 @@ async def test_a_comment_to_a_producer_not_in_the_cart_or_too_long_is_refused(
     with use_locale("nb"):
         assert "Kommentaren er 201 tegn lang" in too_long.value.message()
     assert kept == "y" * COMMENT_LIMIT
+
+
+async def test_the_comment_question_survives_a_restart_and_cancel_leads_back(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with running_bot(settings, clock) as bot:
+        await buy_potatoes(bot, KARI)
+        await bot.press(KARI, "Handlekurv")
+        await bot.press(KARI, "Til kassen")
+        await bot.press(KARI, "Kommentar til Berg Gård")
+    async with running_bot(settings, clock) as bot:  # the bot restarted; the question stands
+        await bot.send(KARI, "Brune egg, takk")
+        checkout = last(bot, KARI)
+        await bot.press(KARI, "Endre kommentaren til Berg Gård")
+        await bot.send(KARI, "/cancel")
+        cancelled = last(bot, KARI)
+        await bot.press(KARI, "Tilbake til kassen")
+        back = last(bot, KARI)
+
+    assert "💬 Din kommentar: Brune egg, takk" in checkout
+    assert cancelled == "OK, kommentaren er uendret."
+    assert "Vil du sende bestillingen?" in back and "Din kommentar: Brune egg, takk" in back
