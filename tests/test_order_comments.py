@@ -205,3 +205,27 @@ async def test_the_comment_question_survives_a_restart_and_cancel_leads_back(
     assert "💬 Din kommentar: Brune egg, takk" in checkout
     assert cancelled == "OK, kommentaren er uendret."
     assert "Vil du sende bestillingen?" in back and "Din kommentar: Brune egg, takk" in back
+
+
+async def test_a_comment_to_a_producer_taken_out_of_the_cart_is_not_ordered(
+    services: Services, world: World
+) -> None:
+    await customer(services, KARI.id)
+    for offer in ("potatoes", "bread"):
+        await services.carts.set_quantity(KARI.id, world.offer_ids[offer], 1)
+    for producer in ("farm", "bakery"):
+        await services.comments.set_comment(
+            KARI.id, world.pickup_id, world.producer_ids[producer], f"Hei, {producer}"
+        )
+    await services.carts.set_quantity(KARI.id, world.offer_ids["potatoes"], 0)
+    cart = await services.carts.view(KARI.id, world.pickup_id)
+    result = await services.ordering.checkout(KARI.id, world.pickup_id, cart.version)
+
+    rows = await services.db.fetchall("SELECT producer_id, comment FROM order_comments")
+    assert [(part.producer_name, part.comment) for part in result.order.parts] == [
+        ("Solbakken Bakeri", "Hei, bakery")
+    ]
+    assert [(row["producer_id"], row["comment"]) for row in rows] == [
+        (world.producer_ids["bakery"], "Hei, bakery")
+    ]
+    assert await services.db.fetchall("SELECT * FROM cart_comments") == []
