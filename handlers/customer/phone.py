@@ -113,9 +113,11 @@ async def not_now(update: Update, context: Ctx) -> None:
 
 
 async def go_back(update: Update, context: Ctx) -> None:
-    """Show the checkout the customer came from, or /privacy."""
+    """Show the checkout the customer came from, or /privacy; nothing when no offer was open."""
     assert context.user_data is not None
-    pickup_id = context.user_data.pop(RETURN_TO, 0)
+    if RETURN_TO not in context.user_data:
+        return
+    pickup_id = context.user_data.pop(RETURN_TO)
     if isinstance(pickup_id, int) and pickup_id > 0:
         try:
             await show_checkout(update, context, pickup_id, new_message=True)
