@@ -12,7 +12,7 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
@@ -63,15 +63,16 @@ def chat_gap(chat_id: int) -> float:
 
 
 def markup_of(message: OutMessage) -> InlineKeyboardMarkup | None:
-    """Turn a message's (text, callback_data) rows into an inline keyboard."""
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(text, callback_data=data) for text, data in row]
-            for row in message.buttons
-        ]
-    )
+    """Turn a message's copy rows and (text, callback_data) rows into an inline keyboard."""
+    rows = [
+        [InlineKeyboardButton(text, copy_text=CopyTextButton(copied)) for text, copied in row]
+        for row in message.copy_buttons or []
+    ]
+    rows += [
+        [InlineKeyboardButton(text, callback_data=data) for text, data in row]
+        for row in message.buttons or []
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def send_out_message(

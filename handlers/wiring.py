@@ -32,8 +32,10 @@ from handlers.application import RekoApplication
 from handlers.commands import RoleMenus, menu_buttons
 from handlers.customer import (
     cart,
+    comments,
     notifications,
     orders,
+    phone,
     privacy,
     producer_page,
     quantity,
@@ -113,6 +115,9 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(producer_page.on_follow)
     application.add_handler(question_form.on_ask_producer)
     # --- customer: the cart and checkout ---------------------------------------------------
+    # --- customer: the cart and checkout, with a comment to each producer -----------------
+    application.add_handler(comments.on_write_comment)
+    application.add_handler(comments.on_back_to_checkout)
     application.add_handler(CommandHandler("cart", cart.cart_command))
     application.add_handler(cart.on_open_cart)
     application.add_handler(cart.on_step_line)
@@ -121,6 +126,11 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(cart.on_checkout)
     application.add_handler(cart.on_confirm)
     application.add_handler(cart.on_settle_shortfall)
+    # --- customer: a phone number for the producers (Telegram's contact button) ------------
+    application.add_handler(phone.on_share_phone)
+    # A contact card that answers nothing here goes where any other answer goes.
+    for phone_message in phone.phone_handlers(forms.answer_handler(start.not_understood).callback):
+        application.add_handler(phone_message)
     # --- customer: their orders ------------------------------------------------------------
     application.add_handler(CommandHandler("orders", orders.list_orders))
     application.add_handler(orders.on_list)
@@ -136,6 +146,7 @@ def add_handlers(application: RekoApplication) -> None:
     application.add_handler(privacy.on_export)
     application.add_handler(privacy.on_ask_erase)
     application.add_handler(privacy.on_confirm_erase)
+    application.add_handler(privacy.on_stop_sharing)
 
     # --- admin: the menu, every screen (forms open from them), stopping a broadcast --------
     application.add_handler(CommandHandler("admin", menu.admin_command, filters.ChatType.PRIVATE))
@@ -197,6 +208,7 @@ def all_forms() -> list[Form[Any]]:
         invitations.InvitedRingForm(),
         ring_archive.RingDeleteForm(),
         quantity.QuantityForm(),
+        comments.CommentForm(),
         apply.ApplyForm(),
         producer_home.ProfileForm(),
         offer_amounts.QuantityForm(),

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rekobot.i18n import _, get_locale, money, ngettext
+from rekobot.i18n import _, day, get_locale, money, ngettext
 from rekobot.models import CustomerOrder, HandoverStatus, Pickup, Producer, Ring
 from rekobot.render import (
     MESSAGE_LIMIT,
@@ -193,6 +193,10 @@ def digest_blocks(digest: Digest) -> list[str]:
             )
             + status_mark(order.handover)
         )
+        if order.contacts:
+            lines.append("  📞 " + " · ".join(esc(contact) for contact in order.contacts))
+        if order.comment:
+            lines.append("  💬 <i>" + esc(order.comment) + "</i>")
         for line in order.lines:
             key = (line.product_id, line.quantity, line.product_name, line.unit, line.weighed_grams)
             text = rendered.get(key)
@@ -218,11 +222,14 @@ def digest_messages(digest: Digest, limit: int = MESSAGE_LIMIT) -> list[str]:
     if len(parts) == 1:
         return parts
     name = esc(digest.producer.name[:30])
+    # Each part says which pickup it is about: parts are read (and forwarded) on their own.
+    when = day(digest.pickup.starts_at, digest.ring.timezone)
+    place = esc(digest.pickup.location.name[:40])
     return [
         part
         if index == 0
-        else _("<i>{producer}, continued ({part}/{parts})</i>").format(
-            producer=name, part=index + 1, parts=len(parts)
+        else _("<i>{producer}, {day}, {place}, continued ({part}/{parts})</i>").format(
+            producer=name, day=when, place=place, part=index + 1, parts=len(parts)
         )
         + "\n\n"
         + part

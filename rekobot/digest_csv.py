@@ -71,7 +71,11 @@ def weighed_cell(grams: int | None, basis: PriceBasis, decimal: str) -> str:
 
 
 def digest_csv(digest: Digest, locale: str) -> bytes:
-    """Return the digest as CSV bytes: one row per order line, in the current locale's words."""
+    """Return the digest as CSV bytes: one row per order line, in the current locale's words.
+
+    Each row repeats the order's customer, contact and note, so a filtered or sorted sheet
+    still says whom a line is for and what they asked.
+    """
     delimiter, decimal = separators(locale)
     currency = digest.ring.currency
     amounts: dict[int, str] = {}
@@ -99,6 +103,8 @@ def digest_csv(digest: Digest, locale: str) -> bytes:
             _("Approximate"),
             _("Price per"),
             _("Weighed"),
+            _("Contact"),
+            _("Note"),
         ]
     )
     yes = _("yes")
@@ -106,6 +112,8 @@ def digest_csv(digest: Digest, locale: str) -> bytes:
     rows = []
     for order in digest.orders:
         customer = safe_cell(order.customer)
+        contact = safe_cell(", ".join(order.contacts))
+        comment = safe_cell(order.comment or "")
         status = status_text(order.handover)
         for line in order.lines:
             product = products.get((line.product_name, line.unit))
@@ -127,6 +135,8 @@ def digest_csv(digest: Digest, locale: str) -> bytes:
                     yes if line.estimated else "",
                     basis_text(line.price_basis),
                     weighed_cell(line.weighed_grams, line.price_basis, decimal),
+                    contact,
+                    comment,
                 )
             )
     writer.writerows(rows)

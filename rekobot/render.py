@@ -178,6 +178,8 @@ def order_part_block(part: OrderPart, currency: str, *, with_payment: bool = Tru
     )
     if with_payment and part.payment_info:
         lines.append("💳 " + _("Pay: {how}").format(how=esc(part.payment_info)))
+    if part.comment:
+        lines.append("💬 " + _("Your comment: {comment}").format(comment=esc(part.comment)))
     return "\n".join(lines)
 
 

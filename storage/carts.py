@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rekobot.clock import to_db
+from storage.comments import clear_cart_comments
 from storage.database import Transaction
 
 
@@ -67,7 +68,7 @@ async def set_item(
 
 
 async def clear_cart(tx: Transaction, user_id: int, pickup_id: int) -> None:
-    """Remove a cart's lines but keep counting its versions.
+    """Remove a cart's lines and comments but keep counting its versions.
 
     Versions must never repeat for a (customer, pickup): a checkout key is made of one, and a
     repeated key would look like a double tap of an earlier checkout.
@@ -75,6 +76,7 @@ async def clear_cart(tx: Transaction, user_id: int, pickup_id: int) -> None:
     await tx.execute(
         "DELETE FROM cart_items WHERE user_id = ? AND pickup_id = ?", (user_id, pickup_id)
     )
+    await clear_cart_comments(tx, user_id, pickup_id)
     await tx.execute(
         "UPDATE carts SET order_id = NULL, version = version + 1 "
         "WHERE user_id = ? AND pickup_id = ?",

@@ -167,12 +167,13 @@ LINE_SELECT = """
     SELECT l.order_id, l.offer_id, l.quantity, l.unit_price, l.price_basis, l.estimate_grams,
            l.weighed_grams, pr.name AS product_name, pr.unit,
            pd.id AS producer_id, pd.name AS producer_name, pd.payment_info,
-           h.status AS handover
+           h.status AS handover, c.comment
     FROM order_lines l
     JOIN offers o ON o.id = l.offer_id
     JOIN products pr ON pr.id = o.product_id
     JOIN producers pd ON pd.id = pr.producer_id
     LEFT JOIN handovers h ON h.order_id = l.order_id AND h.producer_id = pd.id
+    LEFT JOIN order_comments c ON c.order_id = l.order_id AND c.producer_id = pd.id
 """
 
 
@@ -227,7 +228,7 @@ async def orders_for_user(
 def _order_from(order_row: aiosqlite.Row, pickup: Pickup, line_rows: list[aiosqlite.Row]) -> Order:
     order_id = order_row["id"]
     parts: dict[int, list[OrderLine]] = {}
-    heads: dict[int, tuple[str, str, HandoverStatus | None]] = {}
+    heads: dict[int, tuple[str, str, HandoverStatus | None, str | None]] = {}
     for line in line_rows:
         parts.setdefault(line["producer_id"], []).append(
             OrderLine(
@@ -246,6 +247,7 @@ def _order_from(order_row: aiosqlite.Row, pickup: Pickup, line_rows: list[aiosql
             line["producer_name"],
             line["payment_info"],
             HandoverStatus(line["handover"]) if line["handover"] else None,
+            line["comment"],
         )
     return Order(
         id=order_id,
@@ -262,6 +264,7 @@ def _order_from(order_row: aiosqlite.Row, pickup: Pickup, line_rows: list[aiosql
                 payment_info=heads[producer_id][1],
                 lines=tuple(lines),
                 handover=heads[producer_id][2],
+                comment=heads[producer_id][3],
             )
             for producer_id, lines in parts.items()
         ),

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from rekobot.clock import from_db, to_db
+from storage.comments import drop_order_comments
 from storage.database import Transaction
 
 USER_DATA = "user_data"
@@ -70,6 +71,29 @@ async def cart_items(tx: Transaction, user_id: int) -> list[dict[str, Any]]:
             "unit": row["unit"],
             "quantity": row["quantity"],
             "added_at": row["added_at"],
+        }
+        for row in rows
+    ]
+
+
+async def cart_comments(tx: Transaction, user_id: int) -> list[dict[str, Any]]:
+    """Return the comments the user wrote on their carts, for the export."""
+    rows = await tx.fetchall(
+        """
+        SELECT p.starts_at, r.name AS ring, pd.name AS producer, c.comment, c.updated_at
+        FROM cart_comments c JOIN pickups p ON p.id = c.pickup_id
+        JOIN rings r ON r.id = p.ring_id JOIN producers pd ON pd.id = c.producer_id
+        WHERE c.user_id = ? ORDER BY p.starts_at, pd.name
+        """,
+        (user_id,),
+    )
+    return [
+        {
+            "ring": row["ring"],
+            "pickup_starts_at": row["starts_at"],
+            "producer": row["producer"],
+            "comment": row["comment"],
+            "written_at": row["updated_at"],
         }
         for row in rows
     ]
@@ -132,6 +156,8 @@ async def detach_orders(tx: Transaction, order_ids: list[int], now: datetime) ->
     )
     marks = _marks(order_ids)
     await tx.execute(f"DELETE FROM checkouts WHERE order_id IN ({marks})", order_ids)
+    # A comment is free text that may say who wrote it ("Kari, red car"): it goes too.
+    await drop_order_comments(tx, order_ids)
     await tx.execute(f"UPDATE carts SET order_id = NULL WHERE order_id IN ({marks})", order_ids)
     return await tx.execute(
         f"UPDATE orders SET user_id = -id WHERE id IN ({marks}) AND user_id > 0", order_ids

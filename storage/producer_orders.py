@@ -12,6 +12,7 @@ from rekobot.models import (
     HandoverStatus,
     Pickup,
     PriceBasis,
+    customer_contacts,
     display_name,
 )
 from storage.database import Transaction
@@ -25,13 +26,14 @@ DIGEST_LINES = """
            l.quantity, l.unit_price, l.price_basis, l.estimate_grams, l.weighed_grams,
            l.offer_id,
            pr.id AS product_id, pr.name AS product_name, pr.unit,
-           h.status AS handover
+           h.status AS handover, c.comment, u.phone
     FROM offers f
     JOIN products pr ON pr.id = f.product_id
     JOIN order_lines l ON l.offer_id = f.id
     JOIN orders o ON o.id = l.order_id
     JOIN users u ON u.id = o.user_id
     LEFT JOIN handovers h ON h.order_id = o.id AND h.producer_id = pr.producer_id
+    LEFT JOIN order_comments c ON c.order_id = o.id AND c.producer_id = pr.producer_id
     WHERE f.pickup_id = ? AND pr.producer_id = ? AND o.status = 'placed'
     ORDER BY o.number, pr.name COLLATE NOCASE, pr.id
 """
@@ -65,10 +67,8 @@ async def digest_orders(tx: Transaction, pickup_id: int, producer_id: int) -> li
 
 
 def _customer_order(head: Any, lines: list[DigestLine]) -> CustomerOrder:
-    order_id, number, user_id, first, last, username, *_line, handover = head
+    order_id, number, user_id, first, last, username, *_line, handover, comment, phone = head
     customer = display_name(first, last, username, user_id)
-    # A Telegram username is public, so it is a contact the customer already shares.
-    handle = f"@{username}" if username else None
     return CustomerOrder(
         order_id=order_id,
         number=number,
@@ -76,7 +76,10 @@ def _customer_order(head: Any, lines: list[DigestLine]) -> CustomerOrder:
         customer_name=customer,
         lines=tuple(lines),
         handover=HandoverStatus(handover) if handover else None,
-        contacts=(handle,) if handle and handle != customer else (),
+        # A Telegram username is public, so it is a contact the customer already shares; a
+        # phone is there only while the customer shares it.
+        contacts=customer_contacts(customer, username, phone),
+        comment=comment,
     )
 
 

@@ -35,6 +35,7 @@ RELEASED = {
     8: "5fd8af70ef2162048652951086466665496d8b9c216f4070e1eceda24b2c76bf",  # voice
     9: "4799db859582342c910b545e60e9f7e0a20b9813d2c7c71a8da36795c2896ab5",  # windows
     10: "62fffceb5c7f48b824f4841ee365c68779a3e15ef77acb1ba23ddd7837475a81",  # weight
+    11: "9da94fd3b331ccf65dcefefd6b448c1347919ec4a772d342661e238aa2eb6634",  # reach
 }
 
 #: Columns a migration changes on purpose, and why; every other value must survive as it was.

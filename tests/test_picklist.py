@@ -351,7 +351,7 @@ async def test_the_producer_gets_the_pick_list_and_workbook_with_the_digest_at_t
         uploads = bot.request.uploads(BERG.id)
 
     assert any("Hvem får hva" in text for text in texts)
-    assert [plain(call.text or "").split(":")[0] for call in documents] == [
+    assert [plain(call.text or "").split("\n")[0].split(":")[0] for call in documents] == [
         "🖨 Plukkliste til utskrift",
         "📊 De samme bestillingene som Excel-arbeidsbok",
         "De samme linjene som CSV-fil, for regneark eller regnskapsprogram.",

@@ -116,12 +116,20 @@ async def test_privacy_lists_what_is_stored_with_the_statement_in_bokmal_and_eng
     assert "• Handlekurv: 0 varer" in norwegian
     assert "REKO Testby: navn fjernes fra bestillingene 90 dager etter utleveringen." in norwegian
     assert "Personvern" in norwegian and "Skriver du til boten igjen" in norwegian
-    assert buttons == ["📄 Last ned dataene mine", "🗑 Slett dataene mine"]
+    assert buttons == [
+        "📞 Del telefonnummeret mitt med produsentene",
+        "📄 Last ned dataene mine",
+        "🗑 Slett dataene mine",
+    ]
     assert english.startswith("🔒 Your data")
     assert "• Name from your Telegram profile: Emma (@emma)" in english
     assert "• Orders: 0" in english and "• Rings: REKO Testby" in english
     assert "REKO Testby: names are removed from orders 90 days after the pickup." in english
-    assert english_buttons == ["📄 Download my data", "🗑 Delete my data"]
+    assert english_buttons == [
+        "📞 Share my phone with the producers",
+        "📄 Download my data",
+        "🗑 Delete my data",
+    ]
     assert {"command": "privacy", "description": "Dine data og personvern"} in menus["nb"]
     assert {"command": "privacy", "description": "Your data and privacy"} in menus["en"]
 

@@ -353,8 +353,8 @@ async def test_digest_before_the_deadline_is_preliminary_and_comes_with_a_csv(
     rows = list(csv.reader(io.StringIO(bytes(sheet).decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Bestillingsnummer", "Kunde", "Produkt"]
     assert rows[1:] == [
-        ["1", "Kari Nordmann", "Egg", "12 stk", "1", "75,00", "75,00", "", "", "", ""],
-        ["1", "Kari Nordmann", "Poteter", "2 kg", "2", "60,00", "120,00", "", "", "", ""],
+        ["1", "Kari Nordmann", "Egg", "12 stk", "1", "75,00", "75,00", "", "", "", "", "", ""],
+        ["1", "Kari Nordmann", "Poteter", "2 kg", "2", "60,00", "120,00", "", "", "", "", "", ""],
     ]
 
 

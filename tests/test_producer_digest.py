@@ -208,7 +208,10 @@ def test_a_long_digest_is_split_under_telegrams_limit_between_customers() -> Non
 
     assert len(messages) > 3
     assert all(len(m) <= 4096 for m in messages)
-    assert messages[1].startswith("<i>Berg Gård, fortsettelse (2/")
+    # Each part names the pickup's day and place: parts are read and forwarded on their own.
+    assert messages[1].startswith(
+        "<i>Berg Gård, torsdag 3. desember, Parkeringen, fortsettelse (2/"
+    )
     for number in (1, 137, 400):
         holding = [m for m in messages if f"<b>#{number}</b> Kari {number}:" in m]
         assert len(holding) == 1
@@ -236,8 +239,24 @@ def test_csv_opens_in_excel_with_semicolons_and_decimal_commas_for_nb() -> None:
         "Omtrentlig",
         "Pris per",
         "Veid",
+        "Kontakt",
+        "Merknad",
     ]
-    assert rows[1] == ["1", "Kari 1", "Produkt 0", "1 kg", "2", "45,50", "91,00", "", "", "", ""]
+    assert rows[1] == [
+        "1",
+        "Kari 1",
+        "Produkt 0",
+        "1 kg",
+        "2",
+        "45,50",
+        "91,00",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ]
     assert len(rows) == 1 + 2 * 3
 
 
@@ -278,7 +297,7 @@ async def test_the_csv_from_the_outbox_parses_back_to_the_orders(
     assert "CSV-fil" in (document.caption or "")
     rows = list(csv.reader(io.StringIO(document.document_bytes.decode("utf-8-sig")), delimiter=";"))
     assert rows[1:] == [
-        ["1", "Kari Nordmann", "Egg", "12 stk", "1", "75,00", "75,00", "", "", "", ""],
-        ["1", "Kari Nordmann", "Poteter", "2 kg", "2", "60,00", "120,00", "", "", "", ""],
-        ["2", "Emma Nordmann", "Poteter", "2 kg", "1", "60,00", "60,00", "", "", "", ""],
+        ["1", "Kari Nordmann", "Egg", "12 stk", "1", "75,00", "75,00", "", "", "", "", "", ""],
+        ["1", "Kari Nordmann", "Poteter", "2 kg", "2", "60,00", "120,00", "", "", "", "", "", ""],
+        ["2", "Emma Nordmann", "Poteter", "2 kg", "1", "60,00", "60,00", "", "", "", "", "", ""],
     ]

@@ -197,6 +197,8 @@ def test_a_producer_applies_offers_gets_the_note_and_digest_and_hands_over(
         "",  # not an estimate,
         "",  # priced per item,
         "",  # so nothing to weigh
+        "'@kari",  # her Telegram username, kept from running as a formula
+        "",
     ]
     assert "Hentet: 1 av 1." in plain(ticked[0].text)
     assert "hentet" in plain(kari_sees[-1].text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, Update
@@ -25,8 +25,9 @@ from handlers.errors import settled
 from handlers.replies import button, on_button, refuse, show
 from handlers.text import esc, shorten
 from rekobot.calendar import pickup_event
+from rekobot.copy_buttons import order_copy_rows
 from rekobot.errors import OutOfStock, Refusal
-from rekobot.i18n import _, ngettext
+from rekobot.i18n import _, clock_time, day, ngettext
 from rekobot.models import Cart, Order, Ring
 from rekobot.render import (
     amount_text,
@@ -81,6 +82,21 @@ class Confirm(Callback, prefix="cconf"):
     version: int
 
 
+@dataclasses.dataclass(frozen=True)
+class WriteComment(Callback, prefix="ccmt"):
+    """Write or change the comment to one producer of the cart (handlers/customer/comments.py)."""
+
+    pickup_id: int
+    producer_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SharePhone(Callback, prefix="cphone"):
+    """Offer Telegram's contact button; 0: from /privacy, else the pickup being checked out."""
+
+    pickup_id: int
+
+
 def cart_text(ring: Ring, cart: Cart, *, checking_out: bool = False) -> str:
     """The cart, producer by producer, with subtotals and the total.
 
@@ -111,6 +127,8 @@ def cart_text(ring: Ring, cart: Cart, *, checking_out: bool = False) -> str:
         ]
         subtotal = amount_text(group.subtotal, cart.currency, group.estimated)
         lines.append(_("Subtotal: {amount}").format(amount=subtotal))
+        if group.comment:
+            lines.append("💬 " + _("Your comment: {comment}").format(comment=esc(group.comment)))
         blocks.append("\n".join(lines))
     total = amount_text(cart.total, cart.currency, cart.estimated)
     total = "<b>" + _("Total: {amount}").format(amount=total) + "</b>"
@@ -221,13 +239,43 @@ async def on_empty(update: Update, context: Ctx, data: ClearCart) -> None:
 @on_button(Checkout)
 async def on_checkout(update: Update, context: Ctx, data: Checkout) -> None:
     """Show what will be ordered and ask for the one confirmation."""
+    await show_checkout(update, context, data.pickup_id)
+
+
+def checkout_rows(cart: Cart, phone_shared: bool) -> list[list[InlineKeyboardButton]]:
+    """A comment button per producer, the phone offer (until shared), confirm, back."""
+    rows = [
+        [
+            button(
+                (
+                    _("💬 Change the comment to {producer}")
+                    if group.comment
+                    else _("💬 Comment to {producer}")
+                ).format(producer=shorten(group.producer_name, 28)),
+                WriteComment(cart.pickup.id, group.producer_id),
+            )
+        ]
+        for group in cart.groups
+    ]
+    if not phone_shared:
+        rows.append([button(_("📞 Share my phone with the producers"), SharePhone(cart.pickup.id))])
+    rows.append([button(_("✅ Yes, place the order"), Confirm(cart.pickup.id, cart.version))])
+    rows.append([button(_("⬅ Back to the cart"), OpenCart(cart.pickup.id))])
+    return rows
+
+
+async def show_checkout(
+    update: Update, context: Ctx, pickup_id: int, *, new_message: bool = False
+) -> None:
+    """The order as it will be placed, with comments, and the one confirmation."""
     services = context.bot_data.services
     user = current_user()
-    ring, _pickup = await services.shop.pickup(user.id, data.pickup_id)
-    cart = await services.carts.view(user.id, data.pickup_id)
+    ring, _pickup = await services.shop.pickup(user.id, pickup_id)
+    cart = await services.carts.view(user.id, pickup_id)
     if cart.is_empty:
-        await show_cart(update, context, data.pickup_id)
+        await show_cart(update, context, pickup_id)
         return
+    phone = await services.contacts.phone(user.id)
     text = join_blocks(
         [
             cart_text(ring, cart, checking_out=True),
@@ -235,13 +283,28 @@ async def on_checkout(update: Update, context: Ctx, data: Checkout) -> None:
                 "Place this order? You pay each producer directly, as shown in the "
                 "confirmation. You can change or cancel it until the deadline."
             ),
+            _("📞 The producers see your phone number, {phone}.").format(phone=esc(phone))
+            if phone
+            else "",
         ]
     )
-    rows = [
-        [button(_("✅ Yes, place the order"), Confirm(data.pickup_id, cart.version))],
-        [button(_("⬅ Back to the cart"), OpenCart(data.pickup_id))],
-    ]
-    await show(update, context, text, rows)
+    rows = checkout_rows(cart, phone is not None)
+    await show(update, context, text, rows, new_message=new_message)
+
+
+def placed_text(ring: Ring, order: Order) -> str:
+    """When the order was placed, and last changed if it was."""
+    placed = at_time(order.created_at, ring.timezone)
+    if order.updated_at - order.created_at < timedelta(minutes=1):
+        return "🕒 " + _("Placed {moment}").format(moment=placed)
+    return "🕒 " + _("Placed {placed}, last changed {changed}").format(
+        placed=placed, changed=at_time(order.updated_at, ring.timezone)
+    )
+
+
+def at_time(moment: datetime, timezone: str) -> str:
+    """E.g. "tirsdag 1. desember 2026 kl. 10:54"."""
+    return _("{day} at {time}").format(day=day(moment, timezone), time=clock_time(moment, timezone))
 
 
 def confirmation_text(ring: Ring, order: Order, changed: bool) -> str:
@@ -253,7 +316,7 @@ def confirmation_text(ring: Ring, order: Order, changed: bool) -> str:
     ).format(number=order.number)
     return join_blocks(
         [
-            title,
+            title + "\n" + placed_text(ring, order),
             pickup_block(ring, order.pickup, with_deadline=False),
             order_body(order),
             _(
@@ -267,10 +330,13 @@ def confirmation_text(ring: Ring, order: Order, changed: bool) -> str:
 def confirmation_messages(
     ring: Ring, order: Order, changed: bool, now: datetime
 ) -> list[OutMessage]:
-    """The confirmation as it is sent: the text, the map pin, the calendar file."""
-    messages = [
-        OutMessage(text=part) for part in split_message(confirmation_text(ring, order, changed))
-    ]
+    """The confirmation as it is sent: the text, the map pin, the calendar file.
+
+    The last part of the text carries the copy buttons: number, payment details, amounts.
+    """
+    parts = split_message(confirmation_text(ring, order, changed))
+    messages = [OutMessage(text=part) for part in parts[:-1]]
+    messages.append(OutMessage(text=parts[-1], copy_buttons=order_copy_rows(order)))
     location = order.pickup.location
     if location.has_pin:
         assert location.latitude is not None and location.longitude is not None

@@ -18,6 +18,7 @@ from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
+from handlers.customer.cart import SharePhone
 from handlers.persistence import SqlitePersistence
 from handlers.replies import button, keyboard, on_button, refuse, show
 from handlers.text import esc
@@ -54,6 +55,11 @@ class BackToPrivacy(Callback, prefix="prv"):
     """Back to the /privacy screen."""
 
 
+@dataclasses.dataclass(frozen=True)
+class StopSharingPhone(Callback, prefix="prvp"):
+    """Stop showing the phone number to producers."""
+
+
 def overview_text(overview: PrivacyOverview) -> str:
     """List what is stored, then the privacy statement."""
     user = overview.user
@@ -65,7 +71,11 @@ def overview_text(overview: PrivacyOverview) -> str:
         _("🔒 <b>Your data</b>"),
         _("This is what the bot stores about you:"),
         _("• Name from your Telegram profile: {name}").format(name=name or "–"),
-        _("• Contact details: your Telegram account only; no phone number or e-mail"),
+        _("• Phone number: {phone}, shown to the producers of your orders").format(
+            phone=esc(overview.phone)
+        )
+        if overview.phone
+        else _("• Contact details: your Telegram account only; no phone number or e-mail"),
         _("• Language: {language}").format(
             language=LANGUAGE_NAMES.get(user.locale or "", _("from your Telegram app"))
         ),
@@ -120,6 +130,11 @@ def statement_text(overview: PrivacyOverview) -> str:
                 "over at the pickup. After a pickup the ring removes your name from its orders; "
                 "the producers keep order numbers, lines and amounts for their books."
             ),
+            _(
+                "They also see your @username, the comments you write to them, and your "
+                "phone number if you choose to share it; comments and the number leave the "
+                "orders with your name."
+            ),
             keeping,
             _(
                 "“Download my data” sends you all of it as a file. “Delete my data” erases you: "
@@ -130,18 +145,33 @@ def statement_text(overview: PrivacyOverview) -> str:
     )
 
 
-def overview_rows() -> list[list[InlineKeyboardButton]]:
-    """The two buttons of the /privacy screen."""
+def overview_rows(phone_shared: bool = False) -> list[list[InlineKeyboardButton]]:
+    """The buttons of the /privacy screen: the phone number, download, delete."""
+    phone = (
+        button(_("📵 Stop sharing my phone number"), StopSharingPhone())
+        if phone_shared
+        else button(_("📞 Share my phone with the producers"), SharePhone(0))
+    )
     return [
+        [phone],
         [button(_("📄 Download my data"), ExportData())],
         [button(_("🗑 Delete my data"), AskErase())],
     ]
 
 
 async def privacy(update: Update, context: Ctx) -> None:
-    """Show what is stored, the privacy statement, and the two buttons."""
+    """Show what is stored, the privacy statement, and the buttons."""
     overview = await context.bot_data.services.privacy.overview(current_user().id)
-    await show(update, context, overview_text(overview), overview_rows())
+    await show(update, context, overview_text(overview), overview_rows(overview.phone is not None))
+
+
+@on_button(StopSharingPhone)
+async def on_stop_sharing(update: Update, context: Ctx, data: StopSharingPhone) -> None:
+    """Take the phone number out of every later note and file, and show /privacy again."""
+    await context.bot_data.services.contacts.stop_sharing(current_user().id)
+    assert update.callback_query is not None
+    await update.callback_query.answer(_("Your phone number is no longer shared."))
+    await privacy(update, context)
 
 
 @on_button(BackToPrivacy)

@@ -247,6 +247,8 @@ class ProducerGroup(Model):
     producer_name: str
     payment_info: str
     lines: tuple[CartLine, ...]
+    #: The customer's comment to this producer, written at checkout.
+    comment: str | None = None
 
     @property
     def subtotal(self) -> int:
@@ -346,6 +348,8 @@ class OrderPart(Model):
     payment_info: str
     lines: tuple[OrderLine, ...]
     handover: HandoverStatus | None = None
+    #: The customer's comment to this producer ("Can you bring the eggs in a box?").
+    comment: str | None = None
 
     @property
     def subtotal(self) -> int:
@@ -484,3 +488,14 @@ def display_name(first: str, last: str | None, username: str | None, user_id: in
         return ""
     full = " ".join(part for part in (first, last) if part)
     return full or (f"@{username}" if username else str(user_id))
+
+
+def customer_contacts(name: str, username: str | None, phone: str | None) -> tuple[str, ...]:
+    """How producers may reach a customer: their @username (public anyway) and a shared phone."""
+    found: list[str] = []
+    handle = f"@{username}" if username else None
+    if handle and handle != name:
+        found.append(handle)
+    if phone:
+        found.append(phone)
+    return tuple(found)

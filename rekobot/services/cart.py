@@ -15,6 +15,7 @@ from rekobot.models import Cart, CartLine, Offer, Pickup, ProducerGroup
 from rekobot.parsing import MAX_QUANTITY
 from rekobot.services.shop import Shop
 from storage import carts as cart_store
+from storage import comments as comment_store
 from storage import offers as offer_store
 from storage import orders as order_store
 from storage import pickups as pickup_store
@@ -99,6 +100,7 @@ class Carts:
                 lines.append(CartLine(offer=offer, quantity=quantity))
             producer_ids = {line.offer.product.producer_id for line in lines}
             payments = await producer_store.payment_infos(tx, producer_ids)
+            comments = await comment_store.cart_comments(tx, user_id, pickup_id)
             editing = None
             if order_id is not None:
                 editing = await order_store.placed_order_number(tx, order_id)
@@ -119,6 +121,7 @@ class Carts:
                     producer_name=group[0].offer.producer_name,
                     payment_info=payments.get(producer_id, ""),
                     lines=tuple(group),
+                    comment=comments.get(producer_id),
                 )
                 for producer_id, group in sorted(
                     groups.items(), key=lambda item: item[1][0].offer.producer_name.lower()
@@ -235,6 +238,8 @@ class Carts:
         lines = await order_store.line_quantities(tx, order_id)
         for offer_id, (quantity, _price) in lines.items():
             await cart_store.set_item(tx, user_id, pickup_id, offer_id, quantity, now)
+        for producer_id, comment in (await comment_store.order_comments(tx, order_id)).items():
+            await comment_store.set_cart_comment(tx, user_id, pickup_id, producer_id, comment, now)
 
     async def _set(
         self, tx: Transaction, user_id: int, offer: Offer, pickup: Pickup, quantity: int

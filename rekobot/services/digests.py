@@ -93,8 +93,10 @@ def digest_deliveries(digest: Digest) -> list[OutMessage]:
     """Render a digest for the outbox in the current locale: the messages, then the files."""
     messages = [OutMessage(text=text) for text in digest_messages(digest)]
     if digest.orders:
+        # A file is often forwarded or printed on its own: its caption names the pickup.
+        pickup = "🗓 " + texts.pickup_line(digest.pickup, digest.ring)
         messages += [
-            OutMessage.document(file.filename, file.content, caption=file.caption)
+            OutMessage.document(file.filename, file.content, caption=f"{file.caption}\n{pickup}")
             for file in digest_files(digest)
         ]
     return messages

@@ -84,14 +84,31 @@ def lines_text(lines: tuple[OrderLine, ...] | list[OrderLine]) -> str:
     )
 
 
+def contact_line(contacts: tuple[str, ...]) -> str:
+    """The customer's @username and shared phone on one line, e.g. "📞 @kari · +4791234567"."""
+    return "📞 " + " · ".join(esc(contact) for contact in contacts)
+
+
+def comment_line(comment: str) -> str:
+    """The customer's comment to the producer, quoted on one line."""
+    return "💬 " + _("Comment: {comment}").format(comment="<i>" + esc(comment) + "</i>")
+
+
 def order_note(
     kind: str,
     order: Order,
     customer: str,
     lines: tuple[OrderLine, ...],
     ring: Ring,
+    *,
+    contacts: tuple[str, ...] = (),
+    comment: str | None = None,
 ) -> str:
-    """Tell a producer in a few lines that an order touching them was placed/changed/cancelled."""
+    """Tell a producer in a few lines that an order touching them was placed/changed/cancelled.
+
+    Under the name come the ways to reach the customer and, on a placed or changed order,
+    the customer's comment to this producer.
+    """
     head = {
         "placed": _("🆕 New order <b>#{number}</b> from {customer}"),
         "changed": _("✏️ Order <b>#{number}</b> from {customer} was changed"),
@@ -99,8 +116,12 @@ def order_note(
         "removed": _("✏️ Order <b>#{number}</b> from {customer} no longer includes your products"),
     }[kind].format(number=order.number, customer=esc(customer))
     parts = [head]
+    if contacts:
+        parts.append(contact_line(contacts))
     if kind in {"placed", "changed"} and lines:
         parts.append(lines_text(lines))
+        if comment:
+            parts.append(comment_line(comment))
         total = sum(line.amount for line in lines)
         estimated = any(line.estimated for line in lines)
         parts.append(

@@ -11,11 +11,12 @@ import logging
 
 from rekobot.clock import Clock, utcnow
 from rekobot.i18n import use_locale
-from rekobot.models import OrderLine, OrderPart
+from rekobot.models import OrderLine, OrderPart, customer_contacts
 from rekobot.services import notices as texts
 from rekobot.services.events import OrderEvent, OrderEventKind
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
+from storage import contacts as contact_store
 from storage import producers as producer_store
 from storage import rings as ring_store
 from storage import users as user_store
@@ -24,14 +25,18 @@ from storage.database import Transaction
 log = logging.getLogger(__name__)
 
 
-def _same_lines(a: OrderPart, b: OrderPart) -> bool:
-    return sorted((line.offer_id, line.quantity) for line in a.lines) == sorted(
-        (line.offer_id, line.quantity) for line in b.lines
-    )
+def _same_part(a: OrderPart, b: OrderPart) -> bool:
+    """Whether the producer sees no change: the same lines and the same comment."""
+    return a.comment == b.comment and sorted(
+        (line.offer_id, line.quantity) for line in a.lines
+    ) == sorted((line.offer_id, line.quantity) for line in b.lines)
 
 
 def note_kinds(event: OrderEvent) -> list[tuple[int, str, tuple[OrderLine, ...]]]:
-    """Return (producer_id, note kind, lines now) for each producer the event concerns."""
+    """Return (producer_id, note kind, lines now) for each producer the event concerns.
+
+    A new comment alone is a change too: the producer should read it before packing.
+    """
     after = {part.producer_id: part for part in event.order.parts}
     before = {part.producer_id: part for part in event.before.parts} if event.before else {}
     found: list[tuple[int, str, tuple[OrderLine, ...]]] = []
@@ -45,7 +50,7 @@ def note_kinds(event: OrderEvent) -> list[tuple[int, str, tuple[OrderLine, ...]]
             found.append((producer_id, "placed", now_part.lines))
         elif now_part is None and old_part is not None:
             found.append((producer_id, "removed", ()))
-        elif now_part is not None and old_part is not None and not _same_lines(now_part, old_part):
+        elif now_part is not None and old_part is not None and not _same_part(now_part, old_part):
             found.append((producer_id, "changed", now_part.lines))
     return found
 
@@ -66,13 +71,29 @@ class OrderNotes:
         ring = await ring_store.get_ring(tx, order.pickup.ring_id)
         customer = await user_store.get_user(tx, order.user_id)
         name = customer.display_name if customer is not None else str(order.user_id)
+        # Read now, not when the order was placed: a phone the customer stopped sharing is
+        # in no later note.
+        contacts = customer_contacts(
+            name,
+            customer.username if customer is not None else None,
+            await contact_store.phone_of(tx, order.user_id),
+        )
+        comments = {part.producer_id: part.comment for part in order.parts}
         for producer_id, kind, lines in concerned:
             producer = await producer_store.get_producer(tx, producer_id)
             if producer is None or not producer.notes_enabled or ring is None:
                 continue
             locale = await self.members.recipient_locale(tx, producer.owner_user_id, ring)
             with use_locale(locale):
-                text = texts.order_note(kind, order, name, lines, ring)
+                text = texts.order_note(
+                    kind,
+                    order,
+                    name,
+                    lines,
+                    ring,
+                    contacts=contacts,
+                    comment=comments.get(producer_id),
+                )
             await enqueue(
                 tx,
                 chat_id=producer.owner_user_id,

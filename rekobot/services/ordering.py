@@ -31,6 +31,7 @@ from rekobot.services.events import (
 from rekobot.services.members import Members
 from rekobot.services.shop import Shop
 from storage import carts as cart_store
+from storage import comments as comment_store
 from storage import offers as offer_store
 from storage import orders as order_store
 from storage import rings as ring_store
@@ -97,6 +98,7 @@ class Ordering:
                 await self._apply_line(
                     tx, order_id, pickup_id, offer_id, new_quantity, old_quantity, old_price
                 )
+            await comment_store.copy_cart_comments(tx, user_id, pickup_id, order_id)
             await order_store.touch_order(tx, order_id, now)
             await cart_store.clear_cart(tx, user_id, pickup_id)
             await order_store.record_checkout(tx, key, order_id, now)

@@ -36,6 +36,8 @@ class OutMessage(BaseModel):
     document_name: str | None = None
     document_b64: str | None = None
     buttons: list[list[tuple[str, str]]] | None = None  # rows of (text, callback_data)
+    #: Rows of (text, text to copy): Telegram's copy buttons, shown above ``buttons``.
+    copy_buttons: list[list[tuple[str, str]]] | None = None
 
     @classmethod
     def document(cls, filename: str, content: bytes, caption: str | None = None) -> OutMessage:

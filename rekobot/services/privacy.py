@@ -34,6 +34,7 @@ from rekobot.services.ordering import Ordering
 from rekobot.services.roles import may_run_ring
 from storage import admin as admin_store
 from storage import carts as cart_store
+from storage import contacts as contact_store
 from storage import orders as order_store
 from storage import privacy as store
 from storage import rings as ring_store
@@ -58,11 +59,15 @@ class PrivacyOverview:
     open_orders: int
     cart_units: int
     producers: tuple[str, ...]
+    #: The phone number shared with the producers of the user's orders, if any.
+    phone: str | None = None
 
     @property
     def has_data(self) -> bool:
         """Whether anything beyond the profile Telegram sends with every message is stored."""
-        return bool(self.memberships or self.orders or self.cart_units or self.producers)
+        return bool(
+            self.memberships or self.orders or self.cart_units or self.producers or self.phone
+        )
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class Privacy:
                 open_orders=sum(1 for order in orders if _not_picked_up(order, now)),
                 cart_units=sum((await cart_store.cart_counts(tx, user_id)).values()),
                 producers=tuple(await store.owned_producer_names(tx, user_id)),
+                phone=await contact_store.phone_of(tx, user_id),
             )
 
     async def export(self, user_id: int) -> dict[str, Any]:
@@ -125,6 +131,7 @@ class Privacy:
                     "first_name": user.first_name,
                     "last_name": user.last_name,
                     "username": user.username,
+                    "phone_shared_with_producers": await contact_store.phone_of(tx, user_id),
                     "telegram_language": user.language_code,
                     "chosen_language": user.locale,
                     "current_ring": user.current_ring_id,
@@ -148,6 +155,7 @@ class Privacy:
                 ],
                 "orders": [_order_json(order) for order in orders],
                 "cart": await store.cart_items(tx, user_id),
+                "cart_comments": await store.cart_comments(tx, user_id),
                 "producers": await store.owned_producer_names(tx, user_id),
                 "conversation_state": await store.bot_state_of_user(tx, user_id),
             }
@@ -279,6 +287,7 @@ def _order_json(order: Order) -> dict[str, Any]:
         "total": order.total,
         "placed_at": to_db(order.created_at),
         "changed_at": to_db(order.updated_at),
+        "comments": {part.producer_name: part.comment for part in order.parts if part.comment},
         "lines": [
             {
                 "producer": part.producer_name,

@@ -11,6 +11,8 @@ from rekobot.services.broadcasts import Broadcasts
 from rekobot.services.cart import Carts
 from rekobot.services.cart_reminders import CartReminders
 from rekobot.services.catalog import Catalog
+from rekobot.services.comments import Comments
+from rekobot.services.contacts import Contacts
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.digests import Digests
 from rekobot.services.handover import Handover
@@ -49,6 +51,8 @@ class Services:
     roles: Roles = field(init=False)
     shop: Shop = field(init=False)
     carts: Carts = field(init=False)
+    comments: Comments = field(init=False)
+    contacts: Contacts = field(init=False)
     ordering: Ordering = field(init=False)
     deliveries: Deliveries = field(init=False)
     reminders: Reminders = field(init=False)
@@ -85,6 +89,8 @@ class Services:
         self.roles = Roles(self.db, self.members, admin_ids=self.settings.admin_ids)
         self.shop = Shop(self.db, self.members, clock=self.clock)
         self.carts = Carts(self.db, self.shop, clock=self.clock)
+        self.comments = Comments(self.db, self.shop, clock=self.clock)
+        self.contacts = Contacts(self.db)
         self.ordering = Ordering(self.db, self.shop, self.members, clock=self.clock)
         self.deliveries = Deliveries(
             self.db,

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rekobot.clock import Clock, utcnow
+from rekobot.copy_buttons import order_copy_rows
 from rekobot.i18n import _, use_locale
 from rekobot.models import Order, Pickup, Ring, User
 from rekobot.render import amount_text, esc, join_blocks, order_body, pickup_block
@@ -210,6 +211,7 @@ class Reminders:
                 OutMessage(
                     text=reminder_text(kind, order, ring, now),
                     buttons=[[(_("🔕 Turn off reminders"), REMINDERS_OFF)]],
+                    copy_buttons=order_copy_rows(order),
                 )
             ]
         pin = place_pin(pickup)
