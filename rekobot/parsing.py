@@ -253,3 +253,11 @@ MAX_BROADCAST_TEXT = 3500
 def parse_broadcast_text(text: str) -> str:
     """What the admin wants to say."""
     return clean_text(text, max_length=MAX_BROADCAST_TEXT, field=_("The message"))
+
+
+MAX_POST_TEXT = 2000
+
+
+def parse_post_text(text: str) -> str:
+    """What the producer wants to say this week."""
+    return clean_text(text, max_length=MAX_POST_TEXT, field=_("The post"))
