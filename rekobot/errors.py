@@ -13,6 +13,7 @@ from datetime import datetime
 
 from rekobot.i18n import _, clock_time, day, ngettext
 from rekobot.models import Order
+from rekobot.models.voice import PostStatus
 from rekobot.render import esc
 
 
@@ -258,7 +259,7 @@ class NoShowNotYet(Refusal):
         return _("No-shows can be marked once the pickup has ended.")
 
 
-# --- Running a ring: its settings and its admins -------------------------------------------------
+# --- Running a ring: its settings, admins and places, archiving it --------------------------------
 
 
 class SlugTaken(Refusal):
@@ -282,9 +283,6 @@ class CannotBlockAdmin(Refusal):
         return _("Admins cannot be blocked. Remove them as admin first.")
 
 
-# --- Places --------------------------------------------------------------------------------------
-
-
 class PlaceNameTaken(Refusal):
     """The ring already has a place with that name."""
 
@@ -303,6 +301,13 @@ class PlaceInUse(Refusal):
         return _("Pickups are still planned at this place. Move or cancel them first.")
 
 
+class NotArchived(Refusal):
+    """Only an archived ring can be deleted."""
+
+    def message(self) -> str:
+        return _("Archive the ring first; only an archived ring can be deleted.")
+
+
 # --- Broadcasts and announcements ----------------------------------------------------------------
 
 
@@ -318,6 +323,60 @@ class AlreadyAnnounced(Refusal):
 
     def message(self) -> str:
         return _("This pickup has already been announced.")
+
+
+# --- A producer's voice: weekly posts and customers' questions ------------------------------------
+
+
+class AlreadyPosted(Refusal):
+    """The producer's post for this pickup has gone out."""
+
+    def message(self) -> str:
+        return _(
+            "Your post for this pickup has already gone out. You can write one post per pickup."
+        )
+
+
+class NotAllowedToAll(Refusal):
+    """The ring keeps posts to its followers."""
+
+    def message(self) -> str:
+        return _("This ring does not allow posts to all members; send it to your followers.")
+
+
+class PostDecided(Refusal):
+    """Another admin decided first, or the post was replaced."""
+
+    def __init__(self, status: PostStatus) -> None:
+        super().__init__()
+        self.status = status
+
+    def message(self) -> str:
+        if self.status is PostStatus.SENT:
+            return _("This post was approved already.")
+        return _("This post was decided on already.")
+
+
+class TooManyQuestions(Refusal):
+    """The customer asked the most questions allowed in a day (``limit``)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+    def message(self) -> str:
+        return ngettext(
+            "You can ask at most {n} question a day. Please try again tomorrow.",
+            "You can ask at most {n} questions a day. Please try again tomorrow.",
+            self.limit,
+        ).format(n=self.limit)
+
+
+class AlreadyAnswered(Refusal):
+    """The question has an answer, or is too old for one."""
+
+    def message(self) -> str:
+        return _("This question was answered already, or is too old to answer.")
 
 
 # --- Invitations to set up a ring ----------------------------------------------------------------
@@ -348,16 +407,6 @@ class InvitationExpired(Refusal):
 
     def message(self) -> str:
         return _("This invitation link has expired. Ask for a new one.")
-
-
-# --- Archiving and deleting a ring ---------------------------------------------------------------
-
-
-class NotArchived(Refusal):
-    """Only an archived ring can be deleted."""
-
-    def message(self) -> str:
-        return _("Archive the ring first; only an archived ring can be deleted.")
 
 
 # --- Deleting one's data (/privacy) --------------------------------------------------------------

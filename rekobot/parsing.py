@@ -543,3 +543,11 @@ def parse_open_days(text: str) -> int:
             ).format(n=MAX_OPEN_DAYS)
         )
     return days
+
+
+MAX_POST_TEXT = 2000
+
+
+def parse_post_text(text: str) -> str:
+    """What the producer wants to say this week."""
+    return clean_text(text, max_length=MAX_POST_TEXT, field=_("The post"))

@@ -3,47 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
 
 from rekobot.clock import from_db, to_db
 from rekobot.models import User
+from rekobot.models.voice import Post, PostRule, PostStatus
 from storage.database import Transaction
 from storage.users import user_from_row
-
-
-class PostRule(StrEnum):
-    """Whether a ring lets a producer's post reach every member, not only followers."""
-
-    OFF = "off"
-    ON = "on"
-    APPROVAL = "approval"
-
-
-class PostStatus(StrEnum):
-    """Where a post is."""
-
-    PENDING = "pending"  # waiting for an admin
-    SENT = "sent"
-    REJECTED = "rejected"
-
-
-class Post(BaseModel):
-    """A producer's post for one pickup."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    producer_id: int
-    pickup_id: int
-    text: str
-    photo_file_id: str | None
-    to_all: bool
-    status: PostStatus
-    recipients: int
-    created_at: datetime
 
 
 def post_from_row(row: aiosqlite.Row) -> Post:

@@ -5,24 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
 
 from rekobot.clock import from_db, to_db
+from rekobot.models.voice import Question
 from storage.database import Transaction
-
-
-class Question(BaseModel):
-    """A customer's question to a producer in one ring, and the answer once given."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    ring_id: int
-    producer_id: int
-    customer_id: int
-    text: str
-    answer: str | None
-    created_at: datetime
 
 
 def question_from_row(row: aiosqlite.Row) -> Question:

@@ -45,7 +45,6 @@ async def test_a_producer_with_120_products_is_shown_ten_at_a_time(
         await bot.send(KARI, "/start testby")
         await bot.send(KARI, "/shop")
         await bot.press(KARI, "Berg Gård (123)")
-        await bot.press(KARI, "🧺")  # the producer's page shows ten; the shelf shows them all
         first = labels(bot, KARI)
         await bot.press(KARI, "▶")
         second = labels(bot, KARI)

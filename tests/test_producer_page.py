@@ -37,14 +37,14 @@ async def test_the_producer_page_shows_description_payment_and_offers_escaped(
     async with running_bot(settings, clock) as bot:
         await bot.send(KARI, "/start testby")
         await bot.send(KARI, "/shop")
-        await bot.press(KARI, "Etter produsent")
-        calls = await bot.press(KARI, "Berg Gård")
+        await bot.press(KARI, "Berg Gård")  # the producers are on the pickup screen
+        calls = await bot.press(KARI, "🧑‍🌾 Om produsenten")
         page = last(bot, KARI)
         buttons = labels(bot, KARI)
         await bot.send(EMMA, "/start testby")
         await bot.send(EMMA, "/shop")
-        await bot.press(EMMA, "By producer")
-        await bot.press(EMMA, "Berg Gård")
+        await bot.press(EMMA, "Berg Gård")  # the producers are on the pickup screen
+        await bot.press(EMMA, "🧑‍🌾 About the producer")
         emma_page = last(bot, EMMA)
         emma_buttons = labels(bot, EMMA)
 
@@ -73,12 +73,12 @@ async def test_a_producer_photo_carries_the_page_and_a_long_text_follows_it(
     async with running_bot(settings, clock) as bot:
         await bot.send(KARI, "/start testby")
         await bot.send(KARI, "/shop")
-        await bot.press(KARI, "Etter produsent")
-        short = await bot.press(KARI, "Berg Gård")
+        await bot.press(KARI, "Berg Gård")  # the producers are on the pickup screen
+        short = await bot.press(KARI, "🧑‍🌾 Om produsenten")
         await describe_farm(services, world, "Lang historie. " * 120)  # 1,800 characters
         await bot.send(KARI, "/shop")
-        await bot.press(KARI, "Etter produsent")
-        long = await bot.press(KARI, "Berg Gård")
+        await bot.press(KARI, "Berg Gård")  # the producers are on the pickup screen
+        long = await bot.press(KARI, "🧑‍🌾 Om produsenten")
 
     photo = next(c for c in short if c.method == "sendPhoto")
     assert photo.params["photo"] == "AgACfarm"
@@ -97,8 +97,8 @@ async def test_following_is_stored_per_ring_and_can_be_undone(
     async with running_bot(settings, clock) as bot:
         await bot.send(KARI, "/start testby")
         await bot.send(KARI, "/shop")
-        await bot.press(KARI, "Etter produsent")
-        await bot.press(KARI, "Berg Gård")
+        await bot.press(KARI, "Berg Gård")  # the producers are on the pickup screen
+        await bot.press(KARI, "🧑‍🌾 Om produsenten")
         await bot.press(KARI, "⭐ Følg")
         toast = bot.request.calls("answerCallbackQuery", ok=True)[-1].params["text"]
         followed = await follows(services, KARI.id, world)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rekobot.errors import Refusal
-from rekobot.services.post_texts import AlreadyPosted, NotAllowedToAll
+from rekobot.errors import AlreadyPosted, NotAllowedToAll, Refusal
+from rekobot.models.voice import PostRule, PostStatus
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from storage import follows as follow_store
 from storage import producer_posts as post_store
-from storage.producer_posts import PostRule, PostStatus
 from tests.conftest import FARMER_ID, MovableClock, World
 from tests.customer_bot import running_bot
 from tests.fakes.updates import TgUser

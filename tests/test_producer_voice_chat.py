@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from rekobot.models.voice import PostRule
 from rekobot.services.producer_questions import QUESTIONS_PER_DAY
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from storage import follows as follow_store
 from storage import producer_posts as post_store
-from storage.producer_posts import PostRule
 from tests.conftest import BAKER_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import EMMA, KARI, labels, last, running_bot
 from tests.fakes.calls import Call
@@ -118,8 +118,8 @@ async def test_a_customer_asks_the_producer_and_gets_the_answer_with_both_names(
     async with running_bot(settings, clock) as bot:
         await bot.send(EMMA, "/start testby")
         await bot.send(EMMA, "/shop")
-        await bot.press(EMMA, "By producer")
-        await bot.press(EMMA, "Berg Gård")
+        await bot.press(EMMA, "Berg Gård")  # the producers are on the pickup screen
+        await bot.press(EMMA, "🧑‍🌾 About the producer")
         await bot.press(EMMA, "❓ Ask the producer")
         prompt = last(bot, EMMA)
         await bot.send(EMMA, "Do you have <eggs> on Saturday?")
@@ -190,8 +190,8 @@ async def test_a_producer_sets_the_photo_of_their_page(
         saved = last(bot, BERG)
         await bot.send(KARI, "/start testby")
         await bot.send(KARI, "/shop")
-        await bot.press(KARI, "Etter produsent")
-        page = await bot.press(KARI, "Berg Gård")
+        await bot.press(KARI, "Berg Gård")  # the producers are on the pickup screen
+        page = await bot.press(KARI, "🧑‍🌾 Om produsenten")
 
     assert "kundene ser bildet på siden din" in saved
     assert any(c.method == "sendPhoto" and "Berg Gård" in (c.text or "") for c in page)

@@ -13,9 +13,9 @@ from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
 from rekobot.errors import NotFound
 from rekobot.i18n import _
+from rekobot.models.voice import PostRule, PostStatus
 from rekobot.render import pickup_when
 from rekobot.services.producer_posts import PendingPost
-from storage.producer_posts import PostRule, PostStatus
 
 
 @dataclasses.dataclass(frozen=True)

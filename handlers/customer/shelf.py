@@ -2,6 +2,7 @@
 
 The product's name opens its card (description, photo, −/+); the ➕ puts one in the cart right
 there and answers with the new quantity, so filling a cart from a shelf is one tap a product.
+A producer's shelf links to their page (handlers/customer/producer_page.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from telegram.error import BadRequest
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.customer.labels import HALF_LABEL_LIMIT, LABEL_LIMIT, fit_words, quantity_toast
+from handlers.customer.producer_buttons import ProducerPageButton
 from handlers.customer.shop import (
     BY_CATEGORY,
     BY_PRODUCER,
@@ -118,6 +120,9 @@ async def show_shelf(update: Update, context: Ctx, data: ShelfPage) -> None:
     rows.append(
         page_nav(lambda n: ShelfPage(data.pickup_id, data.by, data.shelf_id, n), page, pages)
     )
+    if data.by == BY_PRODUCER:  # their page: who they are, how to pay, follow and ask
+        about = ProducerPageButton(data.pickup_id, data.shelf_id)
+        rows.append([button(_("🧑‍🌾 About the producer"), about)])
     units = sum(quantities.values())
     rows.append([button(_("⬅ Back"), back), cart_button(data.pickup_id, units)])
     lines = [f"<b>{heading}</b>"]

@@ -10,7 +10,7 @@ from handlers.admin.menu import qr_png
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.producer.common import home_row
-from handlers.replies import on_button, show
+from handlers.replies import keyboard, on_button, show
 from handlers.text import esc
 from rekobot.i18n import _
 
@@ -27,7 +27,10 @@ def producer_link(bot_username: str, payload: str) -> str:
 
 @on_button(MyLinks)
 async def on_my_links(update: Update, context: Ctx, data: MyLinks) -> None:
-    """Send the producer's link in each ring, and a QR code of each for the stall."""
+    """Send the producer's link in each ring, and a QR code of each for the stall.
+
+    The QR codes come last, so the last one carries the way back to the producer menu.
+    """
     producer, links = await context.bot_data.services.producer_pages.my_links(current_user().id)
     if not links:
         await show(
@@ -52,10 +55,12 @@ async def on_my_links(update: Update, context: Ctx, data: MyLinks) -> None:
     await show(update, context, "\n".join(lines), [home_row()])
     chat = update.effective_chat
     assert chat is not None
-    for link in links:
+    for index, link in enumerate(links):
         url = producer_link(context.bot.username, link.payload)
+        last = index == len(links) - 1  # the way on goes under the last message
         await context.bot.send_photo(
             chat.id,
             InputFile(qr_png(url), filename=f"reko-{link.payload}-qr.png"),
             caption=f"{esc(producer.name)} · {esc(link.ring.name)}\n{esc(url)}",
+            reply_markup=keyboard([home_row()]) if last else None,
         )

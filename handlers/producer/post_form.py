@@ -23,8 +23,8 @@ from handlers.producer.posts import PostPickup, WritePost
 from handlers.replies import button, on_button, show
 from rekobot.errors import InvalidInput
 from rekobot.i18n import N_, _, ngettext
-from rekobot.services.post_texts import parse_post_text
-from storage.producer_posts import PostRule, PostStatus
+from rekobot.models.voice import PostRule, PostStatus
+from rekobot.parsing import parse_post_text
 
 FOLLOWERS, ALL = "followers", "all"
 

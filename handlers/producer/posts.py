@@ -12,9 +12,9 @@ from handlers.producer.common import home_row
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
 from rekobot.i18n import _, day, ngettext
+from rekobot.models.voice import PostRule, PostStatus
 from rekobot.render import pickup_when
 from rekobot.services.producer_posts import PostSlot
-from storage.producer_posts import PostRule, PostStatus
 
 
 @dataclasses.dataclass(frozen=True)

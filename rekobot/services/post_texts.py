@@ -1,16 +1,16 @@
-"""What producers' posts say: the post as members get it, its buttons, and the refusals."""
+"""What producers' posts say: the post as members get it, and its buttons.
+
+The refusals are in rekobot/errors.py, the post's text is read by ``parsing.parse_post_text``.
+"""
 
 from __future__ import annotations
 
-from rekobot.errors import Refusal
 from rekobot.i18n import _
 from rekobot.models import Pickup, Producer, Ring
-from rekobot.parsing import clean_text
+from rekobot.models.voice import Post
 from rekobot.render import CAPTION_LIMIT, esc, pickup_when, shorten
 from rekobot.services.outbox import OutMessage
-from storage.producer_posts import Post, PostStatus
 
-MAX_TEXT = 2000
 #: The toggle under every post (``NotificationsToggle("post", 0, 0)`` in handlers).
 POSTS_OFF = "anotif:post:0:0"
 
@@ -23,27 +23,6 @@ def page_button(pickup_id: int, producer_id: int) -> str:
 def decision_button(post_id: int, approve: bool) -> str:
     """The callback data of an admin's Approve / Reject (``DecidePost`` in handlers)."""
     return f"apost:{post_id}:{int(approve)}"
-
-
-def parse_post_text(text: str) -> str:
-    """What the producer wants to say this week."""
-    return clean_text(text, max_length=MAX_TEXT, field=_("The post"))
-
-
-class AlreadyPosted(Refusal):
-    """The producer's post for this pickup has gone out."""
-
-    def message(self) -> str:
-        return _(
-            "Your post for this pickup has already gone out. You can write one post per pickup."
-        )
-
-
-class NotAllowedToAll(Refusal):
-    """The ring keeps posts to its followers."""
-
-    def message(self) -> str:
-        return _("This ring does not allow posts to all members; send it to your followers.")
 
 
 def post_messages(
@@ -76,16 +55,3 @@ def post_messages(
     if post.photo_file_id:
         return [OutMessage(photo_file_id=post.photo_file_id), OutMessage(text=body, buttons=rows)]
     return [OutMessage(text=body, buttons=rows)]
-
-
-class PostDecided(Refusal):
-    """Another admin decided first, or the post was replaced."""
-
-    def __init__(self, status: PostStatus) -> None:
-        super().__init__()
-        self.status = status
-
-    def message(self) -> str:
-        if self.status is PostStatus.SENT:
-            return _("This post was approved already.")
-        return _("This post was decided on already.")

@@ -18,22 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotAllowed, NotFound
+from rekobot.errors import AlreadyPosted, NotAllowed, NotAllowedToAll, NotFound, PostDecided
 from rekobot.i18n import _, use_locale
 from rekobot.models import Pickup, Producer, Ring, User
 from rekobot.models.messaging import Audience
+from rekobot.models.voice import Post, PostRule, PostStatus
+from rekobot.parsing import parse_post_text
 from rekobot.render import esc, pickup_when
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, dump_messages, enqueue
-from rekobot.services.post_texts import (
-    AlreadyPosted,
-    NotAllowedToAll,
-    PostDecided,
-    decision_button,
-    parse_post_text,
-    post_messages,
-)
+from rekobot.services.post_texts import decision_button, post_messages
 from rekobot.services.rings_admin import RingAdmin
 from storage import admin as admin_store
 from storage import broadcasts as broadcast_store
@@ -43,7 +38,6 @@ from storage import producer_posts as store
 from storage import producers as producer_store
 from storage import rings as ring_store
 from storage.database import Database, Transaction
-from storage.producer_posts import Post, PostRule, PostStatus
 
 log = logging.getLogger(__name__)
 

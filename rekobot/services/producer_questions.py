@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotAllowed, NotFound, Refusal
-from rekobot.i18n import _, ngettext, use_locale
+from rekobot.errors import AlreadyAnswered, NotAllowed, NotFound, TooManyQuestions
+from rekobot.i18n import _, use_locale
 from rekobot.models import Producer, Ring, User
+from rekobot.models.voice import Question
 from rekobot.parsing import clean_text
 from rekobot.render import esc
 from rekobot.services.deliveries import Deliveries
@@ -27,7 +28,6 @@ from storage import producers as producer_store
 from storage import rings as ring_store
 from storage import users as user_store
 from storage.database import Database, Transaction
-from storage.producer_questions import Question
 
 log = logging.getLogger(__name__)
 
@@ -53,24 +53,6 @@ def who(user: User) -> str:
     if user.username and not name.startswith("@"):
         name += f" (@{esc(user.username)})"
     return name
-
-
-class TooManyQuestions(Refusal):
-    """The customer asked the most questions allowed in a day."""
-
-    def message(self) -> str:
-        return ngettext(
-            "You can ask at most {n} question a day. Please try again tomorrow.",
-            "You can ask at most {n} questions a day. Please try again tomorrow.",
-            QUESTIONS_PER_DAY,
-        ).format(n=QUESTIONS_PER_DAY)
-
-
-class AlreadyAnswered(Refusal):
-    """The question has an answer, or is too old for one."""
-
-    def message(self) -> str:
-        return _("This question was answered already, or is too old to answer.")
 
 
 @dataclass(frozen=True)
@@ -111,7 +93,7 @@ class ProducerQuestions:
             raise NotAllowed()
         since = self.clock() - timedelta(days=1)
         if await store.asked_since(tx, user_id, since) >= QUESTIONS_PER_DAY:
-            raise TooManyQuestions()
+            raise TooManyQuestions(QUESTIONS_PER_DAY)
         return Conversation(ring=ring, producer=producer, customer=customer)
 
     async def can_ask(self, user_id: int, ring_id: int, producer_id: int) -> Conversation:
