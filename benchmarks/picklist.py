@@ -28,7 +28,8 @@ from pypdf import PdfReader
 from rekobot.digest import Digest
 from rekobot.digest_xlsx import digest_xlsx
 from rekobot.i18n import use_locale
-from rekobot.models import CustomerOrder, DigestLine, Location, Pickup, Producer, Ring
+from rekobot.models import Location, Pickup, Producer, Ring
+from rekobot.models.digest import CustomerOrder, DigestLine
 from rekobot.picklist import pick_list_pdf
 
 PRODUCTS = 20

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rekobot.i18n import _, day, get_locale, money, ngettext
-from rekobot.models import CustomerOrder, HandoverStatus, Pickup, Producer, Ring
+from rekobot.models import HandoverStatus, Pickup, Producer, Ring
+from rekobot.models.digest import CustomerOrder
 from rekobot.render import (
     MESSAGE_LIMIT,
     deadline_text,

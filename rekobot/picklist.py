@@ -22,7 +22,7 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 from rekobot.digest import Digest
 from rekobot.digest_csv import status_text
 from rekobot.i18n import _, get_locale, money, ngettext
-from rekobot.models import CustomerOrder, DigestLine
+from rekobot.models.digest import CustomerOrder, DigestLine
 from rekobot.render import deadline_text, pickup_when, price_text, weight_text
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"

@@ -6,15 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from rekobot.clock import to_db
-from rekobot.models import (
-    CustomerOrder,
-    DigestLine,
-    HandoverStatus,
-    Pickup,
-    PriceBasis,
-    customer_contacts,
-    display_name,
-)
+from rekobot.models import HandoverStatus, Pickup, PriceBasis
+from rekobot.models.digest import CustomerOrder, DigestLine, customer_contacts, display_name
 from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, pickup_from_row
 

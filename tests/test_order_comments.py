@@ -14,10 +14,10 @@ import pytest
 from rekobot.digest import digest_messages
 from rekobot.digest_csv import digest_csv
 from rekobot.digest_xlsx import digest_xlsx
-from rekobot.errors import CartChanged, NotFound
+from rekobot.errors import CartChanged, CommentTooLong, NotFound
 from rekobot.i18n import use_locale
 from rekobot.picklist import pick_list_pdf
-from rekobot.services.comments import COMMENT_LIMIT, CommentTooLong
+from rekobot.services.comments import COMMENT_LIMIT
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from tests.conftest import BAKER_ID, FARMER_ID, MovableClock, World

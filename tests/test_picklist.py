@@ -19,16 +19,8 @@ from rekobot.app import RekoApplication
 from rekobot.digest import Digest
 from rekobot.digest_xlsx import digest_xlsx, money_format
 from rekobot.i18n import use_locale
-from rekobot.models import (
-    CustomerOrder,
-    DigestLine,
-    HandoverStatus,
-    Location,
-    Pickup,
-    PriceBasis,
-    Producer,
-    Ring,
-)
+from rekobot.models import HandoverStatus, Location, Pickup, PriceBasis, Producer, Ring
+from rekobot.models.digest import CustomerOrder, DigestLine
 from rekobot.picklist import pick_list_pdf
 from rekobot.scheduling import run_due_work
 from rekobot.settings import Settings

@@ -11,7 +11,8 @@ import pytest
 from rekobot.digest import Digest, digest_messages
 from rekobot.digest_csv import digest_csv
 from rekobot.i18n import use_locale
-from rekobot.models import CustomerOrder, DigestLine, Location, Pickup, Producer, Ring
+from rekobot.models import Location, Pickup, Producer, Ring
+from rekobot.models.digest import CustomerOrder, DigestLine
 from rekobot.services.digests import digest_deliveries
 from rekobot.services.registry import Services
 from rekobot.settings import Settings

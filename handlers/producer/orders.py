@@ -26,7 +26,8 @@ from handlers.text import esc, shorten
 from rekobot.digest import Digest, digest_messages
 from rekobot.errors import NotFound, Refusal
 from rekobot.i18n import _, ngettext
-from rekobot.models import CustomerOrder, DigestLine, HandoverStatus
+from rekobot.models import HandoverStatus
+from rekobot.models.digest import CustomerOrder, DigestLine
 from rekobot.render import amount_text, pickup_block, pickup_when, weight_text
 from rekobot.services.digests import PickupSummary, digest_files
 

@@ -32,7 +32,8 @@ from handlers.text import esc, shorten
 from rekobot.digest import Digest
 from rekobot.errors import NotFound
 from rekobot.i18n import N_, _
-from rekobot.models import CustomerOrder, DigestLine, PriceBasis
+from rekobot.models import PriceBasis
+from rekobot.models.digest import CustomerOrder, DigestLine
 from rekobot.parsing import parse_weighed
 from rekobot.render import amount_text, price_text
 

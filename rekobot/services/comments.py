@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from rekobot.clock import Clock, utcnow
-from rekobot.errors import NotFound, Refusal
+from rekobot.errors import CommentTooLong, NotFound
 from rekobot.i18n import ngettext
 from rekobot.services.shop import Shop
 from storage import carts as cart_store
@@ -25,28 +25,11 @@ log = logging.getLogger(__name__)
 COMMENT_LIMIT = 200
 
 
-class CommentTooLong(Refusal):
-    """The comment is longer than ``COMMENT_LIMIT``."""
-
-    def __init__(self, length: int) -> None:
-        super().__init__(length)
-        self.length = length
-
-    def message(self) -> str:
-        return ngettext(
-            "That comment is {length} characters long; a comment can have at most {n} "
-            "character. Please write a shorter one.",
-            "That comment is {length} characters long; a comment can have at most {n} "
-            "characters. Please write a shorter one.",
-            COMMENT_LIMIT,
-        ).format(length=self.length, n=COMMENT_LIMIT)
-
-
 def clean_comment(text: str) -> str:
     """Fold a typed comment into one line; refuse one over the limit."""
     folded = " ".join(text.split())
     if len(folded) > COMMENT_LIMIT:
-        raise CommentTooLong(len(folded))
+        raise CommentTooLong(len(folded), COMMENT_LIMIT)
     return folded
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import re
 
-from rekobot.errors import NotFound, Refusal
-from rekobot.i18n import N_, _
+from rekobot.errors import NotFound, NotOwnContact
+from rekobot.i18n import N_
 from storage import contacts as store
 from storage.database import Database
 
@@ -27,20 +27,11 @@ SHARE_KEY = N_("📞 Share my phone number")
 NOT_NOW_KEY = N_("✖️ Not now")
 
 
-class NotOwnContact(Refusal):
-    """The contact card is someone else's, or has no Telegram account behind it."""
-
-    def message(self) -> str:
-        return _("That is not your own contact. Tap “{share}” below to share yours.").format(
-            share=_(SHARE_KEY)
-        )
-
-
 def normalised_phone(number: str) -> str:
     """Write a number as Telegram's contact card gives it in international form: ``+4791234567``."""
     digits = re.sub(r"[\s().-]", "", number)
     if not _PHONE.fullmatch(digits):
-        raise NotOwnContact()
+        raise NotOwnContact(SHARE_KEY)
     return digits if digits.startswith("+") else "+" + digits
 
 
@@ -54,7 +45,7 @@ class Contacts:
         """Share the sender's own phone number; return it as producers will see it."""
         if contact_user_id != user_id:
             log.info("user %s sent a contact that is not their own", user_id)
-            raise NotOwnContact()
+            raise NotOwnContact(SHARE_KEY)
         phone = normalised_phone(number)
         async with self.db.transaction() as tx:
             if not await store.set_phone(tx, user_id, phone):

@@ -19,16 +19,8 @@ from rekobot.clock import Clock, utcnow
 from rekobot.digest import Digest
 from rekobot.errors import HandoverNotYet, NoShowNotYet, NotFound
 from rekobot.i18n import use_locale
-from rekobot.models import (
-    CustomerOrder,
-    HandoverStatus,
-    Order,
-    OrderPart,
-    Pickup,
-    PickupStatus,
-    Producer,
-    Ring,
-)
+from rekobot.models import HandoverStatus, Order, OrderPart, Pickup, PickupStatus, Producer, Ring
+from rekobot.models.digest import CustomerOrder
 from rekobot.services import notices as texts
 from rekobot.services.digests import load_digest
 from rekobot.services.members import Members

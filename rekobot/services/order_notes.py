@@ -11,7 +11,8 @@ import logging
 
 from rekobot.clock import Clock, utcnow
 from rekobot.i18n import use_locale
-from rekobot.models import OrderLine, OrderPart, customer_contacts
+from rekobot.models import OrderLine, OrderPart
+from rekobot.models.digest import customer_contacts
 from rekobot.services import notices as texts
 from rekobot.services.events import OrderEvent, OrderEventKind
 from rekobot.services.members import Members

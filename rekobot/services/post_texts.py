@@ -1,6 +1,6 @@
 """What producers' posts say: the post as members get it, and its buttons.
 
-The refusals are in rekobot/errors.py, the post's text is read by ``parsing.parse_post_text``.
+The refusals are in rekobot/errors/voice.py, the post's text is read by ``parsing.parse_post_text``.
 """
 
 from __future__ import annotations
