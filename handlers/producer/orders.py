@@ -172,7 +172,11 @@ async def on_pickup(update: Update, context: Ctx, data: PickupOrders) -> int:
 
 
 async def send_digest(update: Update, context: Ctx, pickup_id: int) -> None:
-    """Send the digest as messages, then the pick list, the workbook and the CSV file."""
+    """Send the digest as messages, then the pick list, the workbook and the CSV file.
+
+    The last text offers the handover list; with files after it, the last file offers it too,
+    with the way back to the producer menu, so the chat does not end on a bare file.
+    """
     digest = await context.bot_data.services.digests.digest(current_user().id, pickup_id)
     chat = update.effective_chat
     assert chat is not None
@@ -184,11 +188,15 @@ async def send_digest(update: Update, context: Ctx, pickup_id: int) -> None:
     if not digest.orders:
         return
     # A big pick list takes a second to draw: in a thread, the bot keeps answering others.
-    for file in await asyncio.to_thread(digest_files, digest):
+    files = await asyncio.to_thread(digest_files, digest)
+    for index, file in enumerate(files):
+        # The files end the chat: the last one carries the ways on, as the text above it does.
+        last = index == len(files) - 1
         await context.bot.send_document(
             chat.id,
             InputFile(file.content, filename=file.filename),
             caption=file.caption,
+            reply_markup=keyboard([*rows, home_row()]) if last else None,
             write_timeout=60,
         )
 
