@@ -171,9 +171,7 @@ async def defer(
 
 async def attempts(tx: Transaction, delivery_id: int) -> int:
     """Return how many transient failures a delivery has had so far."""
-    return int(
-        await tx.scalar("SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,)) or 0
-    )
+    return int(await tx.scalar("SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,)) or 0)
 
 
 async def set_attempts(tx: Transaction, delivery_id: int, attempts: int) -> None:
