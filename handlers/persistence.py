@@ -122,16 +122,6 @@ class SqlitePersistence(BasePersistence[dict[str, object], dict[str, object], ob
     async def flush(self) -> None:
         """Every write is already committed."""
 
-    def forget_conversations(self, user_id: int) -> None:
-        """Drop the cached states of a user's conversations, whose rows were just deleted.
-
-        Otherwise a later conversation that reaches the same state would look unchanged here
-        and never be written again.
-        """
-        for states in self._conversations.values():
-            for key in [key for key in states if user_id in key]:
-                del states[key]
-
 
 def _fingerprint(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)

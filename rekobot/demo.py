@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from rekobot.clock import Clock, to_db, utcnow
+from rekobot.clock import Clock, utcnow
 from rekobot.settings import Settings
+from storage import demo as demo_store
 from storage import offers as offer_store
 from storage import pickups as pickup_store
 from storage import producers as producer_store
@@ -189,11 +190,9 @@ async def _ring(tx: Transaction, now: datetime) -> int:
 
 async def _place(tx: Transaction, ring_id: int, place: tuple[str, str, float, float, str]) -> int:
     name, address, lat, lon, directions = place
-    found = await tx.scalar(
-        "SELECT id FROM locations WHERE ring_id = ? AND name = ?", (ring_id, name)
-    )
+    found = await demo_store.location_named(tx, ring_id, name)
     if found is not None:
-        return int(found)
+        return found
     return await ring_store.add_location(
         tx,
         ring_id=ring_id,
@@ -206,14 +205,8 @@ async def _place(tx: Transaction, ring_id: int, place: tuple[str, str, float, fl
 
 
 async def _producer(tx: Transaction, ring_id: int, spec: DemoProducer, now: datetime) -> int:
-    await tx.execute(
-        "INSERT INTO users (id, first_name, created_at, unreachable_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET unreachable_at = COALESCE(unreachable_at, ?)",
-        (spec.owner_id, spec.name, to_db(now), to_db(now), to_db(now)),
-    )
-    found = await tx.scalar(
-        "SELECT id FROM producers WHERE owner_user_id = ? AND name = ?", (spec.owner_id, spec.name)
-    )
+    await demo_store.unreachable_user(tx, spec.owner_id, spec.name, now)
+    found = await demo_store.producer_named(tx, spec.owner_id, spec.name)
     if found is None:
         producer_id = await producer_store.create_producer(
             tx,
@@ -224,9 +217,9 @@ async def _producer(tx: Transaction, ring_id: int, spec: DemoProducer, now: date
             contact=spec.contact,
             now=now,
         )
-        await tx.execute("UPDATE producers SET notes_enabled = 0 WHERE id = ?", (producer_id,))
+        await demo_store.disable_notes(tx, producer_id)
     else:
-        producer_id = int(found)
+        producer_id = found
     await producer_store.set_ring_status(
         tx, producer_id=producer_id, ring_id=ring_id, status="approved", decided_by=None, now=now
     )
@@ -234,11 +227,9 @@ async def _producer(tx: Transaction, ring_id: int, spec: DemoProducer, now: date
 
 
 async def _product(tx: Transaction, producer_id: int, spec: DemoProduct, now: datetime) -> int:
-    found = await tx.scalar(
-        "SELECT id FROM products WHERE producer_id = ? AND name = ?", (producer_id, spec.name)
-    )
+    found = await demo_store.product_named(tx, producer_id, spec.name)
     if found is not None:
-        return int(found)
+        return found
     return await producer_store.create_product(
         tx,
         producer_id=producer_id,
@@ -254,11 +245,9 @@ async def _product(tx: Transaction, producer_id: int, spec: DemoProduct, now: da
 async def _pickup(tx: Transaction, ring_id: int, location_id: int, on: date, now: datetime) -> int:
     zone = ZoneInfo(TIMEZONE)
     starts = datetime.combine(on, time(17, 0), zone)
-    found = await tx.scalar(
-        "SELECT id FROM pickups WHERE ring_id = ? AND starts_at = ?", (ring_id, to_db(starts))
-    )
+    found = await demo_store.pickup_at(tx, ring_id, starts)
     if found is not None:
-        return int(found)
+        return found
     return await pickup_store.create_pickup(
         tx,
         ring_id=ring_id,
@@ -272,10 +261,7 @@ async def _pickup(tx: Transaction, ring_id: int, location_id: int, on: date, now
 
 async def other_rings(tx: Transaction) -> list[str]:
     """Return the link codes of the rings that are not the demo ring."""
-    rows = await tx.fetchall(
-        "SELECT slug FROM rings WHERE slug != ? COLLATE NOCASE ORDER BY slug", (SLUG,)
-    )
-    return [row["slug"] for row in rows]
+    return await demo_store.other_ring_slugs(tx, SLUG)
 
 
 async def seed(db: Database, clock: Clock = utcnow, *, force: bool = False) -> str:
@@ -307,11 +293,7 @@ async def seed(db: Database, clock: Clock = utcnow, *, force: bool = False) -> s
         for index, on in enumerate(dates):
             pickup_id = await _pickup(tx, ring_id, places[index % len(places)], on, now)
             for product_id, product in products:
-                exists = await tx.scalar(
-                    "SELECT 1 FROM offers WHERE pickup_id = ? AND product_id = ?",
-                    (pickup_id, product_id),
-                )
-                if exists is None:
+                if not await demo_store.has_offer(tx, pickup_id, product_id):
                     await offer_store.create_offer(
                         tx,
                         pickup_id=pickup_id,

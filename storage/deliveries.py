@@ -12,8 +12,46 @@ from datetime import datetime
 from rekobot.clock import from_db, to_db
 from rekobot.models.messaging import ClaimedDelivery, DeliveryCounts, DueDelivery
 from storage.database import Transaction
+from storage.retention import key_hash
 
 FINAL_STATUSES = ("sent", "failed", "blocked", "cancelled")
+
+
+async def insert(
+    tx: Transaction,
+    *,
+    chat_id: int,
+    kind: str,
+    payload: str,
+    dedupe_key: str | None,
+    broadcast_id: int | None,
+    not_before: datetime,
+    now: datetime,
+) -> bool:
+    """Queue one delivery; return False when ``dedupe_key`` was queued (or sent) before.
+
+    The key is looked up in ``sent_keys`` too, where it stays (hashed) after its delivery was
+    pruned (``storage/retention``), so a reminder or digest is not sent twice however old it is.
+    """
+    changed = await tx.execute(
+        """
+        INSERT OR IGNORE INTO deliveries
+            (chat_id, kind, payload, dedupe_key, broadcast_id, not_before, created_at)
+        SELECT ?, ?, ?, ?, ?, ?, ?
+        WHERE NOT EXISTS (SELECT 1 FROM sent_keys WHERE key_hash = ?)
+        """,
+        (
+            chat_id,
+            kind,
+            payload,
+            dedupe_key,
+            broadcast_id,
+            to_db(not_before),
+            to_db(now),
+            None if dedupe_key is None else key_hash(dedupe_key),
+        ),
+    )
+    return changed == 1
 
 
 async def release_claims(tx: Transaction) -> list[int]:
@@ -129,6 +167,16 @@ async def defer(
         (to_db(until), error[:500], 1 if count_attempt else 0, delivery_id),
     )
     return int(value or 0)
+
+
+async def attempts(tx: Transaction, delivery_id: int) -> int:
+    """Return how many transient failures a delivery has had so far."""
+    return int(await tx.scalar("SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,)) or 0)
+
+
+async def set_attempts(tx: Transaction, delivery_id: int, attempts: int) -> None:
+    """Record a delivery's count of transient failures (the last one, before it fails)."""
+    await tx.execute("UPDATE deliveries SET attempts = ? WHERE id = ?", (attempts, delivery_id))
 
 
 async def finish(tx: Transaction, delivery_id: int, status: str, error: str | None) -> None:

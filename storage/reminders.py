@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from rekobot.clock import from_db, to_db
 from rekobot.models import (
     HandoverStatus,
@@ -25,6 +23,7 @@ from rekobot.models import (
     PriceBasis,
     User,
 )
+from rekobot.models.due import ReminderBatch, ReminderRound
 from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, pickup_from_row
 from storage.users import user_from_row
@@ -65,34 +64,6 @@ BATCH_SQL = """
     LEFT JOIN producers pd ON pd.id = pr.producer_id
     LEFT JOIN handovers h ON h.order_id = c.id AND h.producer_id = pd.id
     ORDER BY c.id, pd.name COLLATE NOCASE, pr.name COLLATE NOCASE"""
-
-
-class ReminderRound(BaseModel):
-    """How far a pickup's reminder rounds have come, and its newest placed order."""
-
-    model_config = ConfigDict(frozen=True)
-
-    evening_reminded_order: int
-    hour_reminded_order: int
-    newest_order: int | None
-
-    def has_new(self, kind: str) -> bool:
-        """Whether an order was placed after the round of ``kind`` last looked."""
-        mark = self.evening_reminded_order if kind == "evening" else self.hour_reminded_order
-        return self.newest_order is not None and self.newest_order > mark
-
-    def mark(self, kind: str) -> int:
-        """The highest order id the round of ``kind`` has dealt with."""
-        return self.evening_reminded_order if kind == "evening" else self.hour_reminded_order
-
-
-class ReminderBatch(BaseModel):
-    """A chunk of a pickup's placed orders, each with its customer, and where it ended."""
-
-    model_config = ConfigDict(frozen=True)
-
-    orders: list[tuple[Order, User]]
-    last_order: int
 
 
 async def pickups_starting_between(tx: Transaction, start: datetime, end: datetime) -> list[Pickup]:

@@ -17,12 +17,8 @@ PARSING = "rekobot/parsing/"
 
 #: Modules still waiting for their own move (another branch is rewriting them right now).
 PARSERS_ELSEWHERE = {"rekobot/services/pickup_drafts.py"}  # pickup dates and times, with the draft
-SQL_ELSEWHERE = {
-    "rekobot/services/outbox.py",  # enqueue; the outbox moves into one storage module (scale)
-    "rekobot/services/deliveries.py",  # the same outbox work (scale)
-    "rekobot/demo.py",  # the demo ring's fixtures, a script rather than a service
-}
-MODELS_ELSEWHERE = {"storage/reminders.py"}  # the reminder rounds (scale)
+SQL_ELSEWHERE: set[str] = set()
+MODELS_ELSEWHERE: set[str] = set()
 #: Storage's own records about the file, not the domain: a backup's check, a restore's result,
 #: a migration file.
 STORAGE_RECORDS = {"FileCheck", "Restored", "Migration"}

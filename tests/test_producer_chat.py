@@ -51,6 +51,7 @@ async def test_a_newcomer_applies_and_an_admin_approves_in_their_own_languages(
         await bot.send(ADA, "/start")  # the operator's admin has talked to the bot before
         await bot.send(LIV, "/producer")
         first = last(bot, LIV)
+        first_way_on = labels(bot, LIV)
         await bot.send(LIV, "Li <b>Gård</b>")
         await bot.send(LIV, "Grønnsaker og egg fra Li")
         await bot.send(LIV, "Vipps 123456")
@@ -68,6 +69,7 @@ async def test_a_newcomer_applies_and_an_admin_approves_in_their_own_languages(
         told = await deliver(bot)
 
     assert "(1/4) Hva heter gården eller bedriften din?" in first
+    assert "✖️ Avbryt" in first_way_on  # the first question offers a way out
     assert "Kontaktinformasjonen er for lang: høyst 200 tegn, du sendte 201." in refused
     assert "(4/4)" in refused  # the same question again, the other answers kept
     assert "<b>Din søknad til REKO Testby</b>" not in summary  # shown as Telegram renders it
@@ -122,12 +124,14 @@ async def test_a_restart_keeps_the_unfinished_application_and_cancel_leads_on(
         way_on = labels(bot, LIV)
         await bot.press(LIV, "Begynn på nytt")
         again = last(bot, LIV)
+        again_way_on = labels(bot, LIV)
 
     assert "La oss fortsette søknaden din." in resumed and "(2/4)" in resumed
     assert "(3/4) Hvordan betaler kundene deg?" in next_question
     assert stopped == "Avbrutt. Ingenting ble lagret."
     assert way_on == ["↩️ Begynn på nytt"]
     assert "(1/4) Hva heter gården eller bedriften din?" in again
+    assert "✖️ Avbryt" in again_way_on  # the first question of a fresh start leads on too
 
 
 async def test_a_producer_adds_a_product_step_by_step_and_bad_input_keeps_the_draft(

@@ -14,12 +14,10 @@ import logging
 import secrets
 
 from telegram import InlineKeyboardButton, InputFile, Update
-from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.customer.cart import SharePhone
-from handlers.persistence import SqlitePersistence
 from handlers.replies import button, keyboard, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import AlreadyErased, ButtonNotYours, Refusal, StaleConfirm
@@ -266,19 +264,10 @@ async def on_confirm_erase(update: Update, context: Ctx, data: ConfirmErase) -> 
 
 
 def forget_in_memory(context: Ctx, user_id: int) -> None:
-    """Drop what PTB holds in memory about an erased user: user data and conversation states.
+    """Drop the user data PTB holds in memory about an erased user.
 
     The rows are gone already (``storage.privacy.erase_user``); without this, the running bot
-    would write the user data back, or keep a fresh user inside an old half-asked question.
-    PTB has no public way to end one key's conversation, hence ``_conversations``.
+    would write the user data back at the end of the update. An open question is a row of its
+    own (``questions``), read from the database for every update, so it went with the rows.
     """
-    application = context.application
-    application.drop_user_data(user_id)
-    if isinstance(application.persistence, SqlitePersistence):
-        application.persistence.forget_conversations(user_id)
-    for handlers in application.handlers.values():
-        for handler in handlers:
-            if isinstance(handler, ConversationHandler):
-                states = handler._conversations
-                for key in [key for key in states if user_id in key]:
-                    del states[key]
+    context.application.drop_user_data(user_id)

@@ -8,7 +8,6 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 from telegram import Message, Update
-from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -255,7 +254,7 @@ async def on_apply_to_ring(update: Update, context: Ctx, data: ApplyToRing) -> N
 
 
 @on_button(StartOver)
-async def on_start_over(update: Update, context: Ctx, data: StartOver) -> int:
+async def on_start_over(update: Update, context: Ctx, data: StartOver) -> None:
     """Forget the unfinished draft and begin again."""
     if data.draft == "form":
         await close_form(context)
@@ -263,11 +262,10 @@ async def on_start_over(update: Update, context: Ctx, data: StartOver) -> int:
             await show(update, context, _("OK, nothing was sent."), [home_row()])
         else:
             await start_application(update, context)
-        return ConversationHandler.END
+        return
     if data.draft != "product":
         raise NotFound()
     await start_product(update, context, fresh=True)
-    return ConversationHandler.END
 
 
 @on_button(Review)

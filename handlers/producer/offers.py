@@ -6,7 +6,6 @@ import dataclasses
 import logging
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -19,8 +18,6 @@ from rekobot.render import deadline_text, pickup_block, pickup_when, product_pri
 from rekobot.services.offers import OfferSlot
 
 log = logging.getLogger(__name__)
-
-END = ConversationHandler.END
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,12 +105,12 @@ def slot_label(slot: OfferSlot) -> str:
 
 
 @on_button(ChooseOfferPickup)
-async def on_choose_pickup(update: Update, context: Ctx, data: ChooseOfferPickup) -> int:
+async def on_choose_pickup(update: Update, context: Ctx, data: ChooseOfferPickup) -> None:
     """List the upcoming pickups; go straight to the board when there is just one."""
     choices = await context.bot_data.services.offers.pickups(current_user().id)
     if len(choices) == 1:
         await show_board(update, context, choices[0].pickup.id, 0)
-        return END
+        return
     if not choices:
         profile = await context.bot_data.services.producers.profile(current_user().id)
         text = (
@@ -122,7 +119,7 @@ async def on_choose_pickup(update: Update, context: Ctx, data: ChooseOfferPickup
             else _("You can put products on offer once a ring's admin has approved you.")
         )
         await show(update, context, "📦 " + text, [home_row()])
-        return END
+        return
     rows = []
     for choice in choices:
         label = (
@@ -132,7 +129,6 @@ async def on_choose_pickup(update: Update, context: Ctx, data: ChooseOfferPickup
             label += f" · {choice.offered}"
         rows.append([button(label, Board(choice.pickup.id, 0))])
     await show(update, context, "📦 " + _("Which pickup?"), [*rows, home_row()])
-    return END
 
 
 async def show_board(
@@ -171,10 +167,9 @@ async def show_board(
 
 
 @on_button(Board)
-async def on_board(update: Update, context: Ctx, data: Board) -> int:
+async def on_board(update: Update, context: Ctx, data: Board) -> None:
     """Show the board of a pickup."""
     await show_board(update, context, data.pickup_id, data.page)
-    return END
 
 
 def slot_text(ring: Ring, pickup: Pickup, slot: OfferSlot, note: str = "") -> str:
@@ -227,25 +222,23 @@ async def show_slot(
 
 
 @on_button(ShowSlot)
-async def on_slot(update: Update, context: Ctx, data: ShowSlot) -> int:
+async def on_slot(update: Update, context: Ctx, data: ShowSlot) -> None:
     """Open one product at a pickup."""
     await show_slot(update, context, data.pickup_id, data.product_id)
-    return END
 
 
 # --- stopping and withdrawing ----------------------------------------------------------------
 
 
 @on_button(SoldOut)
-async def on_sold_out(update: Update, context: Ctx, data: SoldOut) -> int:
+async def on_sold_out(update: Update, context: Ctx, data: SoldOut) -> None:
     """Stop selling more: offer exactly what is ordered."""
     changed = await context.bot_data.services.offers.sold_out(current_user().id, data.offer_id)
     await show_slot(update, context, changed.pickup_id, changed.product.id, "🛑 " + _("Sold out."))
-    return END
 
 
 @on_button(SwitchOff)
-async def on_switch_off(update: Update, context: Ctx, data: SwitchOff) -> int:
+async def on_switch_off(update: Update, context: Ctx, data: SwitchOff) -> None:
     """Take an offer off sale; with orders on it, ask first and tell the customers."""
     offers = context.bot_data.services.offers
     user = current_user()
@@ -264,7 +257,7 @@ async def on_switch_off(update: Update, context: Ctx, data: SwitchOff) -> int:
             [button("⬅️ " + _("No, keep it"), ShowSlot(offer.pickup_id, offer.product.id))],
         ]
         await show(update, context, text, rows)
-        return END
+        return
     result = await offers.withdraw(user.id, data.offer_id)
     told = result.orders_changed + result.orders_cancelled
     note = "⬜ " + _("“{product}” is off.").format(product=esc(result.offer.product.name))
@@ -273,11 +266,10 @@ async def on_switch_off(update: Update, context: Ctx, data: SwitchOff) -> int:
             n=told
         )
     await show_board(update, context, result.offer.pickup_id, 0, note)
-    return END
 
 
 @on_button(SameAsLastTime)
-async def on_same_as_last_time(update: Update, context: Ctx, data: SameAsLastTime) -> int:
+async def on_same_as_last_time(update: Update, context: Ctx, data: SameAsLastTime) -> None:
     """Copy the previous pickup's offers."""
     copied = await context.bot_data.services.offers.same_as_last_time(
         current_user().id, data.pickup_id
@@ -291,7 +283,6 @@ async def on_same_as_last_time(update: Update, context: Ctx, data: SameAsLastTim
     else:
         note = "🔁 " + _("Everything from last time is on offer already.")
     await show_board(update, context, data.pickup_id, 0, note)
-    return END
 
 
 #: Plain buttons of these screens (typing a quantity or a limit: ``offer_amounts.py``).

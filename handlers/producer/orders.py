@@ -11,7 +11,6 @@ import dataclasses
 import logging
 
 from telegram import InlineKeyboardButton, InputFile, Update
-from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -33,7 +32,6 @@ from rekobot.services.digests import PickupSummary, digest_files
 
 log = logging.getLogger(__name__)
 
-END = ConversationHandler.END
 #: Lines of one order shown in the handover list; the rest are counted.
 LINES_SHOWN = 6
 _MARKS = {"c": HandoverStatus.COLLECTED, "n": HandoverStatus.NO_SHOW, "o": None}
@@ -101,18 +99,17 @@ def summary_label(summary: PickupSummary) -> str:
     return f"{shorten(summary.ring.name, 20)} · {when} · {orders}"
 
 
-async def digest_command(update: Update, context: Ctx) -> int:
+async def digest_command(update: Update, context: Ctx) -> None:
     """Send the digest of the next pickup, or let the producer pick one."""
     try:
         summaries = await context.bot_data.services.digests.pickups(current_user().id)
     except Refusal as refusal:
         await show(update, context, refusal.message())
-        return END
+        return
     if len(summaries) == 1:
         await send_digest(update, context, summaries[0].pickup.id)
-        return END
+        return
     await list_pickups(update, context, summaries, for_digest=True)
-    return END
 
 
 async def list_pickups(
@@ -133,14 +130,13 @@ async def list_pickups(
 
 
 @on_button(OrderPickups)
-async def on_pickups(update: Update, context: Ctx, data: OrderPickups) -> int:
+async def on_pickups(update: Update, context: Ctx, data: OrderPickups) -> None:
     """List the pickups with orders or offers."""
     summaries = await context.bot_data.services.digests.pickups(current_user().id)
     if len(summaries) == 1:
         await show_pickup(update, context, summaries[0].pickup.id)
-        return END
+        return
     await list_pickups(update, context, summaries)
-    return END
 
 
 async def show_pickup(update: Update, context: Ctx, pickup_id: int) -> None:
@@ -166,14 +162,17 @@ async def show_pickup(update: Update, context: Ctx, pickup_id: int) -> None:
 
 
 @on_button(PickupOrders)
-async def on_pickup(update: Update, context: Ctx, data: PickupOrders) -> int:
+async def on_pickup(update: Update, context: Ctx, data: PickupOrders) -> None:
     """Open one pickup."""
     await show_pickup(update, context, data.pickup_id)
-    return END
 
 
 async def send_digest(update: Update, context: Ctx, pickup_id: int) -> None:
-    """Send the digest as messages, then the pick list, the workbook and the CSV file."""
+    """Send the digest as messages, then the pick list, the workbook and the CSV file.
+
+    The last text offers the handover list; with files after it, the last file offers it too,
+    with the way back to the producer menu, so the chat does not end on a bare file.
+    """
     digest = await context.bot_data.services.digests.digest(current_user().id, pickup_id)
     chat = update.effective_chat
     assert chat is not None
@@ -185,20 +184,23 @@ async def send_digest(update: Update, context: Ctx, pickup_id: int) -> None:
     if not digest.orders:
         return
     # A big pick list takes a second to draw: in a thread, the bot keeps answering others.
-    for file in await asyncio.to_thread(digest_files, digest):
+    files = await asyncio.to_thread(digest_files, digest)
+    for index, file in enumerate(files):
+        # The files end the chat: the last one carries the ways on, as the text above it does.
+        last = index == len(files) - 1
         await context.bot.send_document(
             chat.id,
             InputFile(file.content, filename=file.filename),
             caption=file.caption,
+            reply_markup=keyboard([*rows, home_row()]) if last else None,
             write_timeout=60,
         )
 
 
 @on_button(SendDigest)
-async def on_send_digest(update: Update, context: Ctx, data: SendDigest) -> int:
+async def on_send_digest(update: Update, context: Ctx, data: SendDigest) -> None:
     """Send the digest of a pickup."""
     await send_digest(update, context, data.pickup_id)
-    return END
 
 
 def _mark_sign(order: CustomerOrder) -> str:
@@ -303,14 +305,13 @@ async def show_handover(
 
 
 @on_button(HandoverList)
-async def on_handover(update: Update, context: Ctx, data: HandoverList) -> int:
+async def on_handover(update: Update, context: Ctx, data: HandoverList) -> None:
     """Open the handover list."""
     await show_handover(update, context, data.pickup_id, data.page)
-    return END
 
 
 @on_button(MarkOrder)
-async def on_mark(update: Update, context: Ctx, data: MarkOrder) -> int:
+async def on_mark(update: Update, context: Ctx, data: MarkOrder) -> None:
     """Mark one order and show the list again."""
     if data.mark not in _MARKS:
         raise NotFound()
@@ -322,11 +323,10 @@ async def on_mark(update: Update, context: Ctx, data: MarkOrder) -> int:
     if marked.handover is HandoverStatus.COLLECTED:
         await query.answer(_("#{number} collected").format(number=marked.number))
     await show_handover(update, context, data.pickup_id, data.page)
-    return END
 
 
 @on_button(MarkNoShows)
-async def on_no_shows(update: Update, context: Ctx, data: MarkNoShows) -> int:
+async def on_no_shows(update: Update, context: Ctx, data: MarkNoShows) -> None:
     """Mark the orders still open after the pickup as no-shows, after asking."""
     if not data.confirm:
         rows = [
@@ -342,7 +342,7 @@ async def on_no_shows(update: Update, context: Ctx, data: MarkNoShows) -> int:
             ),
             rows,
         )
-        return END
+        return
     count = await context.bot_data.services.handover.mark_no_shows(
         current_user().id, data.pickup_id
     )
@@ -354,7 +354,6 @@ async def on_no_shows(update: Update, context: Ctx, data: MarkNoShows) -> int:
         )
     )
     await show_handover(update, context, data.pickup_id, 0)
-    return END
 
 
 #: Plain buttons of these screens; each ends a half-finished question.

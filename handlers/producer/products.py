@@ -9,7 +9,6 @@ import dataclasses
 import logging
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import ConversationHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -24,7 +23,6 @@ from rekobot.services.catalog import ProductField
 
 log = logging.getLogger(__name__)
 
-END = ConversationHandler.END
 #: The currency a product's price is shown in; products are priced in the producer's rings'
 #: money, which is NOK, SEK, DKK or EUR, all with two decimals.
 _CURRENCY_FALLBACK = "NOK"
@@ -183,21 +181,19 @@ async def show_products(update: Update, context: Ctx, page: int) -> None:
 
 
 @on_button(ListProducts)
-async def on_list(update: Update, context: Ctx, data: ListProducts) -> int:
+async def on_list(update: Update, context: Ctx, data: ListProducts) -> None:
     """Show the list of products."""
     await show_products(update, context, data.page)
-    return END
 
 
 @on_button(ShowProduct)
-async def on_show(update: Update, context: Ctx, data: ShowProduct) -> int:
+async def on_show(update: Update, context: Ctx, data: ShowProduct) -> None:
     """Open a product's card."""
     await show_product(update, context, data.product_id)
-    return END
 
 
 @on_button(HideProduct)
-async def on_hide(update: Update, context: Ctx, data: HideProduct) -> int:
+async def on_hide(update: Update, context: Ctx, data: HideProduct) -> None:
     """Hide or show a product."""
     if data.hidden not in (0, 1):
         raise NotFound()
@@ -210,11 +206,10 @@ async def on_hide(update: Update, context: Ctx, data: HideProduct) -> int:
         else "👁 " + _("Shown again.")
     )
     await show_product(update, context, product.id, note)
-    return END
 
 
 @on_button(DeleteProduct)
-async def on_delete(update: Update, context: Ctx, data: DeleteProduct) -> int:
+async def on_delete(update: Update, context: Ctx, data: DeleteProduct) -> None:
     """Ask whether to delete a product, then delete it (one that was ordered is only hidden)."""
     user = current_user()
     catalog = context.bot_data.services.catalog
@@ -232,7 +227,7 @@ async def on_delete(update: Update, context: Ctx, data: DeleteProduct) -> int:
             _("Delete “{name}” for good?").format(name=esc(product.name)),
             rows,
         )
-        return END
+        return
     deleted = await catalog.delete(user.id, data.product_id)
     await show(
         update,
@@ -240,7 +235,6 @@ async def on_delete(update: Update, context: Ctx, data: DeleteProduct) -> int:
         "🗑 " + _("“{name}” is deleted.").format(name=esc(deleted.name)),
         [[button("⬅️ " + _("My products"), ListProducts(0))], home_row()],
     )
-    return END
 
 
 #: Plain buttons of these screens; each ends a half-finished question.

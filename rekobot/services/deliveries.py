@@ -166,14 +166,9 @@ class Deliveries:
     async def attempt_failed(self, delivery_id: int, error: str) -> bool:
         """A transient failure: requeue with a growing pause; return True when it gave up."""
         async with self.db.transaction() as tx:
-            attempts = await tx.scalar(
-                "SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,)
-            )
-            attempts = int(attempts or 0) + 1
+            attempts = await store.attempts(tx, delivery_id) + 1
             if attempts >= MAX_ATTEMPTS:
-                await tx.execute(
-                    "UPDATE deliveries SET attempts = ? WHERE id = ?", (attempts, delivery_id)
-                )
+                await store.set_attempts(tx, delivery_id, attempts)
                 await store.finish(tx, delivery_id, "failed", error)
                 return True
             pause = timedelta(seconds=min(5 * 2 ** (attempts - 1), 300))

@@ -13,9 +13,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from rekobot.clock import to_db
+from storage import deliveries as store
 from storage.database import Transaction
-from storage.retention import key_hash
 
 
 class OutMessage(BaseModel):
@@ -80,22 +79,13 @@ async def enqueue(
     A key is remembered (hashed) in ``sent_keys`` after its delivery was pruned
     (``storage/retention``), so a reminder or digest is not sent twice however old it is.
     """
-    changed = await tx.execute(
-        """
-        INSERT OR IGNORE INTO deliveries
-            (chat_id, kind, payload, dedupe_key, broadcast_id, not_before, created_at)
-        SELECT ?, ?, ?, ?, ?, ?, ?
-        WHERE NOT EXISTS (SELECT 1 FROM sent_keys WHERE key_hash = ?)
-        """,
-        (
-            chat_id,
-            kind,
-            dump_messages(messages),
-            dedupe_key,
-            broadcast_id,
-            to_db(not_before or now),
-            to_db(now),
-            None if dedupe_key is None else key_hash(dedupe_key),
-        ),
+    return await store.insert(
+        tx,
+        chat_id=chat_id,
+        kind=kind,
+        payload=dump_messages(messages),
+        dedupe_key=dedupe_key,
+        broadcast_id=broadcast_id,
+        not_before=not_before or now,
+        now=now,
     )
-    return changed == 1

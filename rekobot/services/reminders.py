@@ -19,6 +19,7 @@ from rekobot.clock import Clock, utcnow
 from rekobot.copy_buttons import order_copy_rows
 from rekobot.i18n import _, use_locale
 from rekobot.models import Order, Pickup, Ring, User
+from rekobot.models.due import ReminderRound
 from rekobot.render import amount_text, esc, join_blocks, order_body, pickup_block
 from rekobot.services.deliveries import Deliveries
 from rekobot.services.members import Members
@@ -145,7 +146,7 @@ class Reminders:
         now = self.clock()
         due: list[tuple[Pickup, Ring, str, int]] = []
         rings: dict[int, Ring] = {}
-        rounds: dict[int, store.ReminderRound] = {}
+        rounds: dict[int, ReminderRound] = {}
         async with self.db.read() as tx:
             pickups = await store.pickups_starting_between(tx, now, now + LOOKAHEAD)
             if pickups:
