@@ -5,6 +5,8 @@ Every test drives the real Application with Update JSON; only Telegram's HTTP ed
 
 from __future__ import annotations
 
+from telegram.ext import ConversationHandler
+
 from rekobot.app import build_application
 from rekobot.settings import Settings
 from storage import questions
@@ -251,3 +253,13 @@ async def test_a_quantity_asked_after_a_product_step_takes_the_typed_number(
     assert "In your cart: 3" in card
     assert after.startswith("I did not understand that.")
     assert {p.name for p in products}.isdisjoint({"3", "Honning"})
+
+
+def test_no_conversation_handler_holds_a_users_text(
+    settings: Settings, clock: MovableClock
+) -> None:
+    """Every typed answer goes through the one engine: PTB keeps no conversation in memory."""
+    application = build_application(settings, request=RecordingRequest(clock=clock), clock=clock)
+    registered = [h for group in application.handlers.values() for h in group]
+    assert registered, "the wiring added no handlers"
+    assert [h for h in registered if isinstance(h, ConversationHandler)] == []
