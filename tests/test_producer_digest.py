@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from handlers.producer.common import Home
+from handlers.producer.orders import HandoverList
 from rekobot.digest import Digest, digest_messages
 from rekobot.digest_csv import digest_csv
 from rekobot.i18n import use_locale
@@ -123,6 +125,13 @@ async def test_the_digest_is_queued_once_at_the_deadline_and_never_again(
     assert farm.dedupe_key == f"digest:{world.pickup_id}:{world.producer_ids['farm']}"
     assert "Hvem får hva" in farm.text
     assert farm.messages[-1].document_name == "reko-testby-2026-12-03.csv"
+    # The chat does not end on a bare file: the last one leads to the handover list and menu.
+    handover = HandoverList(world.pickup_id, 0).pack()
+    assert farm.messages[-1].buttons == [
+        [("✅ Utleveringsliste", handover)],
+        [("🏠 Produsentmeny", Home().pack())],
+    ]
+    assert all(m.buttons is None for m in farm.messages[:-1])
     row = await services.db.fetchone(
         "SELECT digest_sent_at FROM pickups WHERE id = ?", (world.pickup_id,)
     )
@@ -141,6 +150,8 @@ async def test_a_producer_without_orders_is_told_so_at_the_deadline(
     (bakery,) = await queued(services.db, "digest", chat_id=BAKER_ID)
     assert "Ingen bestilte fra Solbakken Bakeri denne gangen." in bakery.text
     assert all(m.document_name is None for m in bakery.messages)
+    assert bakery.messages[-1].buttons is not None
+    assert bakery.messages[-1].buttons[-1] == [("🏠 Produsentmeny", Home().pack())]
 
 
 async def test_no_digest_for_a_cancelled_pickup_or_one_that_ended_while_the_bot_was_down(

@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 
 #: How long after a pickup its digest and handover list stay in the producer's menu.
 RECENT = timedelta(days=7)
+#: The callback data of the producer's handover list and menu buttons (handlers/producer:
+#: ``HandoverList(pickup_id, 0)`` and ``Home()``), so the digest the sweep sends ends on a
+#: way on, like the one sent on request; tests/test_producer_digest.py checks they match.
+HANDOVER_LIST = "phand:{pickup_id}:0"
+PRODUCER_HOME = "phome"
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,11 @@ def digest_files(digest: Digest) -> list[DigestFile]:
 
 
 def digest_deliveries(digest: Digest) -> list[OutMessage]:
-    """Render a digest for the outbox in the current locale: the messages, then the files."""
+    """Render a digest for the outbox in the current locale: the messages, then the files.
+
+    The last message carries the handover list and the producer menu, so the chat never ends
+    on a bare file.
+    """
     messages = [OutMessage(text=text) for text in digest_messages(digest)]
     if digest.orders:
         # A file is often forwarded or printed on its own: its caption names the pickup.
@@ -99,14 +108,25 @@ def digest_deliveries(digest: Digest) -> list[OutMessage]:
             OutMessage.document(file.filename, file.content, caption=f"{file.caption}\n{pickup}")
             for file in digest_files(digest)
         ]
-    return messages
+    return with_ways_on(messages, digest.pickup.id)
+
+
+def with_ways_on(messages: list[OutMessage], pickup_id: int) -> list[OutMessage]:
+    """Put the handover list and the producer menu under the last of the messages."""
+    rows = [
+        [("✅ " + _("Handover list"), HANDOVER_LIST.format(pickup_id=pickup_id))],
+        [("🏠 " + _("Producer menu"), PRODUCER_HOME)],
+    ]
+    *earlier, last = messages
+    return [*earlier, last.model_copy(update={"buttons": rows})]
 
 
 def _render(digest: Digest, locale: str) -> list[OutMessage]:
     with use_locale(locale):
         if digest.orders:
             return digest_deliveries(digest)
-        return [OutMessage(text=texts.no_orders_text(digest.producer, digest.pickup, digest.ring))]
+        nothing = OutMessage(text=texts.no_orders_text(digest.producer, digest.pickup, digest.ring))
+        return with_ways_on([nothing], digest.pickup.id)
 
 
 class Digests:
