@@ -99,6 +99,53 @@ async def cart_comments(tx: Transaction, user_id: int) -> list[dict[str, Any]]:
     ]
 
 
+async def follows(tx: Transaction, user_id: int) -> list[dict[str, Any]]:
+    """Return the producers the user follows, per ring, for the export."""
+    rows = await tx.fetchall(
+        """
+        SELECT r.name AS ring, pd.name AS producer, f.created_at FROM producer_follows f
+        JOIN rings r ON r.id = f.ring_id JOIN producers pd ON pd.id = f.producer_id
+        WHERE f.user_id = ? ORDER BY f.created_at, f.producer_id
+        """,
+        (user_id,),
+    )
+    return [
+        {"ring": row["ring"], "producer": row["producer"], "since": row["created_at"]}
+        for row in rows
+    ]
+
+
+async def questions_asked(tx: Transaction, user_id: int) -> list[dict[str, Any]]:
+    """Return the questions the user asked producers, with the answers, for the export."""
+    rows = await tx.fetchall(
+        """
+        SELECT r.name AS ring, pd.name AS producer, q.text, q.answer, q.created_at,
+               q.answered_at
+        FROM producer_questions q
+        JOIN rings r ON r.id = q.ring_id JOIN producers pd ON pd.id = q.producer_id
+        WHERE q.customer_id = ? ORDER BY q.created_at, q.id
+        """,
+        (user_id,),
+    )
+    return [
+        {
+            "ring": row["ring"],
+            "producer": row["producer"],
+            "question": row["text"],
+            "asked_at": row["created_at"],
+            "answer": row["answer"],
+            "answered_at": row["answered_at"],
+        }
+        for row in rows
+    ]
+
+
+async def posts_turned_off(tx: Transaction, user_id: int) -> bool:
+    """Whether the user turned producers' posts off."""
+    found = await tx.scalar("SELECT 1 FROM producer_post_optouts WHERE user_id = ?", (user_id,))
+    return found is not None
+
+
 async def owned_producer_names(tx: Transaction, user_id: int) -> list[str]:
     """Return the names of the producers the user runs."""
     rows = await tx.fetchall(

@@ -102,6 +102,7 @@ async def test_following_is_stored_per_ring_and_can_be_undone(
         await bot.press(KARI, "⭐ Følg")
         toast = bot.request.calls("answerCallbackQuery", ok=True)[-1].params["text"]
         followed = await follows(services, KARI.id, world)
+        exported = (await services.privacy.export(KARI.id))["follows"]
         page = last(bot, KARI)
         after_follow = labels(bot, KARI)
         await bot.press(KARI, "✅ Følger · slutt å følge")
@@ -109,6 +110,7 @@ async def test_following_is_stored_per_ring_and_can_be_undone(
         after_unfollow = labels(bot, KARI)
 
     assert followed == [(world.ring_id, world.producer_ids["farm"])]
+    assert [(f["ring"], f["producer"]) for f in exported] == [("REKO Testby", "Berg Gård")]
     assert toast == "Nå følger du denne produsenten: innleggene deres kommer til deg her."
     assert "⭐ Du følger Berg Gård og får innleggene deres." in page
     assert "✅ Følger · slutt å følge" in after_follow

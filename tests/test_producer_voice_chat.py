@@ -150,6 +150,11 @@ async def test_a_customer_asks_the_producer_and_gets_the_answer_with_both_names(
     assert "You asked: Do you have <eggs> on Saturday?" in answer
     assert answer_buttons == ["❓ Ask Berg Gård again"]
     assert "allerede besvart" in alert(twice)
+    exported = await services.privacy.export(EMMA.id)  # the question is hers: /privacy shows it
+    assert [
+        (q["producer"], q["question"], q["answer"]) for q in exported["questions_to_producers"]
+    ] == [("Berg Gård", "Do you have <eggs> on Saturday?", "Ja, 10 brett!")]
+    assert exported["user"]["producer_posts"] is True
 
 
 async def test_questions_are_rate_limited_and_blocked_members_cannot_ask(

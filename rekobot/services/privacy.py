@@ -138,6 +138,7 @@ class Privacy:
                     "reminders": user.reminders_enabled,
                     "announcements": user.announcements_enabled,
                     "orders_open": user.orders_open_enabled,
+                    "producer_posts": not await store.posts_turned_off(tx, user_id),
                     "first_seen": to_db(created) if created else None,
                 },
                 "rings": [
@@ -156,6 +157,8 @@ class Privacy:
                 "orders": [_order_json(order) for order in orders],
                 "cart": await store.cart_items(tx, user_id),
                 "cart_comments": await store.cart_comments(tx, user_id),
+                "follows": await store.follows(tx, user_id),
+                "questions_to_producers": await store.questions_asked(tx, user_id),
                 "producers": await store.owned_producer_names(tx, user_id),
                 "conversation_state": await store.bot_state_of_user(tx, user_id),
             }
