@@ -60,7 +60,7 @@ from tests.fakes.request import RecordingRequest
 from tests.fakes.updates import TgUser, UpdateFactory
 
 #: Bump when the shape below changes: cached files of another version are rebuilt.
-SHAPE = 3
+SHAPE = 4  # 4: pickups open for orders (orders_open_at)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "storage" / "migrations"
 FIRST_USER = 1_000_000
 OPERATOR = 77
