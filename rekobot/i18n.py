@@ -180,6 +180,11 @@ def set_date_clock(clock: Clock) -> None:
     _date_clock[0] = clock
 
 
+def date_clock() -> Clock:
+    """Return the clock that says "today" for dates (handed to the digest worker process)."""
+    return _date_clock[0]
+
+
 def shows_year(moment: date, today: date) -> bool:
     """Whether a date needs its year: more than 11 months ahead, or over a month ago."""
     if moment < today - YEARLESS_BEHIND:

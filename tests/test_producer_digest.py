@@ -12,6 +12,7 @@ from handlers.producer.common import Home
 from handlers.producer.orders import HandoverList
 from rekobot.digest import Digest, digest_messages
 from rekobot.digest_csv import digest_csv
+from rekobot.digest_renderer import draw
 from rekobot.i18n import use_locale
 from rekobot.models import Location, Pickup, Producer, Ring
 from rekobot.models.digest import CustomerOrder, DigestLine
@@ -302,7 +303,7 @@ async def test_the_csv_from_the_outbox_parses_back_to_the_orders(
     digest = await services.digests.digest(FARMER_ID, world.pickup_id)
 
     with use_locale("nb"):
-        messages = digest_deliveries(digest)
+        messages = digest_deliveries(digest, draw(digest, "nb"))
 
     document = messages[-1]
     assert document.document_name == "reko-testby-2026-12-03.csv"

@@ -6,7 +6,6 @@ At the handover a line sold by weight is weighed: ⚖️ on an order opens the w
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 
@@ -24,11 +23,11 @@ from handlers.replies import button, keyboard, on_button, show
 from handlers.text import esc, shorten
 from rekobot.digest import Digest, digest_messages
 from rekobot.errors import NotFound, Refusal
-from rekobot.i18n import _, ngettext
+from rekobot.i18n import _, get_locale, ngettext
 from rekobot.models import HandoverStatus
 from rekobot.models.digest import CustomerOrder, DigestLine
 from rekobot.render import amount_text, pickup_block, pickup_when, weight_text
-from rekobot.services.digests import PickupSummary, digest_files
+from rekobot.services.digests import PickupSummary
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +172,8 @@ async def send_digest(update: Update, context: Ctx, pickup_id: int) -> None:
     The last text offers the handover list; with files after it, the last file offers it too,
     with the way back to the producer menu, so the chat does not end on a bare file.
     """
-    digest = await context.bot_data.services.digests.digest(current_user().id, pickup_id)
+    digests = context.bot_data.services.digests
+    digest = await digests.digest(current_user().id, pickup_id)
     chat = update.effective_chat
     assert chat is not None
     parts = digest_messages(digest)
@@ -183,8 +183,8 @@ async def send_digest(update: Update, context: Ctx, pickup_id: int) -> None:
         await context.bot.send_message(chat.id, part, reply_markup=keyboard(rows) if last else None)
     if not digest.orders:
         return
-    # A big pick list takes a second to draw: in a thread, the bot keeps answering others.
-    files = await asyncio.to_thread(digest_files, digest)
+    # A big pick list takes a second to draw: in a worker process, the bot keeps answering.
+    files = await digests.files(digest, get_locale())
     for index, file in enumerate(files):
         # The files end the chat: the last one carries the ways on, as the text above it does.
         last = index == len(files) - 1

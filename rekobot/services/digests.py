@@ -3,27 +3,26 @@
 A digest is messages and three files: the pick list to print (PDF), a workbook (XLSX) and the
 lines as CSV. ``send_due`` is the sweep's due work. For each pickup whose deadline has passed
 and whose digest is unsent it reads and renders every producer's digest outside any write
-transaction (a pick list of 2,000 orders takes about a second, in a worker thread so the bot
-keeps answering), then in one short transaction stamps ``pickups.digest_sent_at`` and queues
-one delivery per producer with a dedupe key: a restart or a repeated sweep sends nothing twice,
-and a stop before that transaction only means the next sweep renders again.
+transaction (a pick list of 2,000 orders takes about a second: ``rekobot.digest_renderer``
+draws the files in a worker process so the bot keeps answering), then in one short transaction
+stamps ``pickups.digest_sent_at`` and queues one delivery per producer with a dedupe key: a
+restart or a repeated sweep sends nothing twice, and a stop before that transaction only means
+the next sweep renders again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rekobot.clock import Clock, utcnow
-from rekobot.digest import Digest, digest_messages
-from rekobot.digest_csv import digest_csv, digest_filename
-from rekobot.digest_xlsx import digest_xlsx
+from rekobot.digest import Digest
+from rekobot.digest_csv import digest_filename
+from rekobot.digest_renderer import DigestRenderer, DrawnDigest
 from rekobot.errors import NotFound
-from rekobot.i18n import _, get_locale, use_locale
+from rekobot.i18n import _, use_locale
 from rekobot.models import Pickup, PickupStatus, Producer, Ring
-from rekobot.picklist import pick_list_pdf
 from rekobot.services import notices as texts
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
@@ -72,41 +71,40 @@ class DigestFile:
     caption: str
 
 
-def digest_files(digest: Digest) -> list[DigestFile]:
-    """Render the digest's files in the current locale: pick list, workbook, CSV."""
-    locale = get_locale()
+def digest_files(digest: Digest, drawn: DrawnDigest) -> list[DigestFile]:
+    """Name and caption the digest's drawn files in the current locale: pick list, workbook, CSV."""
     return [
         DigestFile(
             digest_filename(digest, "pdf"),
-            pick_list_pdf(digest),
+            drawn.pdf,
             _("🖨 Pick list to print: what to bring, then each order with boxes to tick."),
         ),
         DigestFile(
             digest_filename(digest, "xlsx"),
-            digest_xlsx(digest, locale),
+            drawn.xlsx,
             _("📊 The same orders as an Excel workbook: totals and lines."),
         ),
         DigestFile(
             digest_filename(digest, "csv"),
-            digest_csv(digest, locale),
+            drawn.csv,
             _("The same lines as a CSV file, for any spreadsheet or accounting program."),
         ),
     ]
 
 
-def digest_deliveries(digest: Digest) -> list[OutMessage]:
-    """Render a digest for the outbox in the current locale: the messages, then the files.
+def digest_deliveries(digest: Digest, drawn: DrawnDigest) -> list[OutMessage]:
+    """Put a drawn digest into the outbox's form in the current locale: messages, then files.
 
     The last message carries the handover list and the producer menu, so the chat never ends
     on a bare file.
     """
-    messages = [OutMessage(text=text) for text in digest_messages(digest)]
+    messages = [OutMessage(text=text) for text in drawn.messages]
     if digest.orders:
         # A file is often forwarded or printed on its own: its caption names the pickup.
         pickup = "🗓 " + texts.pickup_line(digest.pickup, digest.ring)
         messages += [
             OutMessage.document(file.filename, file.content, caption=f"{file.caption}\n{pickup}")
-            for file in digest_files(digest)
+            for file in digest_files(digest, drawn)
         ]
     return with_ways_on(messages, digest.pickup.id)
 
@@ -121,10 +119,11 @@ def with_ways_on(messages: list[OutMessage], pickup_id: int) -> list[OutMessage]
     return [*earlier, last.model_copy(update={"buttons": rows})]
 
 
-def _render(digest: Digest, locale: str) -> list[OutMessage]:
+def _render(digest: Digest, locale: str, drawn: DrawnDigest | None) -> list[OutMessage]:
+    """The outbox's messages of a digest; ``drawn`` is None for one without orders."""
     with use_locale(locale):
-        if digest.orders:
-            return digest_deliveries(digest)
+        if drawn is not None:
+            return digest_deliveries(digest, drawn)
         nothing = OutMessage(text=texts.no_orders_text(digest.producer, digest.pickup, digest.ring))
         return with_ways_on([nothing], digest.pickup.id)
 
@@ -132,10 +131,24 @@ def _render(digest: Digest, locale: str) -> list[OutMessage]:
 class Digests:
     """Building producers' digests and sending them at each pickup's deadline."""
 
-    def __init__(self, db: Database, members: Members, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        members: Members,
+        renderer: DigestRenderer,
+        *,
+        clock: Clock = utcnow,
+    ) -> None:
         self.db = db
         self.members = members
+        self.renderer = renderer
         self.clock = clock
+
+    async def files(self, digest: Digest, locale: str) -> list[DigestFile]:
+        """The digest's pick list, workbook and CSV in ``locale``, drawn off the event loop."""
+        drawn = await self.renderer.draw(digest, locale)
+        with use_locale(locale):
+            return digest_files(digest, drawn)
 
     async def pickups(self, user_id: int) -> list[PickupSummary]:
         """Return the producer's upcoming and recent pickups where they offer or have orders."""
@@ -199,8 +212,8 @@ class Digests:
                     locale = await self.members.recipient_locale(tx, producer.owner_user_id, ring)
                     digests.append((digest, locale))
             for digest, locale in digests:
-                messages = await asyncio.to_thread(_render, digest, locale)
-                rendered.append((digest.producer, messages))
+                drawn = await self.renderer.draw(digest, locale) if digest.orders else None
+                rendered.append((digest.producer, _render(digest, locale, drawn)))
         queued = 0
         async with self.db.transaction() as tx:
             if not await producer_order_store.mark_digest_sent(tx, pickup.id, now):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from rekobot.clock import Clock, utcnow
+from rekobot.digest_renderer import DigestRenderer
 from rekobot.services.broadcasts import Broadcasts
 from rekobot.services.cart import Carts
 from rekobot.services.cart_reminders import CartReminders
@@ -69,6 +70,8 @@ class Services:
     catalog: Catalog = field(init=False)
     offers: Offers = field(init=False)
     order_notes: OrderNotes = field(init=False)
+    #: The worker process that draws digests' files (started by the first digest).
+    renderer: DigestRenderer = field(init=False)
     digests: Digests = field(init=False)
     handover: Handover = field(init=False)
     inbox: Inbox = field(init=False)
@@ -128,7 +131,8 @@ class Services:
         self.offers = Offers(self.db, self.members, clock=self.clock)
         self.order_notes = OrderNotes(self.members, clock=self.clock)
         self.ordering.listeners.append(self.order_notes.on_order_event)
-        self.digests = Digests(self.db, self.members, clock=self.clock)
+        self.renderer = DigestRenderer()
+        self.digests = Digests(self.db, self.members, self.renderer, clock=self.clock)
         self.due_work.append(self.digests.send_due)
         self.handover = Handover(self.db, self.members, clock=self.clock)
         self.inbox = Inbox(self.db, clock=self.clock)
@@ -165,5 +169,8 @@ class Services:
             await self.db.connect()
 
     async def close(self) -> None:
-        """Close the database."""
-        await self.db.close()
+        """Stop the digest worker process, then close the database."""
+        try:
+            await self.renderer.close()
+        finally:
+            await self.db.close()
