@@ -7,9 +7,10 @@ import functools
 import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from typing import TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
@@ -23,6 +24,18 @@ log = logging.getLogger(__name__)
 
 C = TypeVar("C", bound=Callback)
 ButtonRow = Sequence[InlineKeyboardButton]
+
+#: The id of the button press this update answered already, so ``on_button`` does not answer
+#: it a second time (Telegram refuses that, and it costs a round trip on every such press).
+_answered: ContextVar[str | None] = ContextVar("answered_query", default=None)
+
+
+async def answer(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answer a button press with a toast or an alert; the press then needs no other answer."""
+    await query.answer(text, show_alert=show_alert)
+    _answered.set(query.id)
 
 
 def button(text: str, data: Callback) -> InlineKeyboardButton:
@@ -122,8 +135,9 @@ def on_button(
                 log.info("refused %s for user %s: %s", query.data, query.from_user.id, refusal)
                 await refuse(update, context, refusal)
                 return None
-            with contextlib.suppress(BadRequest):  # the handler may have answered already
-                await query.answer()
+            if _answered.get() != query.id:
+                with contextlib.suppress(BadRequest):  # an old press may not take an answer
+                    await query.answer()
             return result
 
         return CallbackQueryHandler(handle, pattern=cls.matches)

@@ -22,14 +22,23 @@ def _escape(text: str) -> str:
 
 
 def _fold(line: str) -> list[str]:
-    """Fold a content line into pieces of at most 75 octets, never inside a character."""
+    """Fold a content line into pieces of at most 75 octets, never inside a character.
+
+    Most lines are short and come back whole; a long one is measured one character at a time
+    (not by re-encoding the growing piece, which made every confirmation's calendar slow).
+    """
+    if len(line.encode("utf-8")) <= _FOLD_AT:
+        return [line]
     pieces: list[str] = []
     current = ""
+    size = 0
     for char in line:
-        if len((current + char).encode("utf-8")) > _FOLD_AT:
+        width = len(char.encode("utf-8"))
+        if size + width > _FOLD_AT:
             pieces.append(current)
-            current = " "
+            current, size = " ", 1
         current += char
+        size += width
     pieces.append(current)
     return pieces
 

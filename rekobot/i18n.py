@@ -225,8 +225,12 @@ def _local_date(moment: datetime, timezone: str) -> tuple[date, date]:
 
 def day(moment: datetime, timezone: str, locale: str | None = None) -> str:
     """The date of ``moment`` in the ring's zone: "torsdag 3. desember", with the year if far."""
-    code = locale or _current.get()
     local, today = _local_date(moment, timezone)
+    return _day(local, today, locale or _current.get())
+
+
+@functools.lru_cache(maxsize=MEMO)
+def _day(local: date, today: date, code: str) -> str:
     if shows_year(local, today):
         return format_date(local, format="full", locale=code)
     return format_date(local, _skeleton("MMMMEd", code, long_weekday=True), locale=code)
@@ -234,8 +238,12 @@ def day(moment: datetime, timezone: str, locale: str | None = None) -> str:
 
 def short_day(moment: datetime, timezone: str, locale: str | None = None) -> str:
     """The date for a button: "tor. 3. des.", with the year if far."""
-    code = locale or _current.get()
     local, today = _local_date(moment, timezone)
+    return _short_day(local, today, locale or _current.get())
+
+
+@functools.lru_cache(maxsize=MEMO)
+def _short_day(local: date, today: date, code: str) -> str:
     skeleton = "yMMMEd" if shows_year(local, today) else "MMMEd"
     return format_date(local, _skeleton(skeleton, code, long_weekday=False), locale=code)
 

@@ -11,23 +11,44 @@ from rekobot.models import Location, Ring
 from storage.database import Transaction
 
 
-def ring_from_row(row: aiosqlite.Row) -> Ring:
-    """Build a Ring from a row of ``rings``."""
+def ring_from_row(row: aiosqlite.Row, prefix: str = "") -> Ring:
+    """Build a Ring from a row of ``rings``, with column names optionally prefixed."""
     return Ring(
-        id=row["id"],
-        slug=row["slug"],
-        name=row["name"],
-        description=row["description"],
-        timezone=row["timezone"],
-        locale=row["locale"],
-        currency=row["currency"],
-        deadline_hours=row["deadline_hours"],
-        evening_reminder_time=time.fromisoformat(row["evening_reminder_time"]),
-        archived=row["archived_at"] is not None,
-        anonymise_after_days=row["anonymise_after_days"],
-        cart_reminder_hours=row["cart_reminder_hours"],
-        orders_open_days=row["orders_open_days"],
+        id=row[f"{prefix}id"],
+        slug=row[f"{prefix}slug"],
+        name=row[f"{prefix}name"],
+        description=row[f"{prefix}description"],
+        timezone=row[f"{prefix}timezone"],
+        locale=row[f"{prefix}locale"],
+        currency=row[f"{prefix}currency"],
+        deadline_hours=row[f"{prefix}deadline_hours"],
+        evening_reminder_time=time.fromisoformat(row[f"{prefix}evening_reminder_time"]),
+        archived=row[f"{prefix}archived_at"] is not None,
+        anonymise_after_days=row[f"{prefix}anonymise_after_days"],
+        cart_reminder_hours=row[f"{prefix}cart_reminder_hours"],
+        orders_open_days=row[f"{prefix}orders_open_days"],
     )
+
+
+#: The columns ``ring_from_row`` reads, from ``rings r``, each prefixed ``r_`` (for joins).
+RING_COLUMNS_AS_R = ", ".join(
+    f"r.{column} AS r_{column}"
+    for column in (
+        "id",
+        "slug",
+        "name",
+        "description",
+        "timezone",
+        "locale",
+        "currency",
+        "deadline_hours",
+        "evening_reminder_time",
+        "archived_at",
+        "anonymise_after_days",
+        "cart_reminder_hours",
+        "orders_open_days",
+    )
+)
 
 
 def location_from_row(row: aiosqlite.Row, prefix: str = "") -> Location:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, Update
 from handlers.admin.buttons import AdminHome
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
-from handlers.replies import button, on_button, show
+from handlers.replies import answer, button, on_button, show
 from handlers.text import esc, shorten
 from rekobot.errors import NotFound
 from rekobot.i18n import _
@@ -116,5 +116,5 @@ async def on_decide_post(update: Update, context: Ctx, data: DecidePost) -> None
         text = _("❌ Rejected. Nothing was sent; the producer has been told.")
     query = update.callback_query
     assert query is not None
-    await query.answer(text, show_alert=True)
+    await answer(query, text, show_alert=True)
     await show(update, context, text)

@@ -22,7 +22,7 @@ from handlers.customer.notices import deliver_now
 from handlers.customer.shelf import retire_photo_card
 from handlers.customer.shop import OpenCart, ShowPickup, expired_notice
 from handlers.errors import settled
-from handlers.replies import button, on_button, refuse, show
+from handlers.replies import answer, button, on_button, refuse, show
 from handlers.text import esc, shorten
 from rekobot.calendar import pickup_event
 from rekobot.copy_buttons import order_copy_rows
@@ -215,7 +215,7 @@ async def on_step_line(update: Update, context: Ctx, data: StepLine) -> None:
     settled(update, cart_saved())
     await show_cart(update, context, change.offer.pickup_id)
     assert update.callback_query is not None
-    await update.callback_query.answer(quantity_toast(change.offer.product.name, change.quantity))
+    await answer(update.callback_query, quantity_toast(change.offer.product.name, change.quantity))
 
 
 @on_button(RemoveLine)
@@ -225,7 +225,7 @@ async def on_remove_line(update: Update, context: Ctx, data: RemoveLine) -> None
     settled(update, cart_saved())
     await show_cart(update, context, change.offer.pickup_id)
     assert update.callback_query is not None
-    await update.callback_query.answer(quantity_toast(change.offer.product.name, 0))
+    await answer(update.callback_query, quantity_toast(change.offer.product.name, 0))
 
 
 @on_button(ClearCart)
@@ -388,7 +388,8 @@ async def place(update: Update, context: Ctx, pickup_id: int, version: int) -> N
         return
     query = update.callback_query
     assert query is not None
-    await query.answer(
+    await answer(
+        query,
         _("Order #{number} is already placed.").format(number=result.order.number),
         show_alert=False,
     )

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
-from handlers.replies import button, on_button, show
+from handlers.replies import answer, button, on_button, show
 from rekobot.errors import NotFound
 from rekobot.i18n import _
 from rekobot.models import User
@@ -129,4 +129,4 @@ async def toggle_notifications(update: Update, context: Ctx, data: Notifications
         text, rows = notifications_screen(user, posts)
         await show(update, context, text, rows)
         return
-    await query.answer(said + " " + _("You can change it in /notifications."), show_alert=True)
+    await answer(query, said + " " + _("You can change it in /notifications."), show_alert=True)

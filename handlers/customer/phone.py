@@ -19,7 +19,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 from handlers.context import Ctx, current_user
 from handlers.customer.cart import SharePhone, show_checkout
 from handlers.customer.privacy import privacy
-from handlers.replies import on_button
+from handlers.replies import answer, on_button
 from handlers.text import esc
 from rekobot.errors import Refusal
 from rekobot.i18n import SHIPPED_LOCALES, _, translations
@@ -65,7 +65,7 @@ async def on_share_phone(update: Update, context: Ctx, data: SharePhone) -> None
     """Offer the contact button, remembering where to come back to."""
     assert context.user_data is not None and update.callback_query is not None
     context.user_data[RETURN_TO] = data.pickup_id
-    await update.callback_query.answer()
+    await answer(update.callback_query)
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_message(chat.id, offer_text(), reply_markup=contact_keys())

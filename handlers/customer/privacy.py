@@ -18,7 +18,7 @@ from telegram import InlineKeyboardButton, InputFile, Update
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.customer.cart import SharePhone
-from handlers.replies import button, keyboard, on_button, refuse, show
+from handlers.replies import answer, button, keyboard, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import AlreadyErased, ButtonNotYours, Refusal, StaleConfirm
 from rekobot.i18n import LANGUAGE_NAMES, _, ngettext
@@ -168,7 +168,7 @@ async def on_stop_sharing(update: Update, context: Ctx, data: StopSharingPhone) 
     """Take the phone number out of every later note and file, and show /privacy again."""
     await context.bot_data.services.contacts.stop_sharing(current_user().id)
     assert update.callback_query is not None
-    await update.callback_query.answer(_("Your phone number is no longer shared."))
+    await answer(update.callback_query, _("Your phone number is no longer shared."))
     await privacy(update, context)
 
 
@@ -186,7 +186,7 @@ async def on_export(update: Update, context: Ctx, data: ExportData) -> None:
     content = json.dumps(exported, ensure_ascii=False, indent=2).encode()
     chat = update.effective_chat
     assert chat is not None and update.callback_query is not None
-    await update.callback_query.answer()
+    await answer(update.callback_query)
     await context.bot.send_document(
         chat.id,
         InputFile(content, filename=f"rekobot-data-{user.id}.json"),

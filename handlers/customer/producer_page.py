@@ -18,7 +18,7 @@ from handlers.customer.shop import (
     ShowOffer,
     cart_button,
 )
-from handlers.replies import button, keyboard, on_button, refuse, show
+from handlers.replies import answer, button, keyboard, on_button, refuse, show
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import NotFound, Refusal
 from rekobot.i18n import _, money
@@ -115,10 +115,11 @@ async def on_follow(update: Update, context: Ctx, data: FollowProducer) -> None:
     )
     query = update.callback_query
     assert query is not None
-    await query.answer(
+    await answer(
+        query,
         _("You follow this producer now: their posts come to you here.")
         if data.on
-        else _("You no longer follow this producer.")
+        else _("You no longer follow this producer."),
     )
     await show_page(update, context, data.pickup_id, data.producer_id)
 

@@ -29,7 +29,7 @@ from handlers.customer.shop import (
     page_count,
     page_nav,
 )
-from handlers.replies import button, on_button, show
+from handlers.replies import answer, button, on_button, show
 from handlers.text import esc
 from rekobot.errors import Refusal
 from rekobot.i18n import _
@@ -146,4 +146,4 @@ async def on_shelf_add(update: Update, context: Ctx, data: ShelfAdd) -> None:
     shelf = ShelfPage(change.offer.pickup_id, data.by, data.shelf_id, data.page)
     await show_shelf(update, context, shelf)
     assert update.callback_query is not None
-    await update.callback_query.answer(quantity_toast(change.offer.product.name, change.quantity))
+    await answer(update.callback_query, quantity_toast(change.offer.product.name, change.quantity))

@@ -13,7 +13,7 @@ from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.customer.labels import LABEL_LIMIT, fit_words, pickup_label, quantity_toast
 from handlers.customer.producer_buttons import shelf_link
-from handlers.replies import button, keyboard, on_button, refuse, show
+from handlers.replies import answer, button, keyboard, on_button, refuse, show
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import Refusal
 from rekobot.i18n import _
@@ -327,5 +327,5 @@ async def on_step_offer(update: Update, context: Ctx, data: StepOffer) -> None:
         raise Refusal()
     change = await context.bot_data.services.carts.add(current_user().id, data.offer_id, data.delta)
     assert update.callback_query is not None
-    await update.callback_query.answer(quantity_toast(change.offer.product.name, change.quantity))
+    await answer(update.callback_query, quantity_toast(change.offer.product.name, change.quantity))
     await show_card(update, context, data.offer_id)

@@ -32,7 +32,7 @@ from handlers.forms.state import (
     read_draft,
     save_question,
 )
-from handlers.replies import button, on_button, show
+from handlers.replies import answer, button, on_button, show
 from rekobot.errors import InvalidInput, Refusal
 from rekobot.i18n import N_, _
 
@@ -48,6 +48,7 @@ Handler = Callable[[Update, Ctx], Coroutine[Any, Any, object]]
 ANSWERS = filters.ChatType.PRIVATE & (
     (filters.TEXT & ~filters.COMMAND) | filters.LOCATION | filters.PHOTO | filters.CONTACT
 )
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -373,8 +374,8 @@ async def form_button(update: Update, context: Ctx, data: FormAction) -> int | N
     query = update.callback_query
     assert query is not None
     if state is None or state.token != data.token:
-        await query.answer(
-            _("This question is closed. Please use the newest message."), show_alert=True
+        await answer(
+            query, _("This question is closed. Please use the newest message."), show_alert=True
         )
         return None
     form = FORMS[state.kind]

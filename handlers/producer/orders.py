@@ -19,7 +19,7 @@ from handlers.producer.common import (
     page_rows,
     pages_of,
 )
-from handlers.replies import button, keyboard, on_button, show
+from handlers.replies import answer, button, keyboard, on_button, show
 from handlers.text import esc, shorten
 from rekobot.digest import Digest, digest_messages
 from rekobot.errors import NotFound, Refusal
@@ -321,7 +321,7 @@ async def on_mark(update: Update, context: Ctx, data: MarkOrder) -> None:
     query = update.callback_query
     assert query is not None
     if marked.handover is HandoverStatus.COLLECTED:
-        await query.answer(_("#{number} collected").format(number=marked.number))
+        await answer(query, _("#{number} collected").format(number=marked.number))
     await show_handover(update, context, data.pickup_id, data.page)
 
 
@@ -348,10 +348,11 @@ async def on_no_shows(update: Update, context: Ctx, data: MarkNoShows) -> None:
     )
     query = update.callback_query
     assert query is not None
-    await query.answer(
+    await answer(
+        query,
         ngettext("{n} order marked as no-show.", "{n} orders marked as no-shows.", count).format(
             n=count
-        )
+        ),
     )
     await show_handover(update, context, data.pickup_id, 0)
 

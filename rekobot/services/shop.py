@@ -23,7 +23,6 @@ from storage import carts as cart_store
 from storage import offers as offer_store
 from storage import pickups as pickup_store
 from storage import rings as ring_store
-from storage import users as user_store
 from storage.database import Database, Transaction
 
 OTHER_CATEGORY = 0
@@ -83,11 +82,11 @@ class Shop:
         self, tx: Transaction, user_id: int, pickup_id: int
     ) -> tuple[Ring, Pickup]:
         """Check, inside a transaction, that the pickup is the user's and still open."""
-        pickup = await pickup_store.get_pickup(tx, pickup_id)
-        if pickup is None:
+        found = await pickup_store.pickup_for_member(tx, pickup_id, user_id)
+        if found is None:
             raise NotFound()
-        ring = await ring_store.get_ring(tx, pickup.ring_id)
-        if ring is None or not await user_store.is_active_member(tx, user_id, pickup.ring_id):
+        pickup, ring, member = found
+        if not member:
             raise NotFound()
         if pickup.status is PickupStatus.CANCELLED:
             raise PickupCancelled()
