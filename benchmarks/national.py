@@ -204,10 +204,13 @@ def build(path: Path, shape: Shape) -> dict[str, int]:
                 pickup_offers[pid].append(offer_id)
     conn.executemany(
         "INSERT INTO pickups (id, ring_id, location_id, starts_at, ends_at, deadline, "
-        "created_at, announced_at, orders_open_at, digest_sent_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        # Ordering opened when each pickup was announced (NULL would never open it).
-        [(*p, created, created, created, p[5] if p[3] < to_db(START) else None) for p in pickups],
+        "created_at, announced_at, orders_open_at, open_notice_at, digest_sent_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        # Open for orders since they were made, and told so (as migration 0009 leaves them).
+        [
+            (*p, created, created, created, created, p[5] if p[3] < to_db(START) else None)
+            for p in pickups
+        ],
     )
     # Past pickups were reminded, digested and (beyond 90 days) anonymised long ago.
     conn.execute(
@@ -405,6 +408,7 @@ async def _measure(work: Path, counts: dict[str, int], figures: dict[str, float]
         figures["reminder sweep ms"] = (time.perf_counter() - start) * 1000
         figures["reminder longest write ms"] = max(writes) * 1000
         figures["reminders queued"] = queued
+        await db.checkpoint()  # as the sweep does after its due work, outside the timing
         services.deliveries.retention = timedelta(days=10_000)  # pruning is measured below
         idle = []
         for _ in range(20):
@@ -412,6 +416,7 @@ async def _measure(work: Path, counts: dict[str, int], figures: dict[str, float]
             tick = time.perf_counter()
             await run_due_work(services.due_work)
             idle.append(time.perf_counter() - tick)
+            await db.checkpoint()
         figures["nothing due median ms"] = statistics.median(idle) * 1000
         figures["nothing due worst ms"] = max(idle) * 1000
         now[0] = EVENING
@@ -501,8 +506,8 @@ async def _checkouts(bot: BotDriver, concurrent: int, rounds: int) -> float:
         await bot.send(user, "/start nittedal")
         await bot.send(user, "/shop")
         await bot.press(user, lambda label: "10. des" in label)
-        for label in ("Nordli Birøkt (3)", "Bringebærsyltet"):
-            await bot.press(user, label)
+        await bot.press(user, "Nordli Birøkt (3)")
+        await bot.press(user, lambda label: label.startswith("Bringebærsyltet"))
 
     async def checkout(user: TgUser) -> None:
         for label in steps:

@@ -9,11 +9,18 @@ for the write lock.
 Statements run on the event loop's thread, not one thread hop each: an indexed statement
 costs tens of microseconds, while handing it to aiosqlite's thread and back cost more than
 that plus two wake-ups, which on a loaded machine was most of an update's time. The only
-steps that can wait go to the writer's aiosqlite thread: the ``COMMIT`` (which may
-checkpoint the WAL), and the ``BEGIN IMMEDIATE`` when another process holds the write lock
-(it may wait up to the busy timeout): one hop a write transaction, none for a read. A read
-in WAL mode never waits for a lock, and the statements here are index searches
-(``tests/test_due_work.py`` checks the plans of the big ones), so the loop is never held long.
+steps that can wait go to the writer's aiosqlite thread: the ``COMMIT`` (it syncs the WAL),
+and the ``BEGIN IMMEDIATE`` when another process holds the write lock (it may wait up to the
+busy timeout): one hop a write transaction, none for a read. A read in WAL mode never waits
+for a lock, and the statements here are index searches (``tests/test_due_work.py`` checks the
+plans of the big ones), so the loop is never held long.
+
+The writer never checkpoints the WAL itself. SQLite's autocheckpoint runs inside the
+``COMMIT`` of whichever write crosses 1,000 WAL pages, copying them into the database file
+and syncing it: measured at national scale it made one ``COMMIT`` of the reminder sweep
+hold the write lock for a second while every customer's write queued behind it.
+``checkpoint()`` does that work on a connection of its own, in its own thread, outside the
+write lock; the sweep calls it after each round of due work (``handlers/sweep.py``).
 
 Opening refuses a file rekobot could not run on (read-only, not a database, damaged) with a
 ``DatabaseUnusable`` that tells the operator what to do, and first closes whatever it opened:
@@ -28,6 +35,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +51,26 @@ log = logging.getLogger(__name__)
 #: gives up loses what the customer tapped. Writers within one process queue on the lock.
 BUSY_TIMEOUT_MS = 10_000
 READERS = 1
+#: Past this size, a WAL that a passive checkpoint could not empty (a reader held an old
+#: snapshot) is truncated as soon as nothing holds it; below it, once it is fully copied.
+WAL_LIMIT_BYTES = 64 * 2**20
 Params = Sequence[Any] | dict[str, Any]
 
 _EVERY_CONNECTION = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA foreign_keys=ON")
+
+
+@dataclass(frozen=True)
+class Checkpointed:
+    """What one ``Database.checkpoint()`` did: the WAL's frames, and how many reached the file."""
+
+    frames: int
+    copied: int
+    truncated: bool
+
+    @property
+    def complete(self) -> bool:
+        """Whether every committed frame is now in the database file."""
+        return self.copied >= self.frames
 
 
 class Database:
@@ -56,6 +81,7 @@ class Database:
             raise ValueError("a database needs at least one reader")
         self.path = Path(path)
         self._writer: aiosqlite.Connection | None = None
+        self._checkpointer: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._reader_count = readers
         self._readers: list[sqlite3.Connection] = []
@@ -78,6 +104,7 @@ class Database:
             if mode != "wal":
                 log.warning("%s stays in journal mode %s: reads wait for writes", self.path, mode)
             await writer.execute("PRAGMA synchronous=NORMAL")
+            await writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoint() does it
             if check:
                 await _check_pages(writer, self.path)
             await _check_writable(writer)
@@ -85,6 +112,9 @@ class Database:
                 await apply_migrations(writer)
             for _ in range(self._reader_count):
                 readers.append(_open_reader(self.path))
+            checkpointer = await _open(self.path, opened)
+            # It never waits: a checkpoint that would have to is tried again next sweep.
+            await checkpointer.execute("PRAGMA busy_timeout=0")
         except BaseException as exc:
             for reader in readers:
                 reader.close()
@@ -93,7 +123,7 @@ class Database:
             if isinstance(exc, sqlite3.Error):
                 raise DatabaseUnusable.because(self.path, exc) from exc
             raise
-        self._writer, self._readers = writer, readers
+        self._writer, self._readers, self._checkpointer = writer, readers, checkpointer
         self._idle = asyncio.Queue()
         for reader in self._readers:
             self._idle.put_nowait(reader)
@@ -101,15 +131,16 @@ class Database:
 
     async def close(self) -> None:
         """Close the readers and the writer."""
-        readers, writer = self._readers, self._writer
-        self._writer, self._readers = None, []
+        readers, writer, checkpointer = self._readers, self._writer, self._checkpointer
+        self._writer, self._readers, self._checkpointer = None, [], None
         failures = []
         for reader in readers:
             try:
                 reader.close()
             except Exception as exc:  # close the others all the same
                 failures.append(exc)
-        for conn in [writer] if writer else []:
+        # The writer closes last: closing the last connection checkpoints and removes the WAL.
+        for conn in [c for c in (checkpointer, writer) if c is not None]:
             try:
                 await conn.close()
             except Exception as exc:  # close the others all the same
@@ -143,6 +174,29 @@ class Database:
         await self.conn.set_trace_callback(callback)  # type: ignore[arg-type] # None stops it
         for reader in self._readers:
             reader.set_trace_callback(callback)
+
+    async def checkpoint(self) -> Checkpointed:
+        """Copy the WAL into the database file, outside the write lock, in a thread of its own.
+
+        A passive checkpoint copies what no reader still needs and never blocks a writer or a
+        reader. When it copied everything, or the WAL grew past ``WAL_LIMIT_BYTES``, a
+        ``TRUNCATE`` checkpoint follows, which empties the file; it needs the write lock for
+        a moment and gives up at once (busy timeout 0) if a write or a reader is in the way.
+        """
+        if self._checkpointer is None:
+            raise RuntimeError("Database is not connected")
+        frames, copied = await _wal_checkpoint(self._checkpointer, "PASSIVE")
+        wal = self.path.with_name(self.path.name + "-wal")
+        size = wal.stat().st_size if wal.exists() else 0
+        truncated = False
+        if size and (copied >= frames or size > WAL_LIMIT_BYTES):
+            busy = await _scalar(self._checkpointer, "PRAGMA wal_checkpoint(TRUNCATE)")
+            truncated = busy == 0
+            if truncated:
+                copied = frames
+            elif size > WAL_LIMIT_BYTES:
+                log.warning("the WAL of %s is %d MiB and still in use", self.path, size >> 20)
+        return Checkpointed(frames, copied, truncated)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -296,6 +350,13 @@ async def _open(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Con
     for pragma in _EVERY_CONNECTION:
         await conn.execute(pragma)
     return conn
+
+
+async def _wal_checkpoint(conn: aiosqlite.Connection, mode: str) -> tuple[int, int]:
+    """Run ``PRAGMA wal_checkpoint(mode)``; return the WAL's frames and how many are copied."""
+    rows = await conn.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
+    _busy, frames, copied = next(iter(rows))
+    return max(0, int(frames)), max(0, int(copied))
 
 
 async def _scalar(conn: aiosqlite.Connection, sql: str) -> Any:

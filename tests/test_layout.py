@@ -20,8 +20,8 @@ PARSERS_ELSEWHERE = {"rekobot/services/pickup_drafts.py"}  # pickup dates and ti
 SQL_ELSEWHERE: set[str] = set()
 MODELS_ELSEWHERE: set[str] = set()
 #: Storage's own records about the file, not the domain: a backup's check, a restore's result,
-#: a migration file.
-STORAGE_RECORDS = {"FileCheck", "Restored", "Migration"}
+#: a migration file, a WAL checkpoint.
+STORAGE_RECORDS = {"FileCheck", "Restored", "Migration", "Checkpointed"}
 SQL_CALLS = {"execute", "executemany", "fetchall", "fetchone", "scalar"}
 
 

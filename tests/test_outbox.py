@@ -315,3 +315,33 @@ async def test_the_sweep_runs_every_piece_of_due_work_even_when_one_fails(
         assert ran == ["broken", "fine"]
         assert sweeper.task is not None
         await sweeper.task  # the application is not running, so the sender stops at once
+
+
+async def test_the_sweep_checkpoints_the_wal_its_due_work_wrote(
+    settings: Settings, clock: MovableClock
+) -> None:
+    async with outbox_bot(settings, clock, rate_limit=False) as (application, _wire):
+        db = application.services.db
+        wal = db.path.with_name(db.path.name + "-wal")
+
+        async def writes() -> None:
+            async with db.transaction() as tx:
+                await ring_store.create_ring(
+                    tx,
+                    slug="sweepby",
+                    name="REKO Sweepby",
+                    timezone="Europe/Oslo",
+                    locale="nb",
+                    currency="NOK",
+                    now=clock(),
+                )
+
+        application.services.due_work[:] = [writes]
+        sweeper = Sweeper(application)
+        await sweeper.tick()
+        assert sweeper.task is not None
+        await sweeper.task
+        emptied = wal.stat().st_size
+        slugs = [row[0] for row in await db.fetchall("SELECT slug FROM rings")]
+    assert emptied == 0  # the writer leaves the WAL to the sweep, which empties it
+    assert "sweepby" in slugs
