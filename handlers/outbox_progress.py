@@ -8,6 +8,7 @@ the broadcast is over and its last started deliveries went out.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ class _ProgressState:
     editable: bool = True
 
 
-class BroadcastProgressEdits:
+class BroadcastProgressEdits(ABC):
     """The sender's part that keeps broadcast progress messages up to date."""
 
     bot: Bot
@@ -51,8 +52,9 @@ class BroadcastProgressEdits:
     _progress: dict[int, _ProgressState]
     _pause_until: float
 
+    @abstractmethod
     def _now(self) -> float:
-        raise NotImplementedError
+        """The sender's clock (monotonic seconds), which paces the edits like the sends."""
 
     def _touch_broadcast(self, broadcast_id: int | None) -> None:
         if broadcast_id is not None:
