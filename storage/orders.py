@@ -225,24 +225,27 @@ async def orders_for_user(
     return [_order_from(row, pickups[row["pickup_id"]], lines.get(row["id"], [])) for row in rows]
 
 
+def order_line_from_row(row: aiosqlite.Row) -> OrderLine:
+    """Build an order line from a row with ``LINE_SELECT``'s line columns (reminders too)."""
+    return OrderLine(
+        offer_id=row["offer_id"],
+        product_name=row["product_name"],
+        unit=row["unit"],
+        producer_id=row["producer_id"],
+        quantity=row["quantity"],
+        unit_price=row["unit_price"],
+        price_basis=PriceBasis(row["price_basis"]),
+        estimate_grams=row["estimate_grams"],
+        weighed_grams=row["weighed_grams"],
+    )
+
+
 def _order_from(order_row: aiosqlite.Row, pickup: Pickup, line_rows: list[aiosqlite.Row]) -> Order:
     order_id = order_row["id"]
     parts: dict[int, list[OrderLine]] = {}
     heads: dict[int, tuple[str, str, HandoverStatus | None, str | None]] = {}
     for line in line_rows:
-        parts.setdefault(line["producer_id"], []).append(
-            OrderLine(
-                offer_id=line["offer_id"],
-                product_name=line["product_name"],
-                unit=line["unit"],
-                producer_id=line["producer_id"],
-                quantity=line["quantity"],
-                unit_price=line["unit_price"],
-                price_basis=PriceBasis(line["price_basis"]),
-                estimate_grams=line["estimate_grams"],
-                weighed_grams=line["weighed_grams"],
-            )
-        )
+        parts.setdefault(line["producer_id"], []).append(order_line_from_row(line))
         heads[line["producer_id"]] = (
             line["producer_name"],
             line["payment_info"],

@@ -20,11 +20,11 @@ from rekobot.models import (
     OrderPart,
     OrderStatus,
     Pickup,
-    PriceBasis,
     User,
 )
 from rekobot.models.due import ReminderBatch, ReminderRound
 from storage.database import Transaction
+from storage.orders import order_line_from_row
 from storage.pickups import PICKUP_SELECT, pickup_from_row
 from storage.users import user_from_row
 
@@ -105,19 +105,7 @@ async def reminder_batch(
             lines[order_id] = {}
         if row["offer_id"] is None or row["producer_id"] is None:
             continue
-        lines[order_id].setdefault(row["producer_id"], []).append(
-            OrderLine(
-                offer_id=row["offer_id"],
-                product_name=row["product_name"],
-                unit=row["unit"],
-                producer_id=row["producer_id"],
-                quantity=row["quantity"],
-                unit_price=row["unit_price"],
-                price_basis=PriceBasis(row["price_basis"]),
-                estimate_grams=row["estimate_grams"],
-                weighed_grams=row["weighed_grams"],
-            )
-        )
+        lines[order_id].setdefault(row["producer_id"], []).append(order_line_from_row(row))
         producers[row["producer_id"]] = (
             row["producer_name"],
             row["payment_info"],
