@@ -30,7 +30,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 from rekobot.app import build_application
 from rekobot.demo import seed
 from rekobot.settings import Settings
-from storage.database import Database
+from storage.engines import open_database
 from tests.fakes.calls import ButtonQuery
 from tests.fakes.driver import BotDriver
 from tests.fakes.request import RecordingRequest
@@ -106,7 +106,7 @@ async def shop(bench: Interleaved, user: TgUser) -> None:
 async def run(folder: Path, customers: int) -> Interleaved:
     """Drive `customers` shoppers through the real bot, interleaved with the echo bot."""
     settings = Settings(_env_file=None, token=TOKEN, database=folder / "bench.sqlite3")
-    db = await Database(settings.database).connect()
+    db = await open_database(settings.database).connect()
     await seed(db)
     await db.close()
     request = RecordingRequest()

@@ -32,6 +32,7 @@ from storage import pickups as pickup_store
 from storage import producers as producer_store
 from storage import rings as ring_store
 from storage.database import Database
+from storage.sqlite import SqliteDatabase
 
 PRODUCTS = 20
 START = datetime(2026, 12, 3, 17, tzinfo=UTC)
@@ -127,7 +128,7 @@ async def build_once(db: Database, pickup_id: int, producer_id: int) -> tuple[in
 async def measure(orders: int, runs: int) -> float:
     """Print the median time to build the digest at a pickup with ``orders`` orders."""
     with tempfile.TemporaryDirectory() as folder:
-        async with Database(Path(folder) / "bench.sqlite3") as db:
+        async with SqliteDatabase(Path(folder) / "bench.sqlite3") as db:
             pickup_id, producer_id = await seed(db, orders)
             await build_once(db, pickup_id, producer_id)  # warm caches as a running bot has
             samples = []

@@ -40,6 +40,7 @@ from storage import pickups as pickup_store
 from storage import producers as producer_store
 from storage import rings as ring_store
 from storage.database import Database, Transaction
+from storage.sqlite import SqliteDatabase
 
 ORDERS_PER_RING = 2_000
 BIG_PICKUP = 2_000
@@ -216,7 +217,7 @@ async def measure(orders: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
         build = time.perf_counter()
-        async with Database(path) as db:
+        async with SqliteDatabase(path) as db:
             await seed(db, orders)
         built = time.perf_counter() - build
         with sqlite3.connect(path) as conn:

@@ -54,7 +54,7 @@ from rekobot.scheduling import run_due_work
 from rekobot.services.broadcasts import BroadcastDraft
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
-from storage.database import Database
+from storage.sqlite import SqliteDatabase
 from tests.fakes.driver import BotDriver
 from tests.fakes.request import RecordingRequest
 from tests.fakes.updates import TgUser, UpdateFactory
@@ -308,12 +308,12 @@ def build(path: Path, shape: Shape) -> dict[str, int]:
 
 
 async def _migrate(path: Path) -> None:
-    async with Database(path):
+    async with SqliteDatabase(path):
         pass
 
 
 async def _seed_demo(path: Path) -> None:
-    async with Database(path) as db:
+    async with SqliteDatabase(path) as db:
         await seed_demo(db, clock=lambda: EVENING, force=True)
 
 

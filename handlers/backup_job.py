@@ -1,6 +1,7 @@
 """The nightly backup: a JobQueue job that copies the database while the bot keeps running.
 
-Only scheduled when ``REKOBOT_BACKUP_DIR`` is set. The copy itself (consistent, checked, named
+Only scheduled when ``REKOBOT_BACKUP_DIR`` is set, on a SQLite file (PostgreSQL is backed up
+with its own tools). The copy itself (consistent, checked, named
 by date, pruned to ``REKOBOT_BACKUP_KEEP``) is ``storage.backup``; it blocks, so it runs in a
 thread and the bot goes on answering meanwhile.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram.ext import Job
@@ -26,12 +28,13 @@ async def take_nightly_backup(context: Ctx) -> None:
     """Copy the database into the backup folder and drop the oldest copies beyond those kept."""
     services = context.bot_data.services
     settings = services.settings
-    if settings.backup_dir is None:  # pragma: no cover - the job is only scheduled with one
-        return
+    database = settings.database
+    if settings.backup_dir is None or not isinstance(database, Path):  # pragma: no cover
+        return  # the job is only scheduled with a folder, on a file
     try:
         path = await asyncio.to_thread(
             nightly_backup,
-            settings.database,
+            database,
             settings.backup_dir,
             settings.backup_keep,
             services.clock(),
@@ -47,6 +50,9 @@ def schedule(application: RekoApplication) -> Job[Ctx] | None:
     """Run the backup every day at ``REKOBOT_BACKUP_AT`` in ``REKOBOT_TIMEZONE``, if enabled."""
     settings = application.services.settings
     if settings.backup_dir is None or application.job_queue is None:
+        return None
+    if not isinstance(settings.database, Path):
+        log.warning("REKOBOT_BACKUP_DIR is ignored on PostgreSQL: back it up with pg_dump")
         return None
     at = settings.backup_at.replace(tzinfo=ZoneInfo(settings.timezone))
     return application.job_queue.run_daily(

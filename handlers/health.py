@@ -9,7 +9,6 @@ before its first run is due to have finished.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -74,7 +73,7 @@ class Health:
         """Say whether the bot is healthy, and if not, why."""
         try:
             live = await store.live_version(self.db)
-            on_disk = await asyncio.to_thread(store.on_disk_version, self.db.path)
+            on_disk = await store.stored_version(self.db)
         except store.Unhealthy as problem:
             return Verdict(False, str(problem))
         known = store.known_version()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sqlite3
@@ -18,9 +19,10 @@ from rekobot.clock import utcnow
 from rekobot.logs import setup_logging
 from rekobot.settings import TOKEN_HELP, Settings
 from storage import backup
-from storage.database import Database
+from storage.engines import open_database
 from storage.faults import DatabaseProblem, DatabaseUnusable
 from storage.instance_lock import DatabaseInUse, InstanceLock
+from storage.postgres import PostgresAddress
 
 if TYPE_CHECKING:
     from rekobot.app import RekoApplication
@@ -64,14 +66,14 @@ async def _serve_until_signalled(application: RekoApplication) -> None:
 
 async def _migrate(settings: Settings) -> None:
     """Open the file (which checks and migrates it), then close it."""
-    db = Database(settings.database)
+    db = open_database(settings.database)
     await db.connect()
     await db.close()
 
 
 def cmd_migrate(settings: Settings) -> int:
     """Bring the database file up to date (never under a running bot)."""
-    with InstanceLock(settings.database):
+    with _alone(settings):
         _backup_before_migrating(settings)
         asyncio.run(_migrate(settings))
     print(f"Database {settings.database} is up to date.")
@@ -97,14 +99,43 @@ class UpgradeNotBackedUp(RuntimeError):
 
 def cmd_run_alone(settings: Settings) -> int:
     """Run the bot while holding the database's lock, so a second one refuses to start."""
-    with InstanceLock(settings.database):
+    with _alone(settings):
         _backup_before_migrating(settings)
         return cmd_run(settings)
+
+
+class FileOnly(DatabaseProblem):
+    """A command that works on a SQLite file was given a PostgreSQL database."""
+
+
+def sqlite_file(settings: Settings, what: str) -> Path:
+    """The SQLite file of the settings; PostgreSQL has its own tools for ``what``."""
+    if isinstance(settings.database, PostgresAddress):
+        raise FileOnly(
+            f"`rekobot {what}` works on a SQLite file, and REKOBOT_DATABASE is PostgreSQL "
+            f"({settings.database}). Use PostgreSQL's own tools: pg_dump for a backup, "
+            "pg_restore to restore one, and a standby for the rest (docs/scaling.md)."
+        )
+    return settings.database
+
+
+def _alone(settings: Settings) -> contextlib.AbstractContextManager[object]:
+    """The SQLite file's lock, so a second bot on it refuses to start.
+
+    PostgreSQL is shared on purpose: several workers run on it, and the migrations and the
+    sweep coordinate through advisory locks instead.
+    """
+    if isinstance(settings.database, PostgresAddress):
+        return contextlib.nullcontext()
+    return InstanceLock(settings.database)
 
 
 def _backup_before_migrating(settings: Settings) -> None:
     """With a backup folder set, copy a database that is about to be upgraded."""
     if settings.backup_dir is None:
+        return
+    if isinstance(settings.database, PostgresAddress):
+        log.warning("REKOBOT_BACKUP_DIR is ignored on PostgreSQL: back it up with pg_dump")
         return
     try:
         taken = backup.backup_before_migrating(settings.database, settings.backup_dir, utcnow())
@@ -121,7 +152,7 @@ def _backup_before_migrating(settings: Settings) -> None:
 def backup_target(settings: Settings, path: Path | None) -> tuple[Path, Path | None]:
     """Where `rekobot backup [PATH]` writes: (folder, exact file or None for a dated name)."""
     if path is None:
-        return settings.backup_dir or settings.database.parent / "backups", None
+        return settings.backup_dir or sqlite_file(settings, "backup").parent / "backups", None
     if path.suffix in {".sqlite3", ".sqlite", ".db"} and not path.is_dir():
         return path.parent, path
     return path, None
@@ -129,15 +160,16 @@ def backup_target(settings: Settings, path: Path | None) -> tuple[Path, Path | N
 
 def cmd_backup(settings: Settings, path: Path | None = None) -> int:
     """Copy the database, running or not, to PATH (a folder or a .sqlite3 file) and check it."""
+    database = sqlite_file(settings, "backup")
     folder, exact = backup_target(settings, path)
     try:
         if exact is None:
-            taken = backup.take_backup(settings.database, folder, utcnow())
+            taken = backup.take_backup(database, folder, utcnow())
         elif exact.exists():
             print(f"rekobot: {exact} already exists; choose another name.", file=sys.stderr)
             return 1
         else:
-            backup.copy_database(settings.database, exact)
+            backup.copy_database(database, exact)
             taken = exact
     except (backup.BackupFailed, OSError) as exc:
         print(f"rekobot: no backup taken: {exc}", file=sys.stderr)
@@ -149,7 +181,7 @@ def cmd_backup(settings: Settings, path: Path | None = None) -> int:
 def cmd_restore(settings: Settings, path: Path) -> int:
     """Replace the database by a checked backup, keeping the current file aside."""
     try:
-        done = backup.restore_database(path, settings.database, utcnow())
+        done = backup.restore_database(path, sqlite_file(settings, "restore"), utcnow())
     except (backup.RestoreRefused, OSError) as exc:
         print(f"rekobot: not restored: {exc}", file=sys.stderr)
         return 1
@@ -163,7 +195,7 @@ def cmd_restore(settings: Settings, path: Path) -> int:
 
 def cmd_check(settings: Settings, quick: bool = False) -> int:
     """Open the database read-only; exit 0 if it is sound and fully migrated, else 1."""
-    found = backup.check_database(settings.database, quick=quick)
+    found = backup.check_database(sqlite_file(settings, "check"), quick=quick)
     problems = list(found.problems)
     if found.sound and found.needs_migrations:
         problems.append(
@@ -256,7 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rekobot: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # the file failed while in use, after it opened fine
-        print(f"rekobot: {DatabaseUnusable.because(settings.database, exc)}", file=sys.stderr)
+        problem = DatabaseUnusable.because(sqlite_file(settings, args.command), exc)
+        print(f"rekobot: {problem}", file=sys.stderr)
         return 3
 
 

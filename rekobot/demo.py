@@ -27,6 +27,7 @@ from storage import pickups as pickup_store
 from storage import producers as producer_store
 from storage import rings as ring_store
 from storage.database import Database, Transaction
+from storage.engines import open_database
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +276,7 @@ async def seed(db: Database, clock: Clock = utcnow, *, force: bool = False) -> s
         others = await other_rings(tx)
         if others and not force:
             raise OtherRingsPresent(
-                f"{db.path} already holds {len(others)} other ring(s) ({', '.join(others[:5])}), "
+                f"{db.label} already holds {len(others)} other ring(s) ({', '.join(others[:5])}), "
                 "so the demo ring would be offered to real customers and its made-up producers "
                 "would sit among real ones. Use a database of its own: `make demo`, or "
                 "REKOBOT_DATABASE=demo.sqlite3 rekobot demo-data. To add it here anyway: "
@@ -312,7 +313,7 @@ async def seed(db: Database, clock: Clock = utcnow, *, force: bool = False) -> s
 
 async def load_demo(settings: Settings, *, force: bool = False) -> str:
     """Open the configured database and seed the demo ring."""
-    db = Database(settings.database)
+    db = open_database(settings.database)
     await db.connect()
     try:
         return await seed(db, force=force)

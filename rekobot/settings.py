@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from rekobot.i18n import SHIPPED_LOCALES
+from storage.engines import Address, parse_address
 
 # What @BotFather hands out: "<bot id>:<35 url-safe characters>".
 TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -39,7 +40,8 @@ class Settings(BaseSettings):
     )
 
     token: SecretStr = SecretStr("")
-    database: Path = Path("rekobot.sqlite3")
+    # A SQLite file's path, or a postgresql:// URL for several workers on one store.
+    database: Annotated[Address, BeforeValidator(parse_address)] = Path("rekobot.sqlite3")
     api_base_url: str = "https://api.telegram.org/bot"
     api_file_url: str = ""
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()

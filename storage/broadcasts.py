@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from rekobot.clock import to_db
 from rekobot.models import User
 from rekobot.models.messaging import Audience, Broadcast, BroadcastStatus
-from storage.database import Transaction
+from storage.database import Row, Transaction
 from storage.users import user_from_row
 
 
-def broadcast_from_row(row: aiosqlite.Row) -> Broadcast:
+def broadcast_from_row(row: Row) -> Broadcast:
     """Build a Broadcast from a row of ``broadcasts``."""
     return Broadcast(
         id=row["id"],

@@ -18,7 +18,7 @@ async def touch_cart(
         INSERT INTO carts (user_id, pickup_id, order_id, version, updated_at)
         VALUES (?, ?, ?, 1, ?)
         ON CONFLICT (user_id, pickup_id) DO UPDATE SET
-            version = version + 1, updated_at = excluded.updated_at,
+            version = carts.version + 1, updated_at = excluded.updated_at,
             order_id = COALESCE(excluded.order_id, carts.order_id)
         """,
         (user_id, pickup_id, order_id, to_db(now)),

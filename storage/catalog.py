@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from rekobot.clock import to_db
 from rekobot.models import PriceBasis, Product
-from storage.database import Transaction
+from storage.database import Row, Transaction
 
 PRODUCT_COLUMNS = (
     "id, producer_id, name, description, unit, price, category, photo_file_id, hidden, "
@@ -19,7 +17,7 @@ PRODUCT_COLUMNS = (
 EDITABLE = frozenset({"name", "description", "unit", "price", "category", "photo_file_id"})
 
 
-def product_from_row(row: aiosqlite.Row) -> Product:
+def product_from_row(row: Row) -> Product:
     """Build a Product from a row with PRODUCT_COLUMNS."""
     return Product(
         id=row["id"],

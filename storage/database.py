@@ -1,62 +1,40 @@
-"""The SQLite file: one writer, readers over the WAL, and the checks that refuse a bad file.
+"""What every repository in ``storage/`` talks to: a database and its transactions.
 
-Writes go through one connection guarded by an asyncio lock, so there is one writer and a
-write transaction is never interleaved with another coroutine's statements. Reads go to
-separate read-only connections (a pool, of one by default): in WAL mode a reader sees the last
-committed snapshot and never waits for the writer, so browsing never competes with checkouts
-for the write lock.
+There are two engines behind this one interface: a SQLite file (``storage/sqlite.py``, the
+default, one process) and PostgreSQL (``storage/postgres.py``, for several workers on one
+shared store). The repositories are one set of functions written against ``Transaction``;
+their SQL is written once, in SQLite's spelling, and ``storage/dialect.py`` turns it into
+PostgreSQL's where the two differ. ``storage/engines.py`` picks the engine from the address.
 
-Statements run on the event loop's thread, not one thread hop each: an indexed statement
-costs tens of microseconds, while handing it to aiosqlite's thread and back cost more than
-that plus two wake-ups, which on a loaded machine was most of an update's time. The only
-steps that can wait go to the writer's aiosqlite thread: the ``COMMIT`` (it syncs the WAL),
-and the ``BEGIN IMMEDIATE`` when another process holds the write lock (it may wait up to the
-busy timeout): one hop a write transaction, none for a read. A read in WAL mode never waits
-for a lock, and the statements here are index searches (``tests/test_due_work.py`` checks the
-plans of the big ones), so the loop is never held long.
+The rules both engines keep, which the services rely on:
 
-The writer never checkpoints the WAL itself. SQLite's autocheckpoint runs inside the
-``COMMIT`` of whichever write crosses 1,000 WAL pages, copying them into the database file
-and syncing it: measured at national scale it made one ``COMMIT`` of the reminder sweep
-hold the write lock for a second while every customer's write queued behind it.
-``checkpoint()`` does that work on a connection of its own, in its own thread, outside the
-write lock; the sweep calls it after each round of due work (``handlers/sweep.py``).
-
-Opening refuses a file rekobot could not run on (read-only, not a database, damaged) with a
-``DatabaseUnusable`` that tells the operator what to do, and first closes whatever it opened:
-each aiosqlite connection runs a non-daemon thread, and one left behind keeps the process
-alive forever after the error.
+- one writer at a time: a write transaction never interleaves with another one, in this
+  process or (on PostgreSQL) in any worker, so a read-then-write inside it is safe;
+- a read (``read()``, ``fetchall``) sees one committed snapshot and never waits for a writer;
+- a row comes back indexable by position and by column name (``Row``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import aiosqlite
-
-from storage.faults import DatabaseUnusable, damaged, refuse_unwritable
-from storage.migrations import apply_migrations
-
-log = logging.getLogger(__name__)
-
-#: How long a write waits for another connection's write (a second process, a backup)
-#: before SQLite gives up with "database is locked". A write that waits succeeds; one that
-#: gives up loses what the customer tapped. Writers within one process queue on the lock.
-BUSY_TIMEOUT_MS = 10_000
-READERS = 1
-#: Past this size, a WAL that a passive checkpoint could not empty (a reader held an old
-#: snapshot) is truncated as soon as nothing holds it; below it, once it is fully copied.
-WAL_LIMIT_BYTES = 64 * 2**20
 Params = Sequence[Any] | dict[str, Any]
 
-_EVERY_CONNECTION = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA foreign_keys=ON")
+
+class Row(Protocol):
+    """One row of a result: ``row[0]``, ``row["name"]``, ``row.keys()``, ``dict(row)``."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -73,80 +51,55 @@ class Checkpointed:
         return self.copied >= self.frames
 
 
-class Database:
-    """The rekobot SQLite file: a writer connection and a small pool of readers."""
+class Transaction(ABC):
+    """Statements inside one open transaction (or one read snapshot).
 
-    def __init__(self, path: Path | str, *, readers: int = READERS) -> None:
-        if readers < 1:
-            raise ValueError("a database needs at least one reader")
-        self.path = Path(path)
-        self._writer: aiosqlite.Connection | None = None
-        self._checkpointer: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
-        self._reader_count = readers
-        self._readers: list[sqlite3.Connection] = []
-        self._idle: asyncio.Queue[sqlite3.Connection] = asyncio.Queue()
+    The methods are coroutines so that callers read the same on either engine.
+    """
 
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Return every row of a query."""
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Return the first row of a query, if any."""
+
+    @abstractmethod
+    async def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Return every row as a plain tuple: cheaper than rows when there are thousands."""
+
+    async def scalar(self, sql: str, params: Params = ()) -> Any:
+        """Return the first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement and return the number of rows it changed."""
+
+    @abstractmethod
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT into a table keyed by ``id`` and return the new row's id."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run a statement once per row."""
+
+
+class Database(ABC):
+    """A connected store: write transactions, read snapshots and single reads."""
+
+    #: "sqlite" or "postgresql": for the few places that must say which (health, the CLI).
+    engine: str
+
+    @abstractmethod
     async def connect(self, *, migrate: bool = True, check: bool = True) -> Database:
-        """Open the file, refuse it if rekobot cannot run on it, migrate it, open the readers.
+        """Open the store, refuse it if rekobot cannot run on it, and migrate it."""
 
-        ``check`` runs ``PRAGMA quick_check``, which reads every page: a damaged file is
-        refused at start-up instead of failing in the middle of a pickup.
-        """
-        if self._writer is not None:
-            return self
-        refuse_unwritable(self.path)
-        opened: list[aiosqlite.Connection] = []
-        readers: list[sqlite3.Connection] = []
-        try:
-            writer = await _open(self.path, opened)
-            mode = await _scalar(writer, "PRAGMA journal_mode=WAL")
-            if mode != "wal":
-                log.warning("%s stays in journal mode %s: reads wait for writes", self.path, mode)
-            await writer.execute("PRAGMA synchronous=NORMAL")
-            await writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoint() does it
-            if check:
-                await _check_pages(writer, self.path)
-            await _check_writable(writer)
-            if migrate:
-                await apply_migrations(writer)
-            for _ in range(self._reader_count):
-                readers.append(_open_reader(self.path))
-            checkpointer = await _open(self.path, opened)
-            # It never waits: a checkpoint that would have to is tried again next sweep.
-            await checkpointer.execute("PRAGMA busy_timeout=0")
-        except BaseException as exc:
-            for reader in readers:
-                reader.close()
-            for conn in reversed(opened):
-                await _close_quietly(conn)
-            if isinstance(exc, sqlite3.Error):
-                raise DatabaseUnusable.because(self.path, exc) from exc
-            raise
-        self._writer, self._readers, self._checkpointer = writer, readers, checkpointer
-        self._idle = asyncio.Queue()
-        for reader in self._readers:
-            self._idle.put_nowait(reader)
-        return self
-
+    @abstractmethod
     async def close(self) -> None:
-        """Close the readers and the writer."""
-        readers, writer, checkpointer = self._readers, self._writer, self._checkpointer
-        self._writer, self._readers, self._checkpointer = None, [], None
-        failures = []
-        for reader in readers:
-            try:
-                reader.close()
-            except Exception as exc:  # close the others all the same
-                failures.append(exc)
-        # The writer closes last: closing the last connection checkpoints and removes the WAL.
-        for conn in [c for c in (checkpointer, writer) if c is not None]:
-            try:
-                await conn.close()
-            except Exception as exc:  # close the others all the same
-                failures.append(exc)
-        if failures:
-            raise failures[0]
+        """Close every connection."""
 
     async def __aenter__(self) -> Database:
         return await self.connect()
@@ -155,247 +108,45 @@ class Database:
         await self.close()
 
     @property
+    @abstractmethod
     def is_connected(self) -> bool:
-        """Whether the file is open."""
-        return self._writer is not None
+        """Whether the store is open."""
 
     @property
-    def conn(self) -> aiosqlite.Connection:
-        """The writer connection (migrations use it directly)."""
-        if self._writer is None:
-            raise RuntimeError("Database is not connected")
-        return self._writer
+    @abstractmethod
+    def label(self) -> str:
+        """The store as an operator names it: the file's path, or the URL without a password."""
 
-    async def trace(self, callback: Callable[[str], object] | None) -> None:
-        """Call ``callback`` with every statement any connection runs (None stops it).
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
 
-        Benchmarks and tests count statements per update with it.
-        """
-        await self.conn.set_trace_callback(callback)  # type: ignore[arg-type] # None stops it
-        for reader in self._readers:
-            reader.set_trace_callback(callback)
+    @abstractmethod
+    def read(self) -> AbstractAsyncContextManager[Transaction]:
+        """Several reads on one consistent snapshot; never waits for writes."""
 
-    async def checkpoint(self) -> Checkpointed:
-        """Copy the WAL into the database file, outside the write lock, in a thread of its own.
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run one read and return every row."""
 
-        A passive checkpoint copies what no reader still needs and never blocks a writer or a
-        reader. When it copied everything, or the WAL grew past ``WAL_LIMIT_BYTES``, a
-        ``TRUNCATE`` checkpoint follows, which empties the file; it needs the write lock for
-        a moment and gives up at once (busy timeout 0) if a write or a reader is in the way.
-        """
-        if self._checkpointer is None:
-            raise RuntimeError("Database is not connected")
-        frames, copied = await _wal_checkpoint(self._checkpointer, "PASSIVE")
-        wal = self.path.with_name(self.path.name + "-wal")
-        size = wal.stat().st_size if wal.exists() else 0
-        truncated = False
-        if size and (copied >= frames or size > WAL_LIMIT_BYTES):
-            busy = await _scalar(self._checkpointer, "PRAGMA wal_checkpoint(TRUNCATE)")
-            truncated = busy == 0
-            if truncated:
-                copied = frames
-            elif size > WAL_LIMIT_BYTES:
-                log.warning("the WAL of %s is %d MiB and still in use", self.path, size >> 20)
-        return Checkpointed(frames, copied, truncated)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        """Run a write transaction: BEGIN IMMEDIATE, then COMMIT or ROLLBACK."""
-        async with self._lock:
-            conn = self.conn
-            raw = _raw(conn)
-            if not _begin_at_once(raw):
-                await conn.execute("BEGIN IMMEDIATE")  # another process writes: wait in the thread
-            try:
-                yield Transaction(raw)
-                await conn.execute("COMMIT")
-            except BaseException:
-                # SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK
-                # would raise "no transaction is active" and hide the real error.
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
-                raise
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Transaction]:
-        """Run several reads on one consistent snapshot, on a reader: never waits for writes."""
-        async with self._reader() as conn:
-            conn.execute("BEGIN")
-            try:
-                yield Transaction(conn)
-            finally:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Run one read on a reader and return every row."""
-        async with self._reader() as conn:
-            return await Transaction(conn).fetchall(sql, params)
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """Run one read on a reader and return the first row, if any."""
-        async with self._reader() as conn:
-            return await Transaction(conn).fetchone(sql, params)
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run one read and return the first row, if any."""
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; return the rows changed."""
         async with self.transaction() as tx:
             return await tx.execute(sql, params)
 
-    @asynccontextmanager
-    async def _reader(self) -> AsyncIterator[sqlite3.Connection]:
-        """Borrow an idle reader for the block, waiting for one when all are in use."""
-        if self._writer is None:
-            raise RuntimeError("Database is not connected")
-        conn = self._idle.get_nowait() if not self._idle.empty() else await self._idle.get()
-        try:
-            yield conn
-        finally:
-            self._idle.put_nowait(conn)
+    @abstractmethod
+    async def schema_version(self) -> int:
+        """How many migrations the store has had."""
 
+    @abstractmethod
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call ``callback`` with every statement run (None stops it): for counting them."""
 
-class Transaction:
-    """Statements inside one open transaction (or one snapshot of a reader).
+    @abstractmethod
+    async def checkpoint(self) -> Checkpointed:
+        """Move committed work into the main store, outside the write lock (SQLite's WAL)."""
 
-    The methods are coroutines so that callers read the same whichever way a statement runs;
-    they run it at once, on the calling thread.
-    """
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Return every row of a query."""
-        return list(self.conn.execute(sql, params).fetchall())
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """Return the first row of a query, if any."""
-        rows = self.conn.execute(sql, params).fetchmany(1)
-        return rows[0] if rows else None
-
-    async def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        """Return every row as a plain tuple: cheaper than rows when there are thousands."""
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
-        return list(cursor.execute(sql, params).fetchall())
-
-    async def scalar(self, sql: str, params: Params = ()) -> Any:
-        """Return the first column of the first row, or None."""
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run a statement and return the number of rows it changed."""
-        return self.conn.execute(sql, params).rowcount
-
-    async def insert(self, sql: str, params: Params = ()) -> int:
-        """Run an INSERT and return the new row id."""
-        row_id = self.conn.execute(sql, params).lastrowid
-        if row_id is None:  # pragma: no cover - sqlite always sets it after INSERT
-            raise RuntimeError("INSERT did not return a row id")
-        return int(row_id)
-
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        """Run a statement once per row."""
-        self.conn.executemany(sql, rows)
-
-
-def _raw(conn: aiosqlite.Connection) -> sqlite3.Connection:
-    """The writer's sqlite3 connection, to run a transaction's statements without a hop.
-
-    Safe because the connection is opened with ``check_same_thread=False`` and, inside
-    ``transaction()``, nothing else uses it: its aiosqlite thread is idle between the BEGIN
-    and the COMMIT it ran.
-    """
-    return conn._conn  # aiosqlite has no public accessor
-
-
-def _begin_at_once(raw: sqlite3.Connection) -> bool:
-    """Take the write lock now if no other process holds it; False if one does.
-
-    Within this process the asyncio lock already makes writers queue, so the lock is free
-    unless a second process (a CLI command, a backup restore) writes: only then does the
-    BEGIN wait, up to the busy timeout, on the writer's own thread instead of the loop.
-    """
-    raw.execute("PRAGMA busy_timeout=0")
-    try:
-        raw.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-            raise
-        return False
-    finally:
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    return True
-
-
-def _open_reader(path: Path) -> sqlite3.Connection:
-    """Open one read-only connection; its statements run on the event loop's thread."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    try:
-        conn.row_factory = sqlite3.Row
-        for pragma in (*_EVERY_CONNECTION, "PRAGMA query_only=ON"):
-            conn.execute(pragma)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-async def _open(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
-    """Open one connection, listed in ``opened`` at once so a failure after it closes it."""
-    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
-    opened.append(conn)
-    conn.row_factory = aiosqlite.Row
-    for pragma in _EVERY_CONNECTION:
-        await conn.execute(pragma)
-    return conn
-
-
-async def _wal_checkpoint(conn: aiosqlite.Connection, mode: str) -> tuple[int, int]:
-    """Run ``PRAGMA wal_checkpoint(mode)``; return the WAL's frames and how many are copied."""
-    rows = await conn.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
-    _busy, frames, copied = next(iter(rows))
-    return max(0, int(frames)), max(0, int(copied))
-
-
-async def _scalar(conn: aiosqlite.Connection, sql: str) -> Any:
-    rows = await conn.execute_fetchall(sql)
-    return next(iter(rows))[0]
-
-
-async def _check_pages(conn: aiosqlite.Connection, path: Path) -> None:
-    """Refuse a file whose pages ``PRAGMA quick_check`` finds inconsistent."""
-    rows = await conn.execute_fetchall("PRAGMA quick_check")
-    # A row may hold several findings, one a line, under a "*** in database main ***" title.
-    findings = [
-        line.strip()
-        for row in rows
-        for line in str(row[0]).splitlines()
-        if line.strip() and not line.startswith("***")
-    ]
-    if findings != ["ok"]:
-        more = f", and {len(findings) - 1} more" if len(findings) > 1 else ""
-        raise damaged(path, f"PRAGMA quick_check found: {findings[0]}{more}")
-
-
-async def _check_writable(conn: aiosqlite.Connection) -> None:
-    """Write and roll back, so a file SQLite could only open read-only fails now.
-
-    Taking the write lock is not enough: in WAL mode it lives in the ``-shm`` file, and only
-    a change to a page finds out that the database file itself cannot be written.
-    """
-    version = await _scalar(conn, "PRAGMA user_version")
-    await conn.execute("BEGIN IMMEDIATE")
-    try:
-        await conn.execute(f"PRAGMA user_version = {int(version)}")
-    finally:
-        await conn.execute("ROLLBACK")
-
-
-async def _close_quietly(conn: aiosqlite.Connection) -> None:
-    """Close a connection after a failure; the failure, not this, is what gets reported."""
-    try:
-        await conn.close()
-    except Exception:
-        log.debug("closing %s after a failure failed too", conn, exc_info=True)

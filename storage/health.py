@@ -3,17 +3,25 @@
 Two looks, because each misses what the other sees: the bot's own connection (``live``) shows
 the database it really uses is answering, and a fresh read-only open of the path (``on_disk``)
 shows the file there is still a rekobot database. An open connection keeps reading a file that
-was deleted or replaced under it; the next start would not.
+was deleted or replaced under it; the next start would not. PostgreSQL has no file to
+replace under a connection, so there the second look is the first one again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
+
+import asyncpg
 
 from storage.backup import SQLITE_HEADER
 from storage.database import Database
 from storage.migrations import load_migrations
+from storage.sqlite import SqliteDatabase
+
+#: What a database that stopped answering raises, on either engine.
+_FAILURES = (sqlite3.Error, asyncpg.PostgresError, OSError, RuntimeError, ValueError)
 
 
 class Unhealthy(RuntimeError):
@@ -28,10 +36,16 @@ def known_version() -> int:
 async def live_version(db: Database) -> int:
     """Return the schema version through the bot's own connection."""
     try:
-        async with db.read() as tx:
-            return int(await tx.scalar("PRAGMA user_version"))
-    except (sqlite3.Error, RuntimeError, ValueError) as exc:
+        return await db.schema_version()
+    except _FAILURES as exc:
         raise Unhealthy(f"the database does not answer: {exc}") from exc
+
+
+async def stored_version(db: Database) -> int:
+    """The schema version of what a fresh start would open: the file afresh, or the server."""
+    if isinstance(db, SqliteDatabase):
+        return await asyncio.to_thread(on_disk_version, db.path)
+    return await live_version(db)
 
 
 def on_disk_version(path: Path) -> int:
@@ -62,5 +76,5 @@ async def pending_deliveries(db: Database) -> int:
     try:
         async with db.read() as tx:
             return int(await tx.scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'"))
-    except (sqlite3.Error, RuntimeError, ValueError) as exc:
+    except _FAILURES as exc:
         raise Unhealthy(f"the database does not answer: {exc}") from exc

@@ -65,7 +65,6 @@ async def prune(tx: Transaction, done_before: datetime) -> int:
 async def counts(tx: Transaction) -> InboxCounts:
     """Count pending and done rows."""
     row = await tx.fetchone(
-        "SELECT COALESCE(SUM(done_at IS NULL), 0) AS pending, "
-        "COALESCE(SUM(done_at IS NOT NULL), 0) AS done FROM inbox"
+        "SELECT COUNT(*) - COUNT(done_at) AS pending, COUNT(done_at) AS done FROM inbox"
     )
     return InboxCounts() if row is None else InboxCounts.model_validate(dict(row))

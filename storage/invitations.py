@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from rekobot.clock import from_db, to_db
 from rekobot.models.running import InvitationRow
-from storage.database import Transaction
+from storage.database import Row, Transaction
 
 
 async def create_invitation(
@@ -37,7 +35,7 @@ async def get_invitation(tx: Transaction, invitation_id: int) -> InvitationRow |
     return _invitation(await tx.fetchone(f"{_SELECT} WHERE id = ?", (invitation_id,)))
 
 
-def _invitation(row: aiosqlite.Row | None) -> InvitationRow | None:
+def _invitation(row: Row | None) -> InvitationRow | None:
     if row is None:
         return None
     return InvitationRow(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from rekobot.clock import to_db
 from rekobot.models import Offer, PriceBasis, Product
-from storage.database import Transaction
+from storage.database import Row, Transaction
 
 OFFER_SELECT = """
     SELECT o.id, o.pickup_id, o.price AS offer_price, o.quantity_total, o.quantity_reserved,
@@ -22,7 +20,7 @@ OFFER_SELECT = """
 """
 
 
-def offer_from_row(row: aiosqlite.Row) -> Offer:
+def offer_from_row(row: Row) -> Offer:
     """Build an Offer (with its product) from a row of OFFER_SELECT."""
     product = Product(
         id=row["product_id"],

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from rekobot.clock import from_db, to_db
 from rekobot.models import (
     HandoverStatus,
@@ -17,7 +15,7 @@ from rekobot.models import (
     Pickup,
     PriceBasis,
 )
-from storage.database import Transaction
+from storage.database import Row, Transaction
 from storage.pickups import PICKUP_SELECT, get_pickup, pickup_from_row
 
 #: What an order line ``l`` costs, as ``rekobot.models.line_amount`` reckons it: per item, or
@@ -177,7 +175,7 @@ LINE_SELECT = """
 """
 
 
-async def _build_order(tx: Transaction, order_row: aiosqlite.Row, pickup: Pickup) -> Order:
+async def _build_order(tx: Transaction, order_row: Row, pickup: Pickup) -> Order:
     line_rows = await tx.fetchall(
         f"""{LINE_SELECT} WHERE l.order_id = ?
         ORDER BY pd.name COLLATE NOCASE, pr.name COLLATE NOCASE""",
@@ -215,7 +213,7 @@ async def orders_for_user(
             ),
         )
     }
-    lines: dict[int, list[aiosqlite.Row]] = {}
+    lines: dict[int, list[Row]] = {}
     for line in await tx.fetchall(
         f"""{LINE_SELECT} WHERE l.order_id IN (SELECT value FROM json_each(?))
         ORDER BY l.order_id, pd.name COLLATE NOCASE, pr.name COLLATE NOCASE""",
@@ -225,7 +223,7 @@ async def orders_for_user(
     return [_order_from(row, pickups[row["pickup_id"]], lines.get(row["id"], [])) for row in rows]
 
 
-def order_line_from_row(row: aiosqlite.Row) -> OrderLine:
+def order_line_from_row(row: Row) -> OrderLine:
     """Build an order line from a row with ``LINE_SELECT``'s line columns (reminders too)."""
     return OrderLine(
         offer_id=row["offer_id"],
@@ -240,7 +238,7 @@ def order_line_from_row(row: aiosqlite.Row) -> OrderLine:
     )
 
 
-def _order_from(order_row: aiosqlite.Row, pickup: Pickup, line_rows: list[aiosqlite.Row]) -> Order:
+def _order_from(order_row: Row, pickup: Pickup, line_rows: list[Row]) -> Order:
     order_id = order_row["id"]
     parts: dict[int, list[OrderLine]] = {}
     heads: dict[int, tuple[str, str, HandoverStatus | None, str | None]] = {}

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
 from rekobot.clock import from_db, to_db
 from rekobot.models import Pickup, PickupStatus, Ring
-from storage.database import Transaction
+from storage.database import Row, Transaction
 from storage.rings import RING_COLUMNS_AS_R, location_from_row, ring_from_row
 
 _PICKUP_COLUMNS = """
@@ -23,7 +21,7 @@ _PICKUP_FROM = "FROM pickups p JOIN locations l ON l.id = p.location_id"
 PICKUP_SELECT = f"SELECT {_PICKUP_COLUMNS} {_PICKUP_FROM}\n"
 
 
-def pickup_from_row(row: aiosqlite.Row) -> Pickup:
+def pickup_from_row(row: Row) -> Pickup:
     """Build a Pickup from a row of PICKUP_SELECT."""
     return Pickup(
         id=row["id"],

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from rekobot.clock import from_db, to_db
 from rekobot.models import User
 from rekobot.models.voice import Post, PostRule, PostStatus
-from storage.database import Transaction
+from storage.database import Row, Transaction
 from storage.users import user_from_row
 
 
-def post_from_row(row: aiosqlite.Row) -> Post:
+def post_from_row(row: Row) -> Post:
     """Build a Post from a row of ``producer_posts``."""
     return Post(
         id=row["id"],

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from rekobot.clock import from_db, to_db
 from rekobot.models.voice import Question
-from storage.database import Transaction
+from storage.database import Row, Transaction
 
 
-def question_from_row(row: aiosqlite.Row) -> Question:
+def question_from_row(row: Row) -> Question:
     """Build a Question from a row of ``producer_questions``."""
     return Question(
         id=row["id"],

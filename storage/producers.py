@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from rekobot.clock import to_db
 from rekobot.models import Producer, Ring
-from storage.database import Transaction
+from storage.database import Row, Transaction
 from storage.rings import ring_from_row
 
 
@@ -96,7 +94,7 @@ async def create_product(
 PRODUCER_COLUMNS = "id, owner_user_id, name, description, payment_info, contact, notes_enabled"
 
 
-def producer_from_row(row: aiosqlite.Row) -> Producer:
+def producer_from_row(row: Row) -> Producer:
     """Build a Producer from a row with PRODUCER_COLUMNS."""
     return Producer(
         id=row["id"],

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-import aiosqlite
-
 from rekobot.clock import to_db
 from rekobot.models import Location, Ring
-from storage.database import Transaction
+from storage.database import Row, Transaction
 
 
-def ring_from_row(row: aiosqlite.Row, prefix: str = "") -> Ring:
+def ring_from_row(row: Row, prefix: str = "") -> Ring:
     """Build a Ring from a row of ``rings``, with column names optionally prefixed."""
     return Ring(
         id=row[f"{prefix}id"],
@@ -51,7 +49,7 @@ RING_COLUMNS_AS_R = ", ".join(
 )
 
 
-def location_from_row(row: aiosqlite.Row, prefix: str = "") -> Location:
+def location_from_row(row: Row, prefix: str = "") -> Location:
     """Build a Location from a row, with column names optionally prefixed."""
     return Location(
         id=row[f"{prefix}id"],

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from rekobot.clock import to_db
 from rekobot.models import Membership, User
-from storage.database import Transaction
+from storage.database import Row, Transaction
 from storage.rings import ring_from_row
 
 _USER_COLUMNS = (
@@ -22,7 +20,7 @@ def user_columns(alias: str) -> str:
     return ", ".join(f"{alias}.{column.strip()}" for column in _USER_COLUMNS.split(","))
 
 
-def user_from_row(row: aiosqlite.Row) -> User:
+def user_from_row(row: Row) -> User:
     """Build a User from a row of ``users``."""
     return User(
         id=row["id"],

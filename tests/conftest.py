@@ -1,8 +1,8 @@
-"""Shared fixtures: settings on a temporary SQLite file, a movable clock, and a small ring."""
+"""Shared fixtures: settings on a fresh database (tests/engines.py), a clock, and a small ring."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +18,8 @@ from storage import pickups as pickup_store
 from storage import producers as producer_store
 from storage import rings as ring_store
 from storage import users as user_store
+from storage.engines import Address
+from tests import engines
 
 TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKENtest12"
 ADMIN_ID = 900
@@ -52,12 +54,23 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings on a fresh database file, ignoring any .env on the machine."""
+def database(tmp_path: Path) -> Iterator[Address]:
+    """A fresh database: a SQLite file, or a PostgreSQL database (see tests/engines.py)."""
+    if not engines.ON_POSTGRES:
+        yield tmp_path / "rekobot.sqlite3"
+        return
+    address = engines.fresh_postgres_sync()
+    yield address
+    engines.drop_postgres_sync(address)
+
+
+@pytest.fixture
+def settings(database: Address) -> Settings:
+    """Settings on a fresh database, ignoring any .env on the machine."""
     return Settings(
         _env_file=None,
         token=TOKEN,
-        database=tmp_path / "rekobot.sqlite3",
+        database=database,
         admin_ids=frozenset({ADMIN_ID}),
         default_locale="nb",
     )

@@ -18,7 +18,7 @@ from rekobot.clock import utcnow
 from storage import offers as offer_store
 from storage import producers as producer_store
 from storage import users as user_store
-from storage.database import Database
+from storage.sqlite import SqliteDatabase
 from tests.conftest import ADMIN_ID, TOKEN
 from tests.fakes.calls import Call, plain
 from tests.fakes.server import BotApiServer
@@ -39,7 +39,7 @@ def says(fragment: str) -> Callable[[Call], bool]:
 
 async def add_offer(database: Path, pickup_id: int) -> None:
     """A producer with one product on offer at the pickup (the producer side is not tested here)."""
-    db = Database(database)
+    db = SqliteDatabase(database)
     await db.connect()
     now = utcnow()
     try:

@@ -26,9 +26,12 @@ from storage.backup import (
 from storage.instance_lock import DatabaseInUse, InstanceLock
 from storage.migrations import load_migrations
 from tests.conftest import MovableClock, World
+from tests.engines import sqlite_file, sqlite_only
 from tests.fakes.request import RecordingRequest
 from tests.fakes.server import BotApiServer
 from tests.process import rekobot, running
+
+pytestmark = sqlite_only
 
 FIRST_CUSTOMER = 3000
 
@@ -78,7 +81,7 @@ async def test_a_backup_taken_during_checkouts_holds_every_order_committed_befor
     await until(20)
     before_backup = set(committed)
     path = await asyncio.to_thread(
-        take_backup, settings.database, tmp_path / "backups", datetime.now(UTC)
+        take_backup, sqlite_file(settings.database), tmp_path / "backups", datetime.now(UTC)
     )
     during_or_after = len(committed)
     await until(during_or_after + 20)  # the stream goes on after the copy
@@ -87,8 +90,8 @@ async def test_a_backup_taken_during_checkouts_holds_every_order_committed_befor
     await services.close()
 
     in_backup = _order_ids(path)
-    restored = restore_database(path, settings.database, datetime.now(UTC))
-    in_restored = _order_ids(settings.database)
+    restored = restore_database(path, sqlite_file(settings.database), datetime.now(UTC))
+    in_restored = _order_ids(sqlite_file(settings.database))
     assert restored.kept_aside is not None
     kept_aside = _order_ids(restored.kept_aside)
 
@@ -97,7 +100,7 @@ async def test_a_backup_taken_during_checkouts_holds_every_order_committed_befor
     assert len(in_backup) < len(committed)  # it is a snapshot, not the final state
     assert in_restored == in_backup
     assert kept_aside == set(committed)  # the file set aside still has every later order
-    assert _integrity(path) == ["ok"] and _integrity(settings.database) == ["ok"]
+    assert _integrity(path) == ["ok"] and _integrity(sqlite_file(settings.database)) == ["ok"]
     assert _alone(path)
 
 
@@ -105,11 +108,11 @@ async def test_the_restored_file_is_what_the_bot_runs_on_afterwards(
     services: Services, world: World, settings: Settings, tmp_path: Path
 ) -> None:
     await services.members.register(user_id=FIRST_CUSTOMER, first_name="Kari")
-    path = take_backup(settings.database, tmp_path / "backups", datetime.now(UTC))
+    path = take_backup(sqlite_file(settings.database), tmp_path / "backups", datetime.now(UTC))
     await services.members.register(user_id=FIRST_CUSTOMER + 1, first_name="Ola")
     await services.close()
 
-    restore_database(path, settings.database, datetime.now(UTC))
+    restore_database(path, sqlite_file(settings.database), datetime.now(UTC))
     async with Services.create(settings).db as db:
         names = [row[0] for row in await db.fetchall("SELECT first_name FROM users ORDER BY id")]
 
@@ -120,7 +123,7 @@ def test_a_restore_after_a_killed_bot_sets_its_unsaved_writes_aside_with_the_old
     tmp_path: Path, settings: Settings
 ) -> None:
     assert rekobot(tmp_path, "migrate").returncode == 0
-    path = take_backup(settings.database, tmp_path / "b", datetime.now(UTC))
+    path = take_backup(sqlite_file(settings.database), tmp_path / "b", datetime.now(UTC))
     # A writer killed before it could checkpoint leaves its last commits in rekobot.sqlite3-wal.
     killed = subprocess.run(
         [
@@ -134,18 +137,18 @@ def test_a_restore_after_a_killed_bot_sets_its_unsaved_writes_aside_with_the_old
             "    conn.execute('INSERT INTO users (id, first_name, created_at)"
             " VALUES (?, ?, ?)', (n + 1, 'Sist', 'x'))\n"
             "os._exit(0)\n",
-            str(settings.database),
+            str(sqlite_file(settings.database)),
         ],
         check=False,
     )
-    wal_left = Path(f"{settings.database}-wal").stat().st_size
+    wal_left = Path(f"{sqlite_file(settings.database)}-wal").stat().st_size
 
-    restored = restore_database(path, settings.database, datetime.now(UTC))
+    restored = restore_database(path, sqlite_file(settings.database), datetime.now(UTC))
 
     assert killed.returncode == 0 and wal_left > 0
     assert restored.kept_aside is not None
-    assert _integrity(settings.database) == ["ok"]
-    with sqlite3.connect(settings.database) as conn:
+    assert _integrity(sqlite_file(settings.database)) == ["ok"]
+    with sqlite3.connect(sqlite_file(settings.database)) as conn:
         assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
     with sqlite3.connect(restored.kept_aside) as conn:
         assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 200
@@ -155,14 +158,14 @@ def test_restore_refuses_a_file_that_is_not_a_sound_rekobot_database(
     tmp_path: Path, settings: Settings
 ) -> None:
     assert rekobot(tmp_path, "migrate").returncode == 0
-    current = settings.database.read_bytes()
+    current = sqlite_file(settings.database).read_bytes()
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_bytes(b"not a database at all\n" * 100)
     foreign = tmp_path / "foreign.sqlite3"
     with sqlite3.connect(foreign) as conn:
         conn.execute("CREATE TABLE notes (body TEXT)")
     newer = tmp_path / "newer.sqlite3"
-    take_backup(settings.database, tmp_path, datetime.now(UTC)).rename(newer)
+    take_backup(sqlite_file(settings.database), tmp_path, datetime.now(UTC)).rename(newer)
     with sqlite3.connect(newer) as conn:
         conn.execute("PRAGMA user_version = 999")
 
@@ -177,7 +180,7 @@ def test_restore_refuses_a_file_that_is_not_a_sound_rekobot_database(
     assert "does not exist" in refusals["missing.sqlite3"].stderr
     for result in refusals.values():
         assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert settings.database.read_bytes() == current  # untouched
+    assert sqlite_file(settings.database).read_bytes() == current  # untouched
     assert not list(tmp_path.glob("*.before-restore-*"))
 
 
@@ -305,14 +308,15 @@ def test_migrate_takes_a_backup_first_when_a_database_is_upgraded(tmp_path: Path
 
 def test_the_lock_is_free_after_a_restore(tmp_path: Path, settings: Settings) -> None:
     assert rekobot(tmp_path, "migrate").returncode == 0
-    path = take_backup(settings.database, tmp_path / "b", datetime.now(UTC))
-    restore_database(path, settings.database, datetime.now(UTC))
-    with InstanceLock(settings.database) as lock:
+    path = take_backup(sqlite_file(settings.database), tmp_path / "b", datetime.now(UTC))
+    restore_database(path, sqlite_file(settings.database), datetime.now(UTC))
+    with InstanceLock(sqlite_file(settings.database)) as lock:
         assert lock.held
         with pytest.raises(DatabaseInUse):
-            restore_database(path, settings.database, datetime.now(UTC))
+            restore_database(path, sqlite_file(settings.database), datetime.now(UTC))
     with pytest.raises(RestoreRefused):
-        restore_database(settings.database, settings.database, datetime.now(UTC))
+        database = sqlite_file(settings.database)
+        restore_database(database, database, datetime.now(UTC))
 
 
 def test_help_lists_the_backup_commands(tmp_path: Path) -> None:

@@ -12,14 +12,18 @@ import asyncio
 from pathlib import Path
 
 from storage.database import Database
+from storage.sqlite import SqliteDatabase
+from tests.engines import sqlite_only
+
+pytestmark = sqlite_only
 
 ACCOUNTS = 20
 TOTAL = 1_000 * ACCOUNTS
 
 
-async def accounts(path: Path) -> Database:
+async def accounts(path: Path) -> SqliteDatabase:
     """A database with a table of accounts whose balances always add up to TOTAL."""
-    db = await Database(path).connect()
+    db = await SqliteDatabase(path).connect()
     async with db.transaction() as tx:
         await tx.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER)")
         await tx.execute("CREATE TABLE padding (id INTEGER PRIMARY KEY, filler BLOB)")
@@ -40,7 +44,7 @@ async def transfer(db: Database, n: int, pages: int) -> None:
         await tx.executemany("INSERT INTO padding (filler) VALUES (randomblob(3500))", [()] * pages)
 
 
-def wal_size(db: Database) -> int:
+def wal_size(db: SqliteDatabase) -> int:
     wal = db.path.with_name(db.path.name + "-wal")
     return wal.stat().st_size if wal.exists() else 0
 

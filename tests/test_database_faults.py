@@ -26,10 +26,13 @@ from pathlib import Path
 import pytest
 
 from rekobot.demo import seed
-from storage.database import Database
 from storage.faults import DatabaseUnusable
+from storage.sqlite import SqliteDatabase
 from tests.conftest import TOKEN, MovableClock
+from tests.engines import sqlite_only
 from tests.process import rekobot_env
+
+pytestmark = sqlite_only
 
 #: The rule is an answer within 5 s; on an idle machine it takes well under one. The bound is
 #: generous for a loaded test machine: what it catches is a process that never ends.
@@ -46,7 +49,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
 
     async def make() -> None:
-        db = await Database(path).connect()
+        db = await SqliteDatabase(path).connect()
         try:
             await seed(db, MovableClock(datetime(2026, 11, 30, 10, 0, tzinfo=UTC)))
         finally:
@@ -219,7 +222,7 @@ async def test_a_file_that_fails_to_open_leaves_no_connection_thread_behind(
         with ExitStack() as stack:
             case.spoil(path, stack)
         with pytest.raises(DatabaseUnusable, match=case.says):
-            await Database(path).connect()
+            await SqliteDatabase(path).connect()
     left = [thread for thread in threading.enumerate() if thread not in before]
     for thread in left:
         thread.join(timeout=5)  # a stopped connection's thread ends a moment after close

@@ -8,7 +8,6 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,10 @@ from storage import deliveries as delivery_store
 from storage import producer_orders, retention
 from storage import reminders as reminder_store
 from storage.database import Database, Transaction
+from storage.engines import Address
+from storage.sqlite import SqliteDatabase
 from tests.conftest import ADMIN_ID, MovableClock, World
+from tests.engines import sqlite_file
 from tests.test_admin_services import admin_field
 from tests.test_reminders import KARI, WEDNESDAY_19_00_OSLO, order
 
@@ -30,11 +32,11 @@ THURSDAY_17_00_OSLO = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
 HISTORY = {"deliveries", "orders", "order_lines", "pickups", "users", "sent_keys"}
 
 
-def plan(db_path: Path, sql: str, params: tuple[object, ...]) -> list[str]:
+def plan(address: Address, sql: str, params: tuple[object, ...]) -> list[str]:
     """The ``EXPLAIN QUERY PLAN`` lines of a statement, on a migrated database."""
     import sqlite3
 
-    with sqlite3.connect(db_path) as conn:
+    with sqlite3.connect(sqlite_file(address)) as conn:
         return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
 
 
@@ -49,7 +51,7 @@ def full_scans(lines: list[str], aliases: dict[str, str]) -> list[str]:
 
 
 async def test_every_due_query_is_an_index_search(settings: Settings) -> None:
-    async with Database(settings.database):
+    async with SqliteDatabase(sqlite_file(settings.database)):
         pass
     now, later = to_db(datetime(2026, 12, 1, tzinfo=UTC)), to_db(datetime(2026, 12, 3, tzinfo=UTC))
     aliases = {"p": "pickups", "o": "orders", "l": "order_lines", "u": "users"}

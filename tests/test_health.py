@@ -23,6 +23,7 @@ from handlers.webhook import routes
 from rekobot.app import build_application
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
+from tests.engines import sqlite_database
 from tests.fakes.request import RecordingRequest
 from tests.fakes.server import BotApiServer
 from tests.process import running
@@ -95,7 +96,7 @@ async def test_a_database_file_replaced_or_removed_under_the_bot_is_unhealthy(
 ) -> None:
     clock = Clock()
     health = health_of(opened, SweepStub(last_run=clock.now), clock)
-    path = opened.db.path
+    path = sqlite_database(opened.db).path
     kept = tmp_path / "kept.sqlite3"
     os.link(path, kept)  # the bot's connection goes on reading the old file
 
@@ -115,7 +116,7 @@ async def test_a_schema_behind_the_code_is_unhealthy(opened: Services) -> None:
     clock = Clock()
     health = health_of(opened, SweepStub(last_run=clock.now), clock)
     healthy = await health.check()
-    with sqlite3.connect(opened.db.path) as db:
+    with sqlite3.connect(sqlite_database(opened.db).path) as db:
         known = int(db.execute("PRAGMA user_version").fetchone()[0])
         db.execute(f"PRAGMA user_version = {known - 1}")
 

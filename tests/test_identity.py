@@ -11,14 +11,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from rekobot.settings import Settings
-from storage import database
+from storage import sqlite as database
+from storage.engines import Address, open_database
 from tests.conftest import ADMIN_ID, MovableClock, World
 from tests.customer_bot import KARI, buy_potatoes, check_out, running_bot, texts
+from tests.engines import sqlite_file
 from tests.fakes.calls import Call
 from tests.fakes.driver import BotDriver
 from tests.fakes.updates import TgUser
@@ -37,9 +38,9 @@ def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @contextmanager
-def write_lock_held(path: Path) -> Iterator[None]:
+def write_lock_held(address: Address) -> Iterator[None]:
     """Hold the write lock from a second connection, as a long job or another process would."""
-    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    other = sqlite3.connect(sqlite_file(address), isolation_level=None, timeout=0)
     try:
         other.execute("BEGIN IMMEDIATE")
         yield
@@ -77,21 +78,25 @@ def alerts(calls: list[Call]) -> list[str]:
     return [str(c.params.get("text", "")) for c in calls if c.method == "answerCallbackQuery"]
 
 
-async def order_state(path: Path) -> dict[str, object]:
+async def order_state(address: Address) -> dict[str, object]:
     """What the database holds about orders, carts and users, read from outside the bot."""
-    with sqlite3.connect(path) as conn:
+    queries = {
+        "orders": ("SELECT id, user_id, status FROM orders ORDER BY id", ()),
+        "lines": (
+            "SELECT order_id, offer_id, quantity FROM order_lines ORDER BY order_id, offer_id",
+            (),
+        ),
+        "carts": (
+            "SELECT user_id, offer_id, quantity FROM cart_items ORDER BY user_id, offer_id",
+            (),
+        ),
+        "reserved": ("SELECT id, quantity_reserved FROM offers ORDER BY id", ()),
+        "newcomer": ("SELECT id FROM users WHERE id = ?", (OLA.id,)),
+    }
+    async with open_database(address) as db:
         return {
-            "orders": conn.execute("SELECT id, user_id, status FROM orders ORDER BY id").fetchall(),
-            "lines": conn.execute(
-                "SELECT order_id, offer_id, quantity FROM order_lines ORDER BY order_id, offer_id"
-            ).fetchall(),
-            "carts": conn.execute(
-                "SELECT user_id, offer_id, quantity FROM cart_items ORDER BY user_id, offer_id"
-            ).fetchall(),
-            "reserved": conn.execute(
-                "SELECT id, quantity_reserved FROM offers ORDER BY id"
-            ).fetchall(),
-            "newcomer": conn.execute("SELECT id FROM users WHERE id = ?", (OLA.id,)).fetchall(),
+            name: [tuple(row) for row in await db.fetchall(sql, params)]
+            for name, (sql, params) in queries.items()
         }
 
 

@@ -18,9 +18,12 @@ import pytest
 
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
-from storage.database import Database
 from storage.migrations import MigrationFailed, apply_migrations, load_migrations
+from storage.sqlite import SqliteDatabase
 from tests.conftest import TOKEN
+from tests.engines import sqlite_only
+
+pytestmark = sqlite_only
 
 #: sha256 of every released migration file. A released file is never edited: a change is a
 #: new file. When a new migration is released, add its line here (the failure prints it).
@@ -168,7 +171,7 @@ async def test_the_first_release_database_with_orders_is_upgraded_without_losing
     kept_before = contents(old, kept)
     assert sum(before["orders"].values()) == 3 and sum(before["pickups"].values()) == 3
 
-    db = Database(old)
+    db = SqliteDatabase(old)
     await db.connect(migrate=False)
     try:
         applied = await apply_migrations(db.conn)
@@ -189,7 +192,7 @@ async def test_the_first_release_database_with_orders_is_upgraded_without_losing
     )
     assert made_up.fetchone()[0] == 0, "0002 marks the demo's made-up users unreachable"
     fresh = tmp_path / "fresh.sqlite3"
-    await (await Database(fresh).connect()).close()
+    await (await SqliteDatabase(fresh).connect()).close()
     assert schema(old) == schema(fresh), "an upgraded file must end like a new one"
 
 
@@ -219,11 +222,11 @@ def with_extra_migration(tmp_path: Path, name: str, sql: str) -> Path:
     return folder
 
 
-async def upgraded_v1(tmp_path: Path) -> Database:
+async def upgraded_v1(tmp_path: Path) -> SqliteDatabase:
     """The version-1 fixture brought up to the shipped schema, open."""
     path = tmp_path / "demo.sqlite3"
     load_v1_fixture(path)
-    return await Database(path).connect()
+    return await SqliteDatabase(path).connect()
 
 
 async def test_a_migration_that_rebuilds_rings_loses_no_pickup_or_location(

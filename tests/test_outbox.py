@@ -20,6 +20,7 @@ from storage import broadcasts as broadcast_store
 from storage import rings as ring_store
 from storage import users as user_store
 from tests.conftest import MovableClock
+from tests.engines import sqlite_database
 from tests.fakes.calls import Call
 from tests.fakes.request import RecordingRequest
 
@@ -322,7 +323,8 @@ async def test_the_sweep_checkpoints_the_wal_its_due_work_wrote(
 ) -> None:
     async with outbox_bot(settings, clock, rate_limit=False) as (application, _wire):
         db = application.services.db
-        wal = db.path.with_name(db.path.name + "-wal")
+        path = sqlite_database(db).path
+        wal = path.with_name(path.name + "-wal")
 
         async def writes() -> None:
             async with db.transaction() as tx:

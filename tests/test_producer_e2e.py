@@ -18,7 +18,7 @@ from pathlib import Path
 from rekobot.clock import to_db
 from storage import pickups as pickup_store
 from storage import rings as ring_store
-from storage.database import Database
+from storage.sqlite import SqliteDatabase
 from tests.fakes.calls import Call, plain
 from tests.fakes.server import BotApiServer
 from tests.fakes.updates import TgUser
@@ -37,7 +37,7 @@ def says(fragment: str) -> Callable[[Call], bool]:
 async def seed(path: Path) -> int:
     """A ring with categories, a place and a pickup an hour ahead; return the pickup id."""
     now = datetime.now(UTC)
-    async with Database(path) as db, db.transaction() as tx:
+    async with SqliteDatabase(path) as db, db.transaction() as tx:
         ring_id = await ring_store.create_ring(
             tx,
             slug="testby",

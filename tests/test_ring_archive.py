@@ -12,8 +12,8 @@ from rekobot.demo import seed
 from rekobot.errors import NotAllowed, NotArchived
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
-from storage.database import Database
 from storage.migrations import load_migrations
+from storage.sqlite import SqliteDatabase
 from tests.conftest import ADMIN_ID, MovableClock, World
 from tests.fakes.driver import BotDriver
 from tests.fakes.updates import TgUser
@@ -198,7 +198,7 @@ async def test_an_old_database_with_demo_data_stops_sending_to_the_made_up_produ
             "INSERT INTO rings (slug, name, timezone, locale, currency, created_at) "
             "VALUES ('nittedal', 'REKO Nittedal', 'Europe/Oslo', 'nb', 'NOK', '2025-01-01')"
         )
-    db = await Database(path).connect()
+    db = await SqliteDatabase(path).connect()
     try:
         users = await db.fetchall("SELECT id, unreachable_at IS NOT NULL FROM users ORDER BY id")
         archived = await db.fetchone("SELECT archived_at FROM rings")

@@ -1,6 +1,6 @@
 """What the speed-ups of issue 11 must not change: snapshots, and costs that ignore history.
 
-Statements now run on the event loop's thread (``storage/database.py``): a reader must still
+Statements now run on the event loop's thread (``storage/sqlite.py``): a reader must still
 see one committed snapshot while the writer is half-way through a transaction, and a
 snapshot must hold across a commit. /orders loads a customer's orders in a fixed number of
 statements, counted here through ``Database.trace``.
@@ -15,7 +15,7 @@ from pathlib import Path
 from rekobot.clock import to_db
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
-from storage.database import Database
+from storage.sqlite import SqliteDatabase
 from tests.conftest import MovableClock, World
 from tests.customer_bot import KARI, buy_potatoes, check_out, last, running_bot
 from tests.fakes.calls import buttons
@@ -24,7 +24,7 @@ READ_TWO_TABLES = "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM ri
 
 
 async def test_a_read_during_a_long_write_sees_the_last_commit_only(tmp_path: Path) -> None:
-    async with Database(tmp_path / "snapshot.sqlite3") as db:
+    async with SqliteDatabase(tmp_path / "snapshot.sqlite3") as db:
         seen: list[tuple[int, int]] = []
 
         async def browse() -> None:
@@ -50,7 +50,7 @@ async def test_a_read_during_a_long_write_sees_the_last_commit_only(tmp_path: Pa
 
 
 async def test_a_snapshot_holds_across_another_coroutines_commit(tmp_path: Path) -> None:
-    async with Database(tmp_path / "snapshot.sqlite3") as db:
+    async with SqliteDatabase(tmp_path / "snapshot.sqlite3") as db:
         wrote = asyncio.Event()
 
         async def write() -> None:

@@ -11,9 +11,12 @@ import pytest
 
 from storage.instance_lock import DatabaseInUse, InstanceLock, lock_path
 from tests.conftest import TOKEN
+from tests.engines import sqlite_only
 from tests.fakes.server import BotApiServer
 from tests.fakes.updates import TgUser
 from tests.process import rekobot, running
+
+pytestmark = sqlite_only
 
 START_TIMEOUT = 60.0
 KARI = TgUser(4242, "Kari", "Nordmann", "kari", language_code="nb")

@@ -13,9 +13,12 @@ from rekobot.errors import OutOfStock
 from rekobot.services.registry import Services
 from storage import carts as cart_store
 from storage import users as user_store
-from storage.database import Database
 from storage.migrations import DatabaseTooNew, apply_migrations, load_migrations
+from storage.sqlite import SqliteDatabase
 from tests.conftest import MovableClock, World
+from tests.engines import sqlite_only
+
+pytestmark = sqlite_only
 
 RING = (
     "INSERT INTO rings (slug, name, timezone, locale, currency, created_at) "
@@ -35,7 +38,7 @@ def schema(path: Path) -> set[tuple[str, str, str]]:
 
 
 async def test_a_new_database_gets_every_migration_and_the_safety_pragmas(tmp_path: Path) -> None:
-    db = await Database(tmp_path / "new.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "new.sqlite3").connect()
     try:
         async with db.transaction() as tx:  # the writer's own settings
             version = await tx.scalar("PRAGMA user_version")
@@ -53,7 +56,7 @@ async def test_a_new_database_gets_every_migration_and_the_safety_pragmas(tmp_pa
 
 
 async def test_a_read_cannot_write_by_mistake(tmp_path: Path) -> None:
-    db = await Database(tmp_path / "ro.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "ro.sqlite3").connect()
     try:
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             async with db.read() as tx:
@@ -75,7 +78,7 @@ async def test_an_older_database_is_upgraded_through_the_real_migrations_and_kee
     """From every older version (0 is an empty file), at least the newest migration runs."""
     shipped = load_migrations()
     path = tmp_path / "old.sqlite3"
-    db = await Database(path).connect(migrate=False)
+    db = await SqliteDatabase(path).connect(migrate=False)
     try:
         await apply_migrations(db.conn, shipped[:start])
         if start >= 1:
@@ -91,7 +94,7 @@ async def test_an_older_database_is_upgraded_through_the_real_migrations_and_kee
     if start >= 1:
         assert ring is not None and ring[0] == "REKO Gammel"
     fresh = tmp_path / "fresh.sqlite3"
-    await (await Database(fresh).connect()).close()
+    await (await SqliteDatabase(fresh).connect()).close()
     assert schema(path) == schema(fresh)
 
 
@@ -99,12 +102,12 @@ async def test_opening_a_migrated_file_again_applies_nothing_and_keeps_the_data(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "twice.sqlite3"
-    db = await Database(path).connect()
+    db = await SqliteDatabase(path).connect()
     await db.execute(RING, ("a", "REKO A"))
     await db.close()
     first = schema(path)
 
-    db = await Database(path).connect()
+    db = await SqliteDatabase(path).connect()
     try:
         again = await apply_migrations(db.conn)
         rings = await db.fetchall("SELECT slug FROM rings")
@@ -121,12 +124,12 @@ async def test_a_database_from_a_newer_rekobot_is_refused(tmp_path: Path) -> Non
         conn.execute("PRAGMA user_version = 999")
     conn.close()
     with pytest.raises(DatabaseTooNew, match="newer rekobot") as refused:
-        await Database(path).connect()
+        await SqliteDatabase(path).connect()
     assert str(path) in str(refused.value)
 
 
 async def test_a_failing_statement_rolls_the_whole_transaction_back(tmp_path: Path) -> None:
-    db = await Database(tmp_path / "tx.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "tx.sqlite3").connect()
     try:
         with pytest.raises(sqlite3.IntegrityError):
             async with db.transaction() as tx:
@@ -142,7 +145,7 @@ async def test_a_failing_statement_rolls_the_whole_transaction_back(tmp_path: Pa
 
 
 async def test_a_read_during_a_long_write_sees_one_consistent_snapshot(tmp_path: Path) -> None:
-    db = await Database(tmp_path / "snap.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "snap.sqlite3").connect()
     write_open, first_read, committed = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     async def long_write() -> None:
@@ -182,7 +185,7 @@ async def test_browsing_and_the_cart_never_wait_for_another_connections_write(
     await services.members.join(shopper, "testby")
     await services.carts.add(shopper, world.offer_ids["potatoes"], 2)
     # Another process (a second bot, a backup) holds the write lock for as long as it likes.
-    other = sqlite3.connect(services.settings.database, isolation_level=None)
+    other = sqlite3.connect(services.settings.database, isolation_level=None)  # type: ignore[arg-type]
     other.execute("BEGIN IMMEDIATE")
     other.execute("UPDATE offers SET price = 1 WHERE id = ?", (world.offer_ids["potatoes"],))
     started = time.monotonic()
@@ -289,7 +292,7 @@ async def test_two_hundred_checkouts_on_their_own_connections_sell_exactly_ten_a
 
 
 async def test_a_full_disk_is_reported_as_itself_not_as_a_failed_rollback(tmp_path: Path) -> None:
-    db = await Database(tmp_path / "full.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "full.sqlite3").connect()
     try:
         await db.execute("CREATE TABLE junk (data BLOB)")
         row = await db.fetchone("PRAGMA page_count")

@@ -17,9 +17,10 @@ from rekobot.services.windows import OPEN_SHOP
 from rekobot.settings import Settings
 from storage import openings
 from storage import pickups as pickup_store
-from storage.database import Database
+from storage.sqlite import SqliteDatabase
 from tests.conftest import ADMIN_ID, BAKER_ID, FARMER_ID, MovableClock, World
 from tests.customer_bot import EMMA, KARI, last, running_bot
+from tests.engines import sqlite_file
 from tests.fakes.calls import plain
 from tests.fakes.driver import BotDriver
 from tests.fakes.updates import TgUser, UpdateFactory
@@ -231,7 +232,7 @@ async def test_a_changed_ring_setting_moves_the_openings_not_chosen_by_an_admin(
 async def test_the_sweep_finds_opened_pickups_and_their_audience_by_index(
     settings: Settings,
 ) -> None:
-    async with Database(settings.database):
+    async with SqliteDatabase(sqlite_file(settings.database)):
         pass
     aliases = {"p": "pickups", "u": "users", "m": "memberships"}
     audience = openings.AUDIENCE_SQL

@@ -39,6 +39,7 @@ from rekobot.services.shop import Shop
 from rekobot.services.windows import OrderWindows
 from rekobot.settings import Settings
 from storage.database import Database
+from storage.engines import open_database
 
 
 @dataclass
@@ -160,8 +161,8 @@ class Services:
 
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock = utcnow) -> Services:
-        """Build the services over the settings' database file (not opened yet)."""
-        return cls(settings=settings, db=Database(settings.database), clock=clock)
+        """Build the services over the settings' database (not opened yet)."""
+        return cls(settings=settings, db=open_database(settings.database), clock=clock)
 
     async def open(self) -> None:
         """Open the database and migrate it; calling it again does nothing."""

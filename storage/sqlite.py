@@ -1,0 +1,382 @@
+"""The SQLite engine: one file, one writer, readers over the WAL, checks that refuse a bad file.
+
+Writes go through one connection guarded by an asyncio lock, so there is one writer and a
+write transaction is never interleaved with another coroutine's statements. Reads go to
+separate read-only connections (a pool, of one by default): in WAL mode a reader sees the last
+committed snapshot and never waits for the writer, so browsing never competes with checkouts
+for the write lock.
+
+Statements run on the event loop's thread, not one thread hop each: an indexed statement
+costs tens of microseconds, while handing it to aiosqlite's thread and back cost more than
+that plus two wake-ups, which on a loaded machine was most of an update's time. The only
+steps that can wait go to the writer's aiosqlite thread: the ``COMMIT`` (it syncs the WAL),
+and the ``BEGIN IMMEDIATE`` when another process holds the write lock (it may wait up to the
+busy timeout): one hop a write transaction, none for a read. A read in WAL mode never waits
+for a lock, and the statements here are index searches (``tests/test_due_work.py`` checks the
+plans of the big ones), so the loop is never held long.
+
+The writer never checkpoints the WAL itself. SQLite's autocheckpoint runs inside the
+``COMMIT`` of whichever write crosses 1,000 WAL pages, copying them into the database file
+and syncing it: measured at national scale it made one ``COMMIT`` of the reminder sweep
+hold the write lock for a second while every customer's write queued behind it.
+``checkpoint()`` does that work on a connection of its own, in its own thread, outside the
+write lock; the sweep calls it after each round of due work (``handlers/sweep.py``).
+
+Opening refuses a file rekobot could not run on (read-only, not a database, damaged) with a
+``DatabaseUnusable`` that tells the operator what to do, and first closes whatever it opened:
+each aiosqlite connection runs a non-daemon thread, and one left behind keeps the process
+alive forever after the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.database import Checkpointed, Database, Params, Row, Transaction
+from storage.faults import DatabaseUnusable, damaged, refuse_unwritable
+from storage.migrations import apply_migrations
+
+log = logging.getLogger(__name__)
+
+#: How long a write waits for another connection's write (a second process, a backup)
+#: before SQLite gives up with "database is locked". A write that waits succeeds; one that
+#: gives up loses what the customer tapped. Writers within one process queue on the lock.
+BUSY_TIMEOUT_MS = 10_000
+READERS = 1
+#: Past this size, a WAL that a passive checkpoint could not empty (a reader held an old
+#: snapshot) is truncated as soon as nothing holds it; below it, once it is fully copied.
+WAL_LIMIT_BYTES = 64 * 2**20
+
+_EVERY_CONNECTION = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA foreign_keys=ON")
+
+
+class SqliteDatabase(Database):
+    """The rekobot SQLite file: a writer connection and a small pool of readers."""
+
+    engine = "sqlite"
+
+    def __init__(self, path: Path | str, *, readers: int = READERS) -> None:
+        if readers < 1:
+            raise ValueError("a database needs at least one reader")
+        self.path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._checkpointer: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._reader_count = readers
+        self._readers: list[sqlite3.Connection] = []
+        self._idle: asyncio.Queue[sqlite3.Connection] = asyncio.Queue()
+
+    async def connect(self, *, migrate: bool = True, check: bool = True) -> SqliteDatabase:
+        """Open the file, refuse it if rekobot cannot run on it, migrate it, open the readers.
+
+        ``check`` runs ``PRAGMA quick_check``, which reads every page: a damaged file is
+        refused at start-up instead of failing in the middle of a pickup.
+        """
+        if self._writer is not None:
+            return self
+        refuse_unwritable(self.path)
+        opened: list[aiosqlite.Connection] = []
+        readers: list[sqlite3.Connection] = []
+        try:
+            writer = await _open(self.path, opened)
+            mode = await _scalar(writer, "PRAGMA journal_mode=WAL")
+            if mode != "wal":
+                log.warning("%s stays in journal mode %s: reads wait for writes", self.path, mode)
+            await writer.execute("PRAGMA synchronous=NORMAL")
+            await writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoint() does it
+            if check:
+                await _check_pages(writer, self.path)
+            await _check_writable(writer)
+            if migrate:
+                await apply_migrations(writer)
+            for _ in range(self._reader_count):
+                readers.append(_open_reader(self.path))
+            checkpointer = await _open(self.path, opened)
+            # It never waits: a checkpoint that would have to is tried again next sweep.
+            await checkpointer.execute("PRAGMA busy_timeout=0")
+        except BaseException as exc:
+            for reader in readers:
+                reader.close()
+            for conn in reversed(opened):
+                await _close_quietly(conn)
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseUnusable.because(self.path, exc) from exc
+            raise
+        self._writer, self._readers, self._checkpointer = writer, readers, checkpointer
+        self._idle = asyncio.Queue()
+        for reader in self._readers:
+            self._idle.put_nowait(reader)
+        return self
+
+    async def close(self) -> None:
+        """Close the readers and the writer."""
+        readers, writer, checkpointer = self._readers, self._writer, self._checkpointer
+        self._writer, self._readers, self._checkpointer = None, [], None
+        failures = []
+        for reader in readers:
+            try:
+                reader.close()
+            except Exception as exc:  # close the others all the same
+                failures.append(exc)
+        # The writer closes last: closing the last connection checkpoints and removes the WAL.
+        for conn in [c for c in (checkpointer, writer) if c is not None]:
+            try:
+                await conn.close()
+            except Exception as exc:  # close the others all the same
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether the file is open."""
+        return self._writer is not None
+
+    @property
+    def label(self) -> str:
+        """The file's path."""
+        return str(self.path)
+
+    async def schema_version(self) -> int:
+        """The file's ``PRAGMA user_version``: how many migrations it has had."""
+        async with self.read() as tx:
+            return int(await tx.scalar("PRAGMA user_version"))
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        """The writer connection (migrations use it directly)."""
+        if self._writer is None:
+            raise RuntimeError("Database is not connected")
+        return self._writer
+
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call ``callback`` with every statement any connection runs (None stops it).
+
+        Benchmarks and tests count statements per update with it.
+        """
+        await self.conn.set_trace_callback(callback)  # type: ignore[arg-type] # None stops it
+        for reader in self._readers:
+            reader.set_trace_callback(callback)
+
+    async def checkpoint(self) -> Checkpointed:
+        """Copy the WAL into the database file, outside the write lock, in a thread of its own.
+
+        A passive checkpoint copies what no reader still needs and never blocks a writer or a
+        reader. When it copied everything, or the WAL grew past ``WAL_LIMIT_BYTES``, a
+        ``TRUNCATE`` checkpoint follows, which empties the file; it needs the write lock for
+        a moment and gives up at once (busy timeout 0) if a write or a reader is in the way.
+        """
+        if self._checkpointer is None:
+            raise RuntimeError("Database is not connected")
+        frames, copied = await _wal_checkpoint(self._checkpointer, "PASSIVE")
+        wal = self.path.with_name(self.path.name + "-wal")
+        size = wal.stat().st_size if wal.exists() else 0
+        truncated = False
+        if size and (copied >= frames or size > WAL_LIMIT_BYTES):
+            busy = await _scalar(self._checkpointer, "PRAGMA wal_checkpoint(TRUNCATE)")
+            truncated = busy == 0
+            if truncated:
+                copied = frames
+            elif size > WAL_LIMIT_BYTES:
+                log.warning("the WAL of %s is %d MiB and still in use", self.path, size >> 20)
+        return Checkpointed(frames, copied, truncated)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Run a write transaction: BEGIN IMMEDIATE, then COMMIT or ROLLBACK."""
+        async with self._lock:
+            conn = self.conn
+            raw = _raw(conn)
+            if not _begin_at_once(raw):
+                await conn.execute("BEGIN IMMEDIATE")  # another process writes: wait in the thread
+            try:
+                yield SqliteTransaction(raw)
+                await conn.execute("COMMIT")
+            except BaseException:
+                # SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK
+                # would raise "no transaction is active" and hide the real error.
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Transaction]:
+        """Run several reads on one consistent snapshot, on a reader: never waits for writes."""
+        async with self._reader() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield SqliteTransaction(conn)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run one read on a reader and return every row."""
+        async with self._reader() as conn:
+            return await SqliteTransaction(conn).fetchall(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run one read on a reader and return the first row, if any."""
+        async with self._reader() as conn:
+            return await SqliteTransaction(conn).fetchone(sql, params)
+
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[sqlite3.Connection]:
+        """Borrow an idle reader for the block, waiting for one when all are in use."""
+        if self._writer is None:
+            raise RuntimeError("Database is not connected")
+        conn = self._idle.get_nowait() if not self._idle.empty() else await self._idle.get()
+        try:
+            yield conn
+        finally:
+            self._idle.put_nowait(conn)
+
+
+class SqliteTransaction(Transaction):
+    """Statements inside one open transaction (or one snapshot of a reader).
+
+    The methods are coroutines so that callers read the same on either engine; here they run
+    the statement at once, on the calling thread.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Return every row of a query."""
+        return list(self.conn.execute(sql, params).fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Return the first row of a query, if any."""
+        rows = self.conn.execute(sql, params).fetchmany(1)
+        return rows[0] if rows else None
+
+    async def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Return every row as a plain tuple: cheaper than rows when there are thousands."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return list(cursor.execute(sql, params).fetchall())
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement and return the number of rows it changed."""
+        return self.conn.execute(sql, params).rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT and return the new row id."""
+        row_id = self.conn.execute(sql, params).lastrowid
+        if row_id is None:  # pragma: no cover - sqlite always sets it after INSERT
+            raise RuntimeError("INSERT did not return a row id")
+        return int(row_id)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run a statement once per row."""
+        self.conn.executemany(sql, rows)
+
+
+def _raw(conn: aiosqlite.Connection) -> sqlite3.Connection:
+    """The writer's sqlite3 connection, to run a transaction's statements without a hop.
+
+    Safe because the connection is opened with ``check_same_thread=False`` and, inside
+    ``transaction()``, nothing else uses it: its aiosqlite thread is idle between the BEGIN
+    and the COMMIT it ran.
+    """
+    return conn._conn  # aiosqlite has no public accessor
+
+
+def _begin_at_once(raw: sqlite3.Connection) -> bool:
+    """Take the write lock now if no other process holds it; False if one does.
+
+    Within this process the asyncio lock already makes writers queue, so the lock is free
+    unless a second process (a CLI command, a backup restore) writes: only then does the
+    BEGIN wait, up to the busy timeout, on the writer's own thread instead of the loop.
+    """
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return True
+
+
+def _open_reader(path: Path) -> sqlite3.Connection:
+    """Open one read-only connection; its statements run on the event loop's thread."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        for pragma in (*_EVERY_CONNECTION, "PRAGMA query_only=ON"):
+            conn.execute(pragma)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+async def _open(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
+    """Open one connection, listed in ``opened`` at once so a failure after it closes it."""
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
+    opened.append(conn)
+    conn.row_factory = aiosqlite.Row
+    for pragma in _EVERY_CONNECTION:
+        await conn.execute(pragma)
+    return conn
+
+
+async def _wal_checkpoint(conn: aiosqlite.Connection, mode: str) -> tuple[int, int]:
+    """Run ``PRAGMA wal_checkpoint(mode)``; return the WAL's frames and how many are copied."""
+    rows = await conn.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
+    _busy, frames, copied = next(iter(rows))
+    return max(0, int(frames)), max(0, int(copied))
+
+
+async def _scalar(conn: aiosqlite.Connection, sql: str) -> Any:
+    rows = await conn.execute_fetchall(sql)
+    return next(iter(rows))[0]
+
+
+async def _check_pages(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a file whose pages ``PRAGMA quick_check`` finds inconsistent."""
+    rows = await conn.execute_fetchall("PRAGMA quick_check")
+    # A row may hold several findings, one a line, under a "*** in database main ***" title.
+    findings = [
+        line.strip()
+        for row in rows
+        for line in str(row[0]).splitlines()
+        if line.strip() and not line.startswith("***")
+    ]
+    if findings != ["ok"]:
+        more = f", and {len(findings) - 1} more" if len(findings) > 1 else ""
+        raise damaged(path, f"PRAGMA quick_check found: {findings[0]}{more}")
+
+
+async def _check_writable(conn: aiosqlite.Connection) -> None:
+    """Write and roll back, so a file SQLite could only open read-only fails now.
+
+    Taking the write lock is not enough: in WAL mode it lives in the ``-shm`` file, and only
+    a change to a page finds out that the database file itself cannot be written.
+    """
+    version = await _scalar(conn, "PRAGMA user_version")
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute(f"PRAGMA user_version = {int(version)}")
+    finally:
+        await conn.execute("ROLLBACK")
+
+
+async def _close_quietly(conn: aiosqlite.Connection) -> None:
+    """Close a connection after a failure; the failure, not this, is what gets reported."""
+    try:
+        await conn.close()
+    except Exception:
+        log.debug("closing %s after a failure failed too", conn, exc_info=True)

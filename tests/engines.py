@@ -1,0 +1,98 @@
+"""Which engine the suite runs on, and a fresh database of it for each test.
+
+By default every test gets a SQLite file in its tmp_path. With ``REKOBOT_TEST_POSTGRES`` set
+to a PostgreSQL server's URL (``make test`` starts a throwaway cluster and sets it), every
+test gets a database of its own on that server instead, cloned from a template migrated once
+per run, so the same tests prove both engines.
+
+A test that reads the SQLite file itself (its query plans, its write lock, a backup of it)
+asks for ``sqlite_file(...)``, which skips it on PostgreSQL with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from storage.database import Database
+from storage.engines import Address
+from storage.postgres import PostgresAddress, PostgresDatabase
+from storage.sqlite import SqliteDatabase
+
+#: The server's URL (any database on it), or empty for SQLite.
+SERVER = os.environ.get("REKOBOT_TEST_POSTGRES", "")
+ON_POSTGRES = bool(SERVER)
+TEMPLATE = "rekobot_template"
+
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="reads or damages the SQLite file itself")
+
+_numbers = itertools.count(1)
+_template_ready = False
+
+
+def database_url(name: str) -> str:
+    """The server's URL with another database name."""
+    return urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
+
+
+def sqlite_file(address: Address) -> Path:
+    """The SQLite file of a test's settings; the test is skipped on PostgreSQL."""
+    if not isinstance(address, Path):
+        pytest.skip("reads the SQLite file itself")
+    return address
+
+
+async def _admin(statement: str) -> None:
+    conn = await asyncpg.connect(SERVER)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def _ensure_template() -> None:
+    """Create and migrate the template once per run (a leftover one is replaced)."""
+    global _template_ready
+    if _template_ready:
+        return
+    await _admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+    await _admin(f"CREATE DATABASE {TEMPLATE}")
+    await (await PostgresDatabase(database_url(TEMPLATE)).connect()).close()
+    _template_ready = True
+
+
+async def fresh_postgres() -> PostgresAddress:
+    """A new, migrated, empty database on the test server."""
+    await _ensure_template()
+    name = f"rekobot_test_{os.getpid()}_{next(_numbers)}"
+    await _admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    return PostgresAddress(database_url(name))
+
+
+async def drop_postgres(address: PostgresAddress) -> None:
+    """Drop a test's database, closing whatever it left connected."""
+    name = urlsplit(address.url).path.lstrip("/")
+    await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def fresh_postgres_sync() -> PostgresAddress:
+    """``fresh_postgres`` for a synchronous fixture (runs its own event loop)."""
+    return asyncio.run(fresh_postgres())
+
+
+def drop_postgres_sync(address: PostgresAddress) -> None:
+    """``drop_postgres`` for a synchronous fixture."""
+    asyncio.run(drop_postgres(address))
+
+
+def sqlite_database(db: Database) -> SqliteDatabase:
+    """A test's database when it is the SQLite engine; the test is skipped on PostgreSQL."""
+    if not isinstance(db, SqliteDatabase):
+        pytest.skip("reads the SQLite file itself")
+    return db
