@@ -39,6 +39,9 @@ from pathlib import Path
 #: The system user the server runs as when we are root.
 SERVICE_USER = "postgres"
 
+#: How many free ports a new cluster tries before it gives up.
+_PORT_ATTEMPTS = 3
+
 #: A unix socket path is at most 107 bytes; the socket is FOLDER/.s.PGSQL.<port>.
 _MAX_SOCKET_PATH = 107
 
@@ -94,17 +97,28 @@ def start(folder: Path, port: int | None = None) -> str:
     running = _running_port(binaries, folder)
     if running is not None:
         return url(running)
-    if not data.is_dir():
+    new = not data.is_dir()
+    if new:
         _make_folder(folder)
         _initdb(binaries, folder, port if port is not None else _free_port())
-    configured = _configured_port(data)
-    if len(f"{folder}/.s.PGSQL.{configured}") > _MAX_SOCKET_PATH:
-        raise ServerProblem(f"{folder} is too long a path for the server's unix socket")
-    _run(
-        binaries / "pg_ctl", "-D", str(data), "-l", str(folder / "log"),
-        "-w", "-t", "120", "start", what="start", folder=folder,
-    )  # fmt: skip
-    return url(configured)
+    for attempt in range(1, _PORT_ATTEMPTS + 1):
+        configured = _configured_port(data)
+        if len(f"{folder}/.s.PGSQL.{configured}") > _MAX_SOCKET_PATH:
+            raise ServerProblem(f"{folder} is too long a path for the server's unix socket")
+        try:
+            _run(
+                binaries / "pg_ctl", "-D", str(data), "-l", str(folder / "log"),
+                "-w", "-t", "120", "start", what="start", folder=folder,
+            )  # fmt: skip
+        except ServerProblem as problem:
+            # Another process took the free port between our look and the server's bind.
+            taken = "Address already in use" in str(problem)
+            if not (new and port is None and taken and attempt < _PORT_ATTEMPTS):
+                raise
+            _append_settings(data, {"port": str(_free_port())})
+        else:
+            return url(configured)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def stop(folder: Path) -> None:
@@ -171,11 +185,15 @@ def _initdb(binaries: Path, folder: Path, port: int) -> None:
         what="initdb", folder=folder,
     )  # fmt: skip
     settings = {**_SETTINGS, "port": str(port), "unix_socket_directories": f"'{folder}'"}
+    _append_settings(data, settings)
+
+
+def _append_settings(data: Path, settings: dict[str, str]) -> None:
+    """Add lines to postgresql.conf; the last line for a setting wins over initdb's own."""
     lines = "".join(f"{name} = {value}\n" for name, value in settings.items())
-    conf = data / "postgresql.conf"
-    # Appended, so these win over initdb's own lines; the file stays the service user's.
-    with conf.open("a", encoding="utf-8") as out:
-        out.write(f"\n# tests/postgres_server.py: a throwaway cluster\n{lines}")
+    # Appending as root keeps the file the service user's.
+    with (data / "postgresql.conf").open("a", encoding="utf-8") as out:
+        out.write(f"# tests/postgres_server.py: a throwaway cluster\n{lines}")
 
 
 def _configured_port(data: Path) -> int:

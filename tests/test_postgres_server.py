@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -65,6 +66,23 @@ async def test_a_started_cluster_answers_keeps_its_data_and_stops(folder: Path) 
     conn = await asyncpg.connect(url)
     assert await conn.fetchval("SELECT count(*) FROM kept") == 0
     await conn.close()
+
+
+def test_a_new_cluster_moves_on_when_its_free_port_is_taken_meanwhile(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = int(squatter.getsockname()[1])
+        ports = iter([taken])
+        real_free_port = postgres_server._free_port
+        monkeypatch.setattr(postgres_server, "_free_port", lambda: next(ports, real_free_port()))
+
+        url = postgres_server.start(folder)
+
+    assert f":{taken}/" not in url
+    assert asyncio.run(user_of(url)) == "postgres"
 
 
 async def user_of(url: str) -> str:
