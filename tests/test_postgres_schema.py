@@ -234,12 +234,14 @@ async def fresh_database() -> AsyncIterator[asyncpg.Connection]:
     admin = await asyncpg.connect(SERVER)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
-        conn = await asyncpg.connect(SERVER, database=name)
         try:
-            yield conn
+            conn = await asyncpg.connect(SERVER, database=name)
+            try:
+                yield conn
+            finally:
+                await conn.close()
         finally:
-            await conn.close()
-        await admin.execute(f'DROP DATABASE "{name}"')
+            await admin.execute(f'DROP DATABASE "{name}"')
     finally:
         await admin.close()
 
