@@ -230,26 +230,27 @@ async def _refuse_other_schema(
 
 async def _copy_table(conn: Any, reader: sqlite3.Connection, table: SourceTable, batch: int) -> int:
     """Stream one table's rows into PostgreSQL with COPY, ``batch`` rows at a time."""
-    convert = _converters(
-        dict(
-            await conn.fetch(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = $1 AND table_name = $2",
-                SCHEMA,
-                table.name,
-            )
-        ),
-        table.columns,
-    )
+    texts = {
+        row[0]
+        for row in await conn.fetch(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = $1 AND table_name = $2 AND data_type = 'text'",
+            SCHEMA,
+            table.name,
+        )
+    }
+    convert = _as_text([column in texts for column in table.columns])
     names = ", ".join(_quote(c) for c in table.columns)
     cursor = reader.execute(f"SELECT {names} FROM {_quote(table.name)}")
     copied = 0
     while rows := cursor.fetchmany(batch):
-        records = rows if convert is None else [convert(row) for row in rows]
         try:
-            await conn.copy_records_to_table(
-                table.name, records=records, columns=list(table.columns), schema_name=SCHEMA
-            )
+            try:
+                # A savepoint: a batch that binary COPY cannot encode is sent again, converted.
+                async with conn.transaction():
+                    await _copy_rows(conn, table, rows)
+            except TypeError:
+                await _copy_rows(conn, table, [convert(row) for row in rows])
         except Exception as exc:
             raise CopyFailed(
                 f"Copying table {table.name} failed after {copied} rows (PostgreSQL says: "
@@ -259,54 +260,33 @@ async def _copy_table(conn: Any, reader: sqlite3.Connection, table: SourceTable,
     return copied
 
 
-def _converters(
-    types: dict[str, str], columns: Sequence[str]
-) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
-    """What turns a SQLite row into the Python types COPY wants, or None when nothing has to.
+async def _copy_rows(conn: Any, table: SourceTable, rows: Sequence[tuple[Any, ...]]) -> None:
+    await conn.copy_records_to_table(
+        table.name, records=rows, columns=list(table.columns), schema_name=SCHEMA
+    )
 
-    SQLite's column affinity already gives ints, floats and strs; binary COPY is strict, so a
-    whole float in a BIGINT column or a number in a TEXT one (possible in SQLite, which never
-    refuses a value) is turned into the column's type.
+
+def _as_text(is_text: Sequence[bool]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """What turns the values of a row's TEXT columns into ``str``.
+
+    SQLite never refuses a value: a TEXT column turns numbers into text, but keeps a BLOB a
+    BLOB, and binary COPY wants a ``str`` there. Integers and floats COPY takes as they come.
     """
-    kinds = [types.get(column, "") for column in columns]
-    if not any(kind in ("bigint", "integer", "text", "double precision") for kind in kinds):
-        return None
-    steps = [_CONVERT.get(kind, _same) for kind in kinds]
 
     def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(step(value) for step, value in zip(steps, row, strict=True))
+        return tuple(
+            _to_text(value) if text else value for text, value in zip(is_text, row, strict=True)
+        )
 
     return convert
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _to_int(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def _to_text(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bytes):
-        return value.decode("utf-8")
+        return value.decode("utf-8")  # not UTF-8: the copy fails, naming the table
     return str(value)
-
-
-def _to_float(value: Any) -> Any:
-    return float(value) if isinstance(value, int) else value
-
-
-_CONVERT: dict[str, Callable[[Any], Any]] = {
-    "bigint": _to_int,
-    "integer": _to_int,
-    "text": _to_text,
-    "double precision": _to_float,
-}
 
 
 async def _move_sequences(conn: Any, tables: list[str]) -> None:

@@ -193,6 +193,23 @@ async def test_services_on_postgresql_see_the_copied_ring_and_number_on_after_it
         await after.close()
 
 
+async def test_a_name_sqlite_kept_as_bytes_arrives_as_text(
+    source: Source, target: PostgresAddress
+) -> None:
+    # SQLite never refuses a value: a TEXT column keeps a BLOB a BLOB, which COPY refuses.
+    with sqlite3.connect(source.path) as conn:
+        conn.execute("UPDATE users SET last_name = CAST('Nordmann' AS BLOB) WHERE id = ?", (ALICE,))
+
+    await copy_to_postgres(source.path, target)
+
+    conn = await asyncpg.connect(target.url)
+    try:
+        names = await conn.fetch("SELECT id, last_name FROM users ORDER BY id")
+    finally:
+        await conn.close()
+    assert (ALICE, "Nordmann") in [tuple(row) for row in names]
+
+
 async def test_a_target_holding_rows_is_refused_and_left_unchanged(
     source: Source, target: PostgresAddress
 ) -> None:
