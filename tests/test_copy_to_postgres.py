@@ -25,7 +25,7 @@ from tests import engines
 from tests.conftest import ADMIN_ID, TOKEN, MovableClock, World, build_world
 from tests.process import rekobot
 
-pytestmark = pytest.mark.skipif(
+needs_postgres = pytest.mark.skipif(
     not engines.ON_POSTGRES,
     reason="needs a PostgreSQL server: set REKOBOT_TEST_POSTGRES to its URL",
 )
@@ -138,6 +138,7 @@ async def postgres_counts(address: PostgresAddress) -> dict[str, int]:
         await conn.close()
 
 
+@needs_postgres
 async def test_every_table_is_copied_and_every_count_matches(
     source: Source, target: PostgresAddress
 ) -> None:
@@ -156,6 +157,7 @@ async def test_every_table_is_copied_and_every_count_matches(
     assert order.index("orders") < order.index("order_lines")
 
 
+@needs_postgres
 async def test_services_on_postgresql_see_the_copied_ring_and_number_on_after_it(
     source: Source, target: PostgresAddress, clock: MovableClock
 ) -> None:
@@ -193,6 +195,7 @@ async def test_services_on_postgresql_see_the_copied_ring_and_number_on_after_it
         await after.close()
 
 
+@needs_postgres
 async def test_a_name_sqlite_kept_as_bytes_arrives_as_text(
     source: Source, target: PostgresAddress
 ) -> None:
@@ -210,6 +213,7 @@ async def test_a_name_sqlite_kept_as_bytes_arrives_as_text(
     assert (ALICE, "Nordmann") in [tuple(row) for row in names]
 
 
+@needs_postgres
 async def test_a_target_holding_rows_is_refused_and_left_unchanged(
     source: Source, target: PostgresAddress
 ) -> None:
@@ -222,6 +226,7 @@ async def test_a_target_holding_rows_is_refused_and_left_unchanged(
     assert await postgres_counts(target) == held
 
 
+@needs_postgres
 async def test_a_target_with_tables_of_another_program_is_refused_unchanged(
     source: Source, target: PostgresAddress
 ) -> None:
@@ -240,6 +245,7 @@ async def test_a_target_with_tables_of_another_program_is_refused_unchanged(
     assert set(counts.values()) == {0}
 
 
+@needs_postgres
 async def test_rows_lost_on_the_way_roll_the_whole_copy_back(
     source: Source, target: PostgresAddress
 ) -> None:
@@ -266,6 +272,7 @@ async def test_rows_lost_on_the_way_roll_the_whole_copy_back(
     assert set(counts.values()) == {0}, "nothing may be committed"
 
 
+@needs_postgres
 async def test_a_file_a_bot_runs_on_is_not_copied(source: Source, target: PostgresAddress) -> None:
     with InstanceLock(source.path), pytest.raises(DatabaseInUse):
         await copy_to_postgres(source.path, target)
@@ -273,6 +280,7 @@ async def test_a_file_a_bot_runs_on_is_not_copied(source: Source, target: Postgr
     assert set((await postgres_counts(target)).values()) == {0, 1}
 
 
+@needs_postgres
 async def test_the_command_prints_the_counts_and_refuses_a_second_copy(
     source: Source, target: PostgresAddress, tmp_path: Path
 ) -> None:
@@ -290,3 +298,19 @@ async def test_the_command_prints_the_counts_and_refuses_a_second_copy(
 
     assert again.returncode == 1
     assert "is not empty" in again.stderr
+
+
+def test_the_command_refuses_an_address_that_is_not_postgresql(tmp_path: Path) -> None:
+    done = rekobot(tmp_path, "copy-to-postgres", "/var/lib/rekobot/other.sqlite3")
+
+    assert done.returncode == 2
+    assert "is not a PostgreSQL URL" in done.stderr
+    assert not (tmp_path / "rekobot.sqlite3").exists(), "nothing is created"
+
+
+def test_the_command_refuses_when_the_database_already_is_postgresql(tmp_path: Path) -> None:
+    url = "postgresql://rekobot@127.0.0.1:1/rekobot"
+    done = rekobot(tmp_path, "copy-to-postgres", url, database=url)
+
+    assert done.returncode == 3
+    assert "works on a SQLite file, and REKOBOT_DATABASE is PostgreSQL" in done.stderr
