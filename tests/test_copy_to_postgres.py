@@ -200,8 +200,8 @@ async def test_a_name_sqlite_kept_as_bytes_arrives_as_text(
     source: Source, target: PostgresAddress
 ) -> None:
     # SQLite never refuses a value: a TEXT column keeps a BLOB a BLOB, which COPY refuses.
-    with sqlite3.connect(source.path) as conn:
-        conn.execute("UPDATE users SET last_name = CAST('Nordmann' AS BLOB) WHERE id = ?", (ALICE,))
+    with sqlite3.connect(source.path) as file:
+        file.execute("UPDATE users SET last_name = CAST('Nordmann' AS BLOB) WHERE id = ?", (ALICE,))
 
     await copy_to_postgres(source.path, target)
 
