@@ -32,6 +32,8 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from storage.instance_lock import InstanceLock
 from storage.migrations.postgresql import apply_migrations, schema_version
 from storage.postgres import WRITE_LOCK, PostgresAddress, PostgresDatabase
@@ -97,30 +99,49 @@ async def copy_to_postgres(
             version = int(reader.execute("PRAGMA user_version").fetchone()[0])
             db = await PostgresDatabase(target, pool_size=1).connect(migrate=False)
             try:
-                async with db.pool.acquire() as conn, conn.transaction():
-                    await _refuse_unless_empty(conn, target, {t.name for t in tables})
-                    await apply_migrations(conn, str(target))
-                    await _refuse_other_schema(conn, target, tables, version)
-                    # No worker may write while the rows go in (one started early, say).
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-                    for table in tables:
-                        started = time.perf_counter()
-                        rows = await _copy_table(conn, reader, table, batch)
-                        took = time.perf_counter() - started
-                        log.info("copied %s: %d rows in %.1f s", table.name, rows, took)
-                    await _move_sequences(conn, [t.name for t in tables])
-                    counts = await _counts(conn, reader, [t.name for t in tables])
-                    differ = [c for c in counts if not c.matches]
-                    if differ:
-                        names = ", ".join(c.table for c in differ)
-                        raise CopyFailed(
-                            f"The row counts differ in {names}: the copy was rolled back and "
-                            f"{target} is as it was.",
-                            counts,
-                        )
+                async with db.pool.acquire() as conn:
+                    counts = await _copy_all(conn, reader, tables, version, target, batch)
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                raise CopyFailed(
+                    f"The copy into {target} failed (PostgreSQL says: {exc}). It was rolled "
+                    "back: nothing was committed."
+                ) from exc
             finally:
                 await db.close()
     log.info("copied %s into %s", source, target)
+    return counts
+
+
+async def _copy_all(
+    conn: Any,
+    reader: sqlite3.Connection,
+    tables: list[SourceTable],
+    version: int,
+    target: PostgresAddress,
+    batch: int,
+) -> list[TableCount]:
+    """Check, migrate, copy, move the sequences and count, all in one transaction."""
+    async with conn.transaction():
+        await _refuse_unless_empty(conn, target, {t.name for t in tables})
+        await apply_migrations(conn, str(target))
+        await _refuse_other_schema(conn, target, tables, version)
+        # No worker may write while the rows go in (one started early, say).
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+        for table in tables:
+            started = time.perf_counter()
+            rows = await _copy_table(conn, reader, table, batch)
+            took = time.perf_counter() - started
+            log.info("copied %s: %d rows in %.1f s", table.name, rows, took)
+        await _move_sequences(conn, [t.name for t in tables])
+        counts = await _counts(conn, reader, [t.name for t in tables])
+        differ = [c for c in counts if not c.matches]
+        if differ:
+            names = ", ".join(c.table for c in differ)
+            raise CopyFailed(
+                f"The row counts differ in {names}: the copy was rolled back and {target} "
+                "is as it was.",
+                counts,
+            )
     return counts
 
 

@@ -273,6 +273,31 @@ async def test_rows_lost_on_the_way_roll_the_whole_copy_back(
 
 
 @needs_postgres
+async def test_a_batch_postgresql_refuses_rolls_the_whole_copy_back(
+    source: Source, target: PostgresAddress
+) -> None:
+    conn = await asyncpg.connect(target.url)
+    try:
+        await conn.execute(
+            "CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'no space left on device'; END $$"
+        )
+        await conn.execute(
+            "CREATE TRIGGER refuse_order_lines BEFORE INSERT ON order_lines "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_row()"
+        )
+    finally:
+        await conn.close()
+
+    with pytest.raises(CopyFailed, match="Copying table order_lines failed after 0 rows"):
+        await copy_to_postgres(source.path, target)
+
+    counts = await postgres_counts(target)
+    assert counts.pop("rekobot_schema") == 1
+    assert set(counts.values()) == {0}, "the tables copied before it are rolled back too"
+
+
+@needs_postgres
 async def test_a_file_a_bot_runs_on_is_not_copied(source: Source, target: PostgresAddress) -> None:
     with InstanceLock(source.path), pytest.raises(DatabaseInUse):
         await copy_to_postgres(source.path, target)
