@@ -178,7 +178,7 @@ async def set_blocked(
     await tx.execute(
         "UPDATE memberships SET blocked_at = ?, is_admin = CASE WHEN ? THEN 0 ELSE is_admin END "
         "WHERE ring_id = ? AND user_id = ?",
-        (to_db(now) if blocked else None, int(blocked), ring_id, user_id),
+        (to_db(now) if blocked else None, blocked, ring_id, user_id),
     )
 
 

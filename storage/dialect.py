@@ -9,6 +9,8 @@ that PostgreSQL reads as it is; what differs is rewritten here, once per distinc
 - ``x IS ?`` and ``x IS NOT ?`` (SQLite's null-safe comparisons) become
   ``IS NOT DISTINCT FROM`` and ``IS DISTINCT FROM``;
 - ``LIKE`` becomes ``ILIKE``: SQLite's LIKE ignores case, PostgreSQL's does not;
+- a unary ``+`` before a column (``AND +status = ...``, SQLite's way to keep the planner off
+  an index) is dropped: PostgreSQL has no ``+`` for text, and its planner needs no such hint;
 - the two-argument scalar ``MAX(a, b)`` and ``MIN(a, b)`` become ``GREATEST`` and ``LEAST``;
 - ``SELECT value FROM json_each(?)`` (a JSON list of ids as one parameter) becomes a cast
   of ``json_array_elements_text``, and ``json_each(column) WHERE json_each.value = ?`` the
@@ -43,7 +45,8 @@ _INSERT_OR_OTHER = re.compile(r"\bINSERT\s+OR\s+(REPLACE|ABORT|FAIL|ROLLBACK)\b"
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _IS_NOT_PARAM = re.compile(r"\bIS\s+NOT\s+(?=\?|:[A-Za-z_])", re.IGNORECASE)
 _IS_PARAM = re.compile(r"\bIS\s+(?=\?|:[A-Za-z_])", re.IGNORECASE)
-_LIKE = re.compile(r"(?<![A-Za-z_])LIKE\b", re.IGNORECASE)
+_LIKE = re.compile(r"(?<![A-Za-z_:])LIKE\b", re.IGNORECASE)
+_UNARY_PLUS = re.compile(r"(\bAND|\bWHERE|\bOR|\()(\s*)\+(?=[A-Za-z_])", re.IGNORECASE)
 _SCALAR_MAX_MIN = re.compile(r"\b(MAX|MIN)\s*\(", re.IGNORECASE)
 _IDS_IN_JSON = re.compile(r"SELECT\s+value\s+FROM\s+json_each\(\s*\?\s*\)", re.IGNORECASE)
 _JSON_COLUMN_HOLDS = re.compile(
@@ -86,6 +89,7 @@ def _translate(sql: str) -> tuple[str, tuple[str, ...] | None]:
     text = _IS_NOT_PARAM.sub("IS DISTINCT FROM ", text)
     text = _IS_PARAM.sub("IS NOT DISTINCT FROM ", text)
     text = _LIKE.sub("ILIKE", text)
+    text = _UNARY_PLUS.sub(r"\1\2", text)
     text = _IDS_IN_JSON.sub(
         "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(? AS json)) AS value",
         text,

@@ -59,9 +59,7 @@ def database(tmp_path: Path) -> Iterator[Address]:
     if not engines.ON_POSTGRES:
         yield tmp_path / "rekobot.sqlite3"
         return
-    address = engines.fresh_postgres_sync()
-    yield address
-    engines.drop_postgres_sync(address)
+    yield engines.emptied_postgres_sync()
 
 
 @pytest.fixture

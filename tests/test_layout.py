@@ -16,12 +16,13 @@ ERRORS = "rekobot/errors/"
 PARSING = "rekobot/parsing/"
 
 #: Modules still waiting for their own move (another branch is rewriting them right now).
-PARSERS_ELSEWHERE = {"rekobot/services/pickup_drafts.py"}  # pickup dates and times, with the draft
+#: Pickup dates and times, with the draft; REKOBOT_DATABASE, beside the engines it chooses.
+PARSERS_ELSEWHERE = {"rekobot/services/pickup_drafts.py", "storage/engines.py"}
 SQL_ELSEWHERE: set[str] = set()
 MODELS_ELSEWHERE: set[str] = set()
-#: Storage's own records about the file, not the domain: a backup's check, a restore's result,
-#: a migration file, a WAL checkpoint.
-STORAGE_RECORDS = {"FileCheck", "Restored", "Migration", "Checkpointed"}
+#: Storage's own records about the store, not the domain: a backup's check, a restore's result,
+#: a migration file, a WAL checkpoint, a PostgreSQL server's address.
+STORAGE_RECORDS = {"FileCheck", "Restored", "Migration", "Checkpointed", "PostgresAddress"}
 SQL_CALLS = {"execute", "executemany", "fetchall", "fetchone", "scalar"}
 
 
