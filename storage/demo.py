@@ -33,7 +33,7 @@ async def unreachable_user(tx: Transaction, user_id: int, first_name: str, now: 
     """Make sure a made-up user exists and is marked unreachable, so nothing is sent to them."""
     await tx.execute(
         "INSERT INTO users (id, first_name, created_at, unreachable_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET unreachable_at = COALESCE(unreachable_at, ?)",
+        "ON CONFLICT (id) DO UPDATE SET unreachable_at = COALESCE(users.unreachable_at, ?)",
         (user_id, first_name, to_db(now), to_db(now), to_db(now)),
     )
 
