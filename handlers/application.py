@@ -96,8 +96,9 @@ class RekoApplication(
         What the last run stored but did not finish is processed first, then getUpdates is
         long-polled (see ``handlers/intake.py``), or with ``REKOBOT_WEBHOOK_URL`` set,
         Telegram POSTs them (``handlers/webhook.py``). Meanwhile the worker takes part in the
-        election of the one that sweeps and sends (``rekobot/services/leadership.py``). PTB's own Updater is not used: it
-        acknowledges updates before they are handled, so a kill would lose them.
+        election of the one that sweeps and sends (``rekobot/services/leadership.py``). PTB's
+        own Updater is not used: it acknowledges updates before they are handled, so a kill
+        would lose them.
         """
         if not await self.start_up(stopping):
             return
