@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -186,8 +187,12 @@ def three_workers(
             workers.append(Worker(number, port, process, folder))
         pool = Workers(server, workers, database)
         for worker in workers:
-            assert wait_until(lambda w=worker: health(w.port)[0] == 200), pool.logs()
+            assert wait_until(partial(_healthy, worker.port)), pool.logs()
         yield pool
+
+
+def _healthy(port: int) -> bool:
+    return health(port)[0] == 200
 
 
 def kill(worker: Worker) -> float:
