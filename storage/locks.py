@@ -175,33 +175,42 @@ class PostgresChatLocks(ChatLocks):
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
         self._conn: Any = None
+        #: The keys this worker holds: PostgreSQL grants a session a lock it holds again,
+        #: and a chat in this worker's hands must not be taken a second time either.
+        self._held: set[tuple[int, int]] = set()
 
     async def _connection(self) -> Any:
         if self._conn is None or self._conn.is_closed():
             # A lost connection took its locks with it; a new one starts with none.
             self._conn = await _connect(self.db)
+            self._held.clear()
         return self._conn
 
     async def try_lock(self, chat_id: int | None, update_id: int) -> bool:
         """``pg_try_advisory_lock`` on the chat's two keys: never waits."""
+        keys = _keys(chat_id, update_id)
         conn = await self._connection()
+        if keys in self._held:
+            return False
         got = await conn.fetchval(
-            "SELECT pg_try_advisory_lock($1, $2)",
-            *_keys(chat_id, update_id),
-            timeout=STATEMENT_TIMEOUT,
+            "SELECT pg_try_advisory_lock($1, $2)", *keys, timeout=STATEMENT_TIMEOUT
         )
+        if got:
+            self._held.add(keys)
         return bool(got)
 
     async def unlock(self, chat_id: int | None, update_id: int) -> None:
         """``pg_advisory_unlock``; a connection lost meanwhile has let go already."""
+        keys = _keys(chat_id, update_id)
         conn = self._conn
+        if keys not in self._held:
+            return
+        self._held.discard(keys)
         if conn is None or conn.is_closed():
             return
         try:
             await conn.fetchval(
-                "SELECT pg_advisory_unlock($1, $2)",
-                *_keys(chat_id, update_id),
-                timeout=STATEMENT_TIMEOUT,
+                "SELECT pg_advisory_unlock($1, $2)", *keys, timeout=STATEMENT_TIMEOUT
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             log.warning("chat lock: the lock's connection is gone; opening a new one next time")
@@ -209,12 +218,14 @@ class PostgresChatLocks(ChatLocks):
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None
+        self._held.clear()
         if conn is not None:
             conn.terminate()
 
     async def close(self) -> None:
         """Close the connection; the server lets go of its locks."""
         conn, self._conn = self._conn, None
+        self._held.clear()
         if conn is not None and not conn.is_closed():
             await conn.close(timeout=STATEMENT_TIMEOUT)
 
