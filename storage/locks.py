@@ -189,12 +189,19 @@ class PostgresChatLocks(ChatLocks):
     async def try_lock(self, chat_id: int | None, update_id: int) -> bool:
         """``pg_try_advisory_lock`` on the chat's two keys: never waits."""
         keys = _keys(chat_id, update_id)
-        conn = await self._connection()
-        if keys in self._held:
+        if keys in self._held and self._conn is not None and not self._conn.is_closed():
             return False
-        got = await conn.fetchval(
-            "SELECT pg_try_advisory_lock($1, $2)", *keys, timeout=STATEMENT_TIMEOUT
-        )
+        try:
+            got = await (await self._connection()).fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)", *keys, timeout=STATEMENT_TIMEOUT
+            )
+        except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError):
+            # A connection that died unnoticed (the server restarted): once more on a new one.
+            log.warning("chat lock: the lock's connection is gone; opening a new one")
+            await self._drop()
+            got = await (await self._connection()).fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)", *keys, timeout=STATEMENT_TIMEOUT
+            )
         if got:
             self._held.add(keys)
         return bool(got)
