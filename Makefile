@@ -7,7 +7,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-stamp
 LOCALES := locales
 POT    := $(LOCALES)/messages.pot
 
-.PHONY: run test lint typecheck pytest migrate demo demo-data extract update-catalogs compile-catalogs catalogs bench clean
+.PHONY: run test lint typecheck pytest pytest-postgres migrate demo demo-data extract update-catalogs compile-catalogs catalogs bench clean
 
 # The venv is (re)built whenever pyproject.toml changes. Running the bot needs only the
 # runtime dependencies ($(RUNTIME_STAMP)); everything else adds the dev extra ($(STAMP)), so a
@@ -36,8 +36,27 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The suite runs twice: on SQLite files, then on PostgreSQL in a throwaway cluster when one
+# can be started here (tests/postgres_server.py; .ci/run installs PostgreSQL). Coverage is
+# measured over both runs. REKOBOT_TEST_POSTGRES=URL runs the second one on your own server.
+PG_FOLDER ?= /tmp/rekobot-test-pg-$(shell id -u)
+
 pytest: $(STAMP)
 	$(BIN)/pytest --cov
+	$(MAKE) --no-print-directory pytest-postgres
+
+pytest-postgres: $(STAMP)
+	@if [ -n "$$REKOBOT_TEST_POSTGRES" ]; then \
+		$(BIN)/pytest --cov --cov-append; \
+	elif $(BIN)/python -c 'import sys, tests.postgres_server as s; sys.exit(not s.available())'; then \
+		url=$$($(BIN)/python -m tests.postgres_server start $(PG_FOLDER)) || exit 1; \
+		echo "PostgreSQL for the tests: $$url"; \
+		REKOBOT_TEST_POSTGRES=$$url $(BIN)/pytest --cov --cov-append; status=$$?; \
+		$(BIN)/python -m tests.postgres_server stop $(PG_FOLDER); \
+		rm -rf $(PG_FOLDER); exit $$status; \
+	else \
+		echo "No PostgreSQL here (no initdb): the suite ran on SQLite only."; \
+	fi
 
 migrate: $(RUNTIME_STAMP)
 	$(BIN)/rekobot migrate

@@ -189,7 +189,7 @@ async def set_quantity_total(tx: Transaction, offer_id: int, quantity_total: int
     changed = await tx.execute(
         """
         UPDATE offers SET quantity_total = :total
-        WHERE id = :id AND (:total IS NULL OR quantity_reserved <= :total)
+        WHERE id = :id AND (CAST(:total AS BIGINT) IS NULL OR quantity_reserved <= :total)
         """,
         {"id": offer_id, "total": quantity_total},
     )

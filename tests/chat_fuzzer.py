@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 from handlers import callbacks
 from rekobot.app import build_application
 from rekobot.settings import Settings
+from storage.sqlite import SqliteDatabase
 from tests.conftest import ADMIN_ID, FARMER_ID, MovableClock, build_world
+from tests.engines import dangling_references
 from tests.fakes.calls import JSON, Call, utf16_len
 from tests.fakes.driver import BotDriver
 from tests.fakes.request import RecordingRequest
@@ -391,11 +393,13 @@ async def problems(bot: BotDriver) -> list[str]:
             )
         if row["quantity_total"] is not None and row["ordered"] > row["quantity_total"]:
             found.append(f"offer {row['id']}: {row['ordered']} ordered of {row['quantity_total']}")
-    integrity = [row[0] for row in await db.fetchall("PRAGMA integrity_check")]
-    if integrity != ["ok"]:
-        found.append(f"integrity_check: {integrity}")
-    broken = await db.fetchall("PRAGMA foreign_key_check")
-    found.extend(f"foreign key: {tuple(row)}" for row in broken)
+    if isinstance(db, SqliteDatabase):  # PostgreSQL checks pages and references itself
+        integrity = [row[0] for row in await db.fetchall("PRAGMA integrity_check")]
+        if integrity != ["ok"]:
+            found.append(f"integrity_check: {integrity}")
+    async with db.read() as tx:
+        broken = await dangling_references(db, tx)
+    found.extend(f"foreign key: {row}" for row in broken)
     return found
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from storage.database import Database
+from storage.database import Database, Transaction
 from storage.engines import Address
 from storage.postgres import PostgresAddress, PostgresDatabase
 from storage.sqlite import SqliteDatabase
@@ -127,3 +127,14 @@ def sqlite_database(db: Database) -> SqliteDatabase:
     if not isinstance(db, SqliteDatabase):
         pytest.skip("reads the SQLite file itself")
     return db
+
+
+async def dangling_references(db: Database, tx: Transaction) -> list[tuple[object, ...]]:
+    """Rows that refer to rows that do not exist.
+
+    SQLite is asked (``PRAGMA foreign_key_check``); PostgreSQL checks every reference on
+    every statement, so it cannot hold one.
+    """
+    if not isinstance(db, SqliteDatabase):
+        return []
+    return [tuple(row) for row in await tx.fetchall("PRAGMA foreign_key_check")]

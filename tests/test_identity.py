@@ -19,7 +19,7 @@ from storage import sqlite as database
 from storage.engines import Address, open_database
 from tests.conftest import ADMIN_ID, MovableClock, World
 from tests.customer_bot import KARI, buy_potatoes, check_out, running_bot, texts
-from tests.engines import sqlite_file
+from tests.engines import sqlite_database, sqlite_file
 from tests.fakes.calls import Call
 from tests.fakes.driver import BotDriver
 from tests.fakes.updates import TgUser
@@ -55,7 +55,7 @@ async def fill_the_disk(bot: BotDriver) -> None:
     ``max_page_count`` makes SQLite itself refuse the write with "database or disk is full",
     exactly where a full disk would.
     """
-    db = bot.app.bot_data.services.db
+    db = sqlite_database(bot.app.bot_data.services.db)
     pages = await db.fetchone("PRAGMA page_count")
     assert pages is not None
     await db.conn.execute(f"PRAGMA max_page_count = {int(pages[0])}")

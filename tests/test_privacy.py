@@ -43,18 +43,21 @@ async def stored(services: Services, sql: str, *params: object) -> int:
 async def traces_of(services: Services, user_id: int) -> dict[str, int]:
     """Count every row that still points at a person."""
     return {
-        table: await stored(services, sql, *([user_id] * sql.count("?")))
+        # Keys and JSON are text: the id is compared as text there (PostgreSQL types it).
+        table: await stored(
+            services, sql, *([str(user_id) if "AS TEXT" in sql else user_id] * sql.count("?"))
+        )
         for table, sql in {
             "users": "SELECT COUNT(*) FROM users WHERE id = ?",
             "memberships": "SELECT COUNT(*) FROM memberships WHERE user_id = ?",
             "carts": "SELECT COUNT(*) FROM carts WHERE user_id = ?",
             "cart_items": "SELECT COUNT(*) FROM cart_items WHERE user_id = ?",
             "orders": "SELECT COUNT(*) FROM orders WHERE user_id = ?",
-            "checkouts": "SELECT COUNT(*) FROM checkouts WHERE key LIKE ? || ':%'",
+            "checkouts": "SELECT COUNT(*) FROM checkouts WHERE key LIKE CAST(? AS TEXT) || ':%'",
             "deliveries": "SELECT COUNT(*) FROM deliveries WHERE chat_id = ?",
             "questions": "SELECT COUNT(*) FROM questions WHERE user_id = ?",
             "bot_state": "SELECT COUNT(*) FROM bot_state WHERE key = CAST(? AS TEXT) "
-            "OR key LIKE '%' || ? || '%'",
+            "OR key LIKE '%' || CAST(? AS TEXT) || '%'",
         }.items()
     }
 

@@ -15,6 +15,7 @@ from rekobot.settings import Settings
 from storage.migrations import load_migrations
 from storage.sqlite import SqliteDatabase
 from tests.conftest import ADMIN_ID, MovableClock, World
+from tests.engines import dangling_references
 from tests.fakes.driver import BotDriver
 from tests.fakes.updates import TgUser
 from tests.test_admin_chat import admin_bot, app_of, last
@@ -117,7 +118,7 @@ async def test_an_archived_ring_is_deleted_only_after_its_code_is_typed_back(
                     "products",
                 )
             }
-            problems = await tx.fetchall("PRAGMA foreign_key_check")
+            problems = await dangling_references(services.db, tx)
             audit = await tx.fetchall("SELECT ring_id, user_id, action, detail FROM audit_log")
             kari = await tx.fetchone("SELECT current_ring_id FROM users WHERE id = ?", (KARI.id,))
 
@@ -175,7 +176,7 @@ async def test_deleting_the_demo_ring_takes_its_made_up_producers_along(
         owners = await tx.fetchall("SELECT DISTINCT owner_user_id FROM producers ORDER BY 1")
         made_up = await tx.scalar("SELECT COUNT(*) FROM users WHERE id < 0")
         slugs = await tx.fetchall("SELECT slug FROM rings")
-        problems = await tx.fetchall("PRAGMA foreign_key_check")
+        problems = await dangling_references(services.db, tx)
 
     assert [row[0] for row in owners] == [500, 501]  # the test ring's real producers stay
     assert made_up == 0
