@@ -54,15 +54,16 @@ class Sweeper:
     def last_run(self) -> float | None:
         """``time.monotonic()`` when a sweep last completed, for /healthz (handlers/health.py).
 
-        This worker's own sweep while it leads; a follower's is the leader's, as recorded.
+        This worker's own sweep while it leads; a follower's is the later of its own (from
+        when it led) and the leader's, as recorded.
         """
-        if self.leadership.is_leader or not self.leadership.shared:
-            return self._last_run
+        own = self._last_run
         swept_at = self.leadership.leader_swept_at
-        if swept_at is None:
-            return None
+        if self.leadership.is_leader or not self.leadership.shared or swept_at is None:
+            return own
         age = max(0.0, (self.leadership.clock() - swept_at).total_seconds())
-        return time.monotonic() - age
+        leaders = time.monotonic() - age
+        return leaders if own is None else max(own, leaders)
 
     def ensure_sender(self) -> None:
         """Start the sender, or restart it if it died."""
