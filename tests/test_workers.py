@@ -169,15 +169,20 @@ def test_a_question_asked_by_one_worker_is_answered_through_another(
         pool.tap(kari, lambda label: " · " in label, 1)  # the first pickup
         pool.tap(kari, "Berg Gård", 2)
         pool.tap(kari, "🧑‍🌾 Om produsenten", 0)
-        pool.tap(kari, "❓ Spør produsenten", 1)
-        assert wait_until(lambda: any("Hva vil du spørre" in t for t in server.texts(kari.id)))
+        # Only worker 1 runs while the question is asked, only worker 2 while it is answered.
+        with pool.only(1):
+            pool.tap(kari, "❓ Spør produsenten", 1)
+            assert wait_until(lambda: any("Hva vil du spørre" in t for t in server.texts(kari.id)))
+            pool.wait_until_idle()
         open_question = query(
             shared_database, "SELECT kind FROM questions WHERE user_id = $1", kari.id
         )
-        pool.send(kari, "Har dere mandelpoteter neste uke?", 2)
-        assert wait_until(
-            lambda: any("Spørsmålet ditt er sendt til" in t for t in server.texts(kari.id))
-        ), pool.logs()
+        with pool.only(2):
+            pool.send(kari, "Har dere mandelpoteter neste uke?", 2)
+            assert wait_until(
+                lambda: any("Spørsmålet ditt er sendt til" in t for t in server.texts(kari.id))
+            ), pool.logs()
+            pool.wait_until_idle()
         asked = query(
             shared_database,
             "SELECT pq.text, p.name FROM producer_questions pq "

@@ -25,6 +25,7 @@ from urllib.request import urlopen
 
 import asyncpg
 
+from storage.locks import CHAT_LOCKS
 from tests.conftest import ADMIN_ID
 from tests.fakes.calls import JSON, ButtonQuery
 from tests.fakes.server import BotApiServer, post_update
@@ -140,6 +141,33 @@ class Workers:
             self.server.find_button(user.id, button)  # raises, naming what the chat shows
         message, data = found[-1]
         return self.server.factory.callback(user, data, message=message)
+
+    @contextmanager
+    def only(self, number: int) -> Iterator[None]:
+        """Pause every worker but one (SIGSTOP) for the block, so that one does the work."""
+        paused = [w for w in self.workers if w.number != number and w.process.poll() is None]
+        for worker in paused:
+            worker.process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for worker in paused:
+                worker.process.send_signal(signal.SIGCONT)
+
+    def wait_until_idle(self) -> None:
+        """Wait until every update is done and no worker holds a chat's lock."""
+
+        def idle() -> bool:
+            pending = query(self.database, "SELECT 1 FROM inbox WHERE done_at IS NULL LIMIT 1")
+            held = query(
+                self.database,
+                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 "
+                "AND objsubid = 2",
+                CHAT_LOCKS,
+            )
+            return not pending and not held
+
+        assert wait_until(idle), self.logs()
 
     def leader(self) -> Worker:
         """The worker that holds the lead now, as the ``leadership`` row names it."""
