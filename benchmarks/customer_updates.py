@@ -30,7 +30,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 from rekobot.app import build_application
 from rekobot.demo import seed
 from rekobot.settings import Settings
-from storage.engines import open_database
+from storage.engines import open_database, parse_address
 from tests.fakes.calls import ButtonQuery
 from tests.fakes.driver import BotDriver
 from tests.fakes.request import RecordingRequest
@@ -103,9 +103,13 @@ async def shop(bench: Interleaved, user: TgUser) -> None:
     await bench.press("checkout", user, "Ja, send bestillingen")
 
 
-async def run(folder: Path, customers: int) -> Interleaved:
-    """Drive `customers` shoppers through the real bot, interleaved with the echo bot."""
-    settings = Settings(_env_file=None, token=TOKEN, database=folder / "bench.sqlite3")
+async def run(folder: Path, customers: int, database: str = "") -> Interleaved:
+    """Drive `customers` shoppers through the real bot, interleaved with the echo bot.
+
+    ``database`` is an empty PostgreSQL database's URL, or empty for a SQLite file in ``folder``.
+    """
+    address = parse_address(database) if database else folder / "bench.sqlite3"
+    settings = Settings(_env_file=None, token=TOKEN, database=address)
     db = await open_database(settings.database).connect()
     await seed(db)
     await db.close()
@@ -129,10 +133,14 @@ async def main() -> None:
     """Run both bots and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument(
+        "--database", default="", help="an empty PostgreSQL database's URL (default: SQLite)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        bench = await run(Path(folder), args.customers)
-    print(f"rekobot: {args.customers} customers, each browsing, adding and checking out")
+        bench = await run(Path(folder), args.customers, args.database)
+    engine = "PostgreSQL" if args.database else "SQLite"
+    print(f"rekobot on {engine}: {args.customers} customers, each browsing, adding, checking out")
     print("PTB echo: one update timed right after each rekobot update, in the same process")
     everything = [t for samples in bench.timings.values() for t in samples]
     for name, samples in bench.timings.items():

@@ -1,7 +1,14 @@
-"""PTB persistence in the bot's own SQLite file, so a restart keeps conversations and drafts.
+"""PTB persistence in the bot's own database, so a restart or another worker keeps user data.
 
-Only JSON-able user data and conversation states are kept; carts and orders live in their own
-tables. Bot data and chat data are not persisted: the database is the source of truth.
+Only JSON-able user data (and conversation states, which no handler uses any more) are kept;
+carts, orders and the open question live in their own tables. Bot data and chat data are not
+persisted: the database is the source of truth.
+
+PTB loads user data once at start-up and then trusts its memory. With several workers on one
+PostgreSQL database, the worker that takes a user's next update may not be the one that wrote
+their data, so nothing is loaded at start-up and ``refresh_user_data`` reads the user's row
+afresh before each callback (one indexed read): every update sees what the last one wrote,
+whichever worker ran it.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ ConversationDict = MutableMapping[ConversationKey, object]
 CDCData = tuple[list[tuple[str, float, dict[str, object]]], dict[str, str]]
 
 
-class SqlitePersistence(BasePersistence[dict[str, object], dict[str, object], object]):
+class DatabasePersistence(BasePersistence[dict[str, object], dict[str, object], object]):
     """Conversation states and user data in the ``bot_state`` table."""
 
     def __init__(self, db: Database, *, update_interval: float = 1.0) -> None:
@@ -46,11 +53,9 @@ class SqlitePersistence(BasePersistence[dict[str, object], dict[str, object], ob
             await self.db.connect()
 
     async def get_user_data(self) -> dict[int, dict[str, object]]:
-        """Load every user's data."""
+        """Nothing at start-up: each user's data is read when an update of theirs comes."""
         await self._ready()
-        stored = await bot_state.load_kind(self.db, USER_DATA)
-        self._user_data = {int(key): _fingerprint(value) for key, value in stored.items()}
-        return {int(key): value for key, value in stored.items()}
+        return {}
 
     async def get_chat_data(self) -> dict[int, dict[str, object]]:
         """Chat data is not persisted."""
@@ -111,7 +116,12 @@ class SqlitePersistence(BasePersistence[dict[str, object], dict[str, object], ob
         self._user_data.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, object]) -> None:
-        """The in-memory copy is authoritative while running."""
+        """Replace the in-memory copy by what is stored, which another worker may have written."""
+        stored = await bot_state.load_one(self.db, USER_DATA, str(user_id))
+        user_data.clear()
+        if isinstance(stored, dict):
+            user_data.update(stored)
+        self._user_data[user_id] = _fingerprint(stored or None)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, object]) -> None:
         """Chat data is not persisted."""

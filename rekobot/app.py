@@ -10,7 +10,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from handlers.application import RekoApplication
 from handlers.context import BotData
-from handlers.persistence import SqlitePersistence
+from handlers.persistence import DatabasePersistence
 from handlers.wiring import add_handlers
 from rekobot.clock import Clock, utcnow
 from rekobot.i18n import set_date_clock
@@ -45,7 +45,7 @@ def build_application(
         .base_file_url(settings.api_file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(ContextTypes(bot_data=BotData))
-        .persistence(SqlitePersistence(services.db))
+        .persistence(DatabasePersistence(services.db))
         .updater(None)  # updates come in through the inbox (serve), never PTB's Updater
     )
     if rate_limit:

@@ -14,6 +14,12 @@ async def load_kind(db: Database, kind: str) -> dict[str, Any]:
     return {row["key"]: json.loads(row["data"]) for row in rows}
 
 
+async def load_one(db: Database, kind: str, key: str) -> Any:
+    """Return one stored value, decoded, or None."""
+    row = await db.fetchone("SELECT data FROM bot_state WHERE kind = ? AND key = ?", (kind, key))
+    return None if row is None else json.loads(row["data"])
+
+
 async def save(db: Database, kind: str, key: str, value: Any) -> None:
     """Store one value; None deletes it."""
     if value is None:

@@ -91,6 +91,7 @@ class PostgresDatabase(Database):
                 min_size=1,
                 max_size=self._pool_size,
                 init=_prepare,
+                reset=_reset,
                 timeout=CONNECT_TIMEOUT,
                 statement_cache_size=1024,
             )
@@ -136,9 +137,16 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """A write transaction holding ``WRITE_LOCK`` from its first statement to COMMIT."""
-        async with self._lock, self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-            yield PostgresTransaction(conn, self._tracer)
+        async with self._lock, self.pool.acquire() as conn:
+            # One round trip for both: a simple query may hold several statements.
+            await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            try:
+                yield PostgresTransaction(conn, self._tracer)
+            except BaseException:
+                if conn.is_in_transaction():
+                    await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Transaction]:
@@ -235,9 +243,21 @@ def _numeric(text: str) -> int | float:
         return float(text)
 
 
+async def _reset(conn: Any) -> None:
+    """Return a connection to the pool without asyncpg's reset round trip.
+
+    asyncpg's default sends ``RESET ALL``, ``UNLISTEN *`` and unlocks every session lock each
+    time a connection goes back, which doubled the cost of a single read. Pooled connections
+    here carry no session state (no ``SET``, no ``LISTEN``, no session lock: the inbox's and
+    the leader's locks live on connections of their own), so only a transaction left open by
+    a cancelled task needs undoing.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 async def _prepare(conn: Any) -> None:
-    """Set up each new connection: NUMERIC as int/float, UTC for anything time-zoned."""
+    """Set up each new connection: NUMERIC comes back as SQLite gives it (int or float)."""
     await conn.set_type_codec(
         "numeric", schema="pg_catalog", encoder=str, decoder=_numeric, format="text"
     )
-    await conn.execute("SET TIME ZONE 'UTC'")

@@ -19,6 +19,7 @@ import pytest
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from storage.migrations import MigrationFailed, apply_migrations, load_migrations
+from storage.migrations.postgresql import postgres_migrations
 from storage.sqlite import SqliteDatabase
 from tests.conftest import TOKEN
 from tests.engines import sqlite_only
@@ -94,6 +95,21 @@ def test_no_released_migration_was_edited() -> None:
             "text and will never run the new one: restore the file and put the change in a "
             "new migration."
         )
+
+
+#: PostgreSQL's own files (storage/migrations/postgresql/), pinned the same way.
+RELEASED_POSTGRES = {
+    11: "eb1dc9be89577701f1902625bdec946693f0fef1b44a4090f183a7af5fb7474b",  # the baseline
+}
+
+
+def test_postgres_files_are_pinned_and_end_where_sqlite_s_do() -> None:
+    own = {m.number: m for m in postgres_migrations()}
+    for number, pinned in RELEASED_POSTGRES.items():
+        data = (SHIPPED / "postgresql" / f"{number:04d}_{own[number].name}.sql").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == pinned, f"PostgreSQL's {number:04d} was edited"
+    assert postgres_migrations()[-1].number == load_migrations()[-1].number
+    assert set(RELEASED_POSTGRES) <= set(own)
 
 
 def test_every_shipped_migration_is_pinned() -> None:
