@@ -183,6 +183,9 @@ class PostgresDatabase(Database):
 class PostgresTransaction(Transaction):
     """Statements on one borrowed connection, inside its transaction (or none, for one read)."""
 
+    #: Rows a statement takes ``FOR UPDATE`` stay locked to other workers until COMMIT.
+    locks_rows = True
+
     def __init__(self, conn: Any, tracer: Callable[[str], object] | None = None) -> None:
         self.conn = conn
         self._tracer = tracer
