@@ -18,7 +18,7 @@ from handlers.customer.labels import (
     pickup_label,
     quantity_toast,
 )
-from handlers.customer.notices import deliver_claimed
+from handlers.customer.notices import deliver_now
 from handlers.customer.shelf import retire_photo_card
 from handlers.customer.shop import OpenCart, ShowPickup, expired_notice
 from handlers.errors import settled
@@ -39,6 +39,8 @@ from rekobot.render import (
     split_message,
 )
 from rekobot.services.cart import Shortfall
+from rekobot.services.confirmations import notice_key
+from rekobot.services.events import checkout_key
 from rekobot.services.outbox import OutMessage
 
 
@@ -381,7 +383,8 @@ async def place(update: Update, context: Ctx, pickup_id: int, version: int) -> N
         await show_shortfall(update, context, pickup_id, shortfalls[0])
         return
     settled(update)
-    if await deliver_claimed(update, context, result.notice) or result.kind is not None:
+    key = notice_key(checkout_key(user.id, pickup_id, version))
+    if await deliver_now(update, context, key) or result.kind is not None:
         return
     query = update.callback_query
     assert query is not None

@@ -2,10 +2,14 @@
 
 The notice (confirmation, or cancellation) was queued with the order itself (see
 ``rekobot/services/confirmations.py``). The handler that placed the order claims that one row
-(a checkout claims it in its own transaction) and sends it at once, its first message as an
-edit of the message the customer pressed. What Telegram accepted is recorded in one commit at
-the end, or, when a call fails, before that failure is, so the outbox sender goes on from the
-next unsent message: the customer ends up with one confirmation however the first try went.
+and sends it at once, its first message as an edit of the message the customer pressed. What
+Telegram accepted is recorded in one commit at the end, or, when a call fails, before that
+failure is, so the outbox sender goes on from the next unsent message: the customer ends up
+with one confirmation however the first try went.
+
+The claim stays a commit of its own, after the order's: a claim made inside the checkout
+would leave a kill before the first send with a row in ``sending``, which the checkout tap,
+handled again from the inbox at the restart, could not take back.
 
 What a failure means here:
 
@@ -44,20 +48,15 @@ class _HandedOver(Exception):
 
 
 async def deliver_now(update: Update, context: Ctx, key: str) -> bool:
-    """Send the pending notice queued under ``key``; False when there was none left to send."""
-    claimed = await context.bot_data.services.deliveries.claim_key(key)
-    return await deliver_claimed(update, context, claimed)
+    """Send the pending notice queued under ``key``; False when there was none left to send.
 
-
-async def deliver_claimed(update: Update, context: Ctx, claimed: ClaimedDelivery | None) -> bool:
-    """Send a notice taken for sending already (with its order); False when there is none.
-
-    Telegram's acceptance is recorded once, when the last message went out, in one commit:
-    a call that fails first records what went out before it, so the outbox goes on from there.
+    What Telegram accepted is recorded once, after the last message, in one commit; a call
+    that fails first records what went out before it, so the outbox goes on from there.
     """
+    deliveries = context.bot_data.services.deliveries
+    claimed = await deliveries.claim_key(key)
     if claimed is None:
         return False
-    deliveries = context.bot_data.services.deliveries
     messages = load_messages(claimed.payload)
     sent = claimed.sent_parts
     try:

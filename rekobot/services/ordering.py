@@ -20,9 +20,7 @@ from rekobot.errors import (
     OutOfStock,
 )
 from rekobot.models import Order, OrderStatus, Ring
-from rekobot.models.messaging import ClaimedDelivery
 from rekobot.services.cart import check_quantity
-from rekobot.services.confirmations import notice_key
 from rekobot.services.events import (
     OrderEvent,
     OrderEventKind,
@@ -34,7 +32,6 @@ from rekobot.services.members import Members
 from rekobot.services.shop import Shop
 from storage import carts as cart_store
 from storage import comments as comment_store
-from storage import deliveries as delivery_store
 from storage import offers as offer_store
 from storage import orders as order_store
 from storage import rings as ring_store
@@ -49,9 +46,6 @@ class CheckoutResult:
 
     order: Order
     kind: OrderEventKind | None  # None: a repeated tap; nothing changed
-    #: The customer's notice of it, taken for sending in the same transaction (None when it
-    #: went out or is being sent already): the handler sends it without a commit of its own.
-    notice: ClaimedDelivery | None = None
 
 
 @dataclass(frozen=True)
@@ -82,8 +76,7 @@ class Ordering:
             if done is not None:
                 order = await order_store.load_order(tx, done)
                 assert order is not None
-                notice = await delivery_store.claim_by_key(tx, notice_key(key))
-                return CheckoutResult(order=order, kind=None, notice=notice)
+                return CheckoutResult(order=order, kind=None)
             await self.shop.open_pickup(tx, user_id, pickup_id)
             current_version, _ = await cart_store.cart_header(tx, user_id, pickup_id)
             if current_version != version:
@@ -113,9 +106,8 @@ class Ordering:
             assert order is not None
             kind = OrderEventKind.CHANGED if before else OrderEventKind.PLACED
             await self._emit(tx, OrderEvent(kind=kind, order=order, before=before, key=key))
-            notice = await delivery_store.claim_by_key(tx, notice_key(key))
         log.info("order %s (#%s) %s by user %s", order.id, order.number, kind, user_id)
-        return CheckoutResult(order=order, kind=kind, notice=notice)
+        return CheckoutResult(order=order, kind=kind)
 
     async def _apply_line(
         self,
