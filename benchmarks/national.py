@@ -547,9 +547,9 @@ async def _measure(work: Address, counts: dict[str, int], figures: dict[str, flo
             statements.append(counter.count)
 
         async def browse(samples: list[float], statements: list[int]) -> None:
-            """/shop (producers first, 500-offer pickup), a producer, by category, a category."""
+            """/shop (500-offer pickup), a producer, back, by category, a category, a card."""
             await tap(samples, statements, bot.factory.message(customer, "/shop"))
-            for label in ("Gård 0-007", "⬅", "Etter kategori", "Kjøtt"):
+            for label in ("Gård 0-007", "⬅", "Etter kategori", "Kjøtt", "Vare"):
                 message, data = request.find_button(customer.id, _containing(label))
                 await tap(
                     samples, statements, bot.factory.callback(customer, data, message=message)

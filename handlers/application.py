@@ -95,19 +95,26 @@ class RekoApplication(
 
         What the last run stored but did not finish is processed first, then getUpdates is
         long-polled (see ``handlers/intake.py``), or with ``REKOBOT_WEBHOOK_URL`` set,
-        Telegram POSTs them (``handlers/webhook.py``). PTB's own Updater is not used: it
-        acknowledges updates before they are handled, so a kill would lose them.
+        Telegram POSTs them (``handlers/webhook.py``). Meanwhile the worker takes part in the
+        election of the one that sweeps and sends (``rekobot/services/leadership.py``). PTB's
+        own Updater is not used: it acknowledges updates before they are handled, so a kill
+        would lose them.
         """
         if not await self.start_up(stopping):
             return
         try:
             await self._announce()
             await self.start()
+            election = asyncio.create_task(
+                self.services.leadership.run(stopping), name="leader-election"
+            )
             try:
                 async with AsyncExitStack() as stack:
                     receive = await self._receiver(stack)
                     await run_intake(self, stopping, receive)
             finally:
+                stopping.set()
+                await election
                 await self.stop()
         finally:
             await self.shutdown()

@@ -10,10 +10,11 @@ but not yet handled, and Telegram never sends those again. Here:
 - ``Poller`` long-polls getUpdates and advances the offset only after ``take_in`` returned.
   It starts without an offset, so Telegram hands over again whatever was fetched but not
   acknowledged before a stop; the inbox ignores what it already has.
-- ``Processor`` takes pending updates in update_id order, one at a time (so each chat's are in
-  order, as PTB's default sequential processing had them), hands each to
-  ``application.process_update`` and marks it done. See ``rekobot/services/inbox.py`` for why
-  this is exactly once across kills.
+- ``Processor`` claims pending updates one at a time, each the oldest of its chat (so each
+  chat's are in order, as PTB's default sequential processing had them; with one process
+  that is update_id order), hands each to ``application.process_update``, marks it done and
+  lets go of the chat. Several workers on PostgreSQL share the inbox this way. See
+  ``rekobot/services/inbox.py`` for why this is exactly once across kills.
 - ``run_intake`` finishes what the inbox holds before it fetches anything new. The updates
   come from the ``Poller``, or from the webhook server (``handlers/webhook.py``) after
   ``set_webhook``; switching back to polling deletes the webhook first.
@@ -59,6 +60,8 @@ BATCH = 100
 MAX_BACKOFF = 30.0
 #: The longest pause between two tries to reach Telegram at start-up (doubling from 1 s).
 MAX_START_BACKOFF = 60.0
+#: How often an idle worker looks for updates other workers' webhooks stored (PostgreSQL).
+IDLE_POLL = 0.5
 
 Receive = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
@@ -100,48 +103,64 @@ async def until_stopped(work: Awaitable[T], stopping: asyncio.Event) -> tuple[bo
 
 
 class Processor:
-    """Process the inbox's pending updates one at a time, in update_id order."""
+    """Process the inbox's pending updates one at a time, each chat's in update_id order."""
 
     def __init__(self, application: RekoApplication) -> None:
         self.application = application
         self.inbox = application.services.inbox
 
     async def finish_pending(self, stopping: asyncio.Event) -> int:
-        """Process every pending update, including any stored meanwhile; return how many."""
+        """Process every pending update this worker can take, including any stored meanwhile.
+
+        Return how many. With other workers (PostgreSQL), updates of a chat another worker is
+        handling are left to it.
+        """
         count = 0
         while not stopping.is_set():
-            batch = await self.inbox.pending(BATCH)
-            if not batch:
+            row = await self.inbox.claim()
+            if row is None:
                 break
-            for row in batch:
-                if stopping.is_set():
-                    break
-                await self.process(row)
-                count += 1
+            await self.process(row)
+            count += 1
         return count
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Process updates as they arrive until ``stopping`` is set (the current one finishes)."""
+        """Process updates as they arrive until ``stopping`` is set (the current one finishes).
+
+        Updates stored here wake it at once; with other workers it also looks every
+        ``IDLE_POLL`` seconds, for updates their webhooks stored.
+        """
         while not stopping.is_set():
             self.inbox.arrived.clear()
             if await self.finish_pending(stopping):
                 continue
-            await until_stopped(self.inbox.arrived.wait(), stopping)
+            arrived = self.inbox.arrived.wait()
+            if self.inbox.shared:
+                await until_stopped(_within(arrived, IDLE_POLL), stopping)
+            else:
+                await until_stopped(arrived, stopping)
 
     async def process(self, row: PendingUpdate) -> None:
-        """Hand one stored update to the handlers, then mark it done."""
-        if not await self.inbox.begin(row.update_id):
-            return
+        """Hand one claimed update to the handlers, mark it done, then let go of its chat."""
         try:
-            update = Update.de_json(json.loads(row.payload), self.application.bot)
-        except Exception:
-            log.exception("inbox: update %s cannot be read; skipping it", row.update_id)
-        else:
             try:
-                await self.application.process_update(update)
-            except Exception:  # handler errors go to the error handler; this is what is left
-                log.exception("inbox: processing update %s failed", row.update_id)
-        await self.inbox.done(row.update_id)
+                update = Update.de_json(json.loads(row.payload), self.application.bot)
+            except Exception:
+                log.exception("inbox: update %s cannot be read; skipping it", row.update_id)
+            else:
+                try:
+                    await self.application.process_update(update)
+                except Exception:  # handler errors go to the error handler; this is what is left
+                    log.exception("inbox: processing update %s failed", row.update_id)
+            await self.inbox.done(row.update_id)
+        finally:
+            await self.inbox.release(row)
+
+
+async def _within(waiting: Awaitable[object], seconds: float) -> None:
+    """Wait for ``waiting`` at most ``seconds``."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(waiting, seconds)
 
 
 class Poller:

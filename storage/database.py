@@ -57,6 +57,10 @@ class Transaction(ABC):
     The methods are coroutines so that callers read the same on either engine.
     """
 
+    #: Whether the engine locks the rows a statement takes (PostgreSQL) or the whole store
+    #: for the transaction (SQLite): a claim adds ``FOR UPDATE SKIP LOCKED`` only on the first.
+    locks_rows: bool = False
+
     @abstractmethod
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Return every row of a query."""

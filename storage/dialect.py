@@ -18,6 +18,10 @@ that PostgreSQL reads as it is; what differs is rewritten here, once per distinc
 - ``COLLATE NOCASE`` needs nothing: the PostgreSQL schema defines a case-insensitive ICU
   collation named ``nocase`` (identifiers fold to lower case).
 
+Row locks are the one clause added rather than rewritten: ``skip_locked`` gives the
+``FOR UPDATE SKIP LOCKED`` a claim ends with on an engine whose transactions lock rows
+(``Transaction.locks_rows``), and nothing on SQLite, whose write transaction locks the file.
+
 What cannot be rewritten this way is written portably in the repositories instead: counts
 with ``COUNT(*) FILTER (WHERE ...)`` rather than summing booleans, every selected column of a
 ``GROUP BY`` grouped or aggregated, integers 0/1 for flags.
@@ -48,6 +52,15 @@ _IDS_IN_JSON = re.compile(r"SELECT\s+value\s+FROM\s+json_each\(\s*\?\s*\)", re.I
 _JSON_COLUMN_HOLDS = re.compile(
     r"json_each\((\w+(?:\.\w+)?)\)\s+WHERE\s+json_each\.value\s*=\s*\?", re.IGNORECASE
 )
+
+
+#: What a claim adds on an engine that locks rows: take them, skipping those another has.
+SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
+
+
+def skip_locked(locks_rows: bool) -> str:
+    """The clause that ends a claiming SELECT: ``SKIP_LOCKED`` when rows lock, else nothing."""
+    return SKIP_LOCKED if locks_rows else ""
 
 
 def postgres(sql: str, params: Params = ()) -> tuple[str, list[Any]]:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from rekobot.clock import to_db
 from rekobot.models.messaging import InboxCounts, IncomingUpdate, PendingUpdate
+from storage import dialect
 from storage.database import Transaction
 
 
@@ -36,6 +37,30 @@ async def pending(tx: Transaction, limit: int) -> list[PendingUpdate]:
         (limit,),
     )
     return [PendingUpdate.model_validate(dict(row)) for row in rows]
+
+
+async def claimable(tx: Transaction, limit: int) -> list[PendingUpdate]:
+    """Return pending updates that are the oldest pending one of their chat, in update_id order.
+
+    Inside a write transaction that locks rows (PostgreSQL), the rows come locked, and rows
+    another worker's claim has locked are skipped rather than waited for. An update of no
+    chat is its own oldest one.
+    """
+    rows = await tx.fetchall(
+        "SELECT update_id, chat_id, payload, attempts FROM inbox "
+        "WHERE done_at IS NULL AND NOT EXISTS ("
+        " SELECT 1 FROM inbox AS older WHERE older.chat_id = inbox.chat_id"
+        " AND older.done_at IS NULL AND older.update_id < inbox.update_id"
+        ") ORDER BY update_id LIMIT ?" + dialect.skip_locked(tx.locks_rows),
+        (limit,),
+    )
+    return [PendingUpdate.model_validate(dict(row)) for row in rows]
+
+
+async def any_pending(tx: Transaction) -> bool:
+    """Whether any update waits (a cheap look before a claim's write transaction)."""
+    row = await tx.fetchone("SELECT 1 FROM inbox WHERE done_at IS NULL LIMIT 1")
+    return row is not None
 
 
 async def begin(tx: Transaction, update_id: int) -> int:

@@ -75,30 +75,82 @@ async def offers_for_pickup(
     return [offer_from_row(row) for row in await tx.fetchall(sql, params)]
 
 
-async def producer_counts(tx: Transaction, pickup_id: int) -> list[tuple[int, str, int]]:
+#: A condition on ``pr`` (products) and its parameters: which offers are on one shelf.
+ShelfCondition = tuple[str, list[object]]
+
+
+def shelf_filter(
+    *,
+    producer_id: int | None = None,
+    category: str | None = None,
+    outside_categories_of: int | None = None,
+) -> ShelfCondition:
+    """The condition (and its parameters) that picks one shelf's offers, given exactly one of:
+    a producer, a category name, or a ring whose categories the offers' products are in none of.
+    """
+    if producer_id is not None:
+        return "pr.producer_id = ?", [producer_id]
+    if category is not None:
+        return "pr.category = ?", [category]
+    if outside_categories_of is not None:
+        return (
+            "pr.category NOT IN (SELECT c.name FROM categories c WHERE c.ring_id = ?)",
+            [outside_categories_of],
+        )
+    return "1 = 1", []
+
+
+#: On sale at a pickup; ``{shelf}`` is a condition from ``shelf_filter``.
+_ON_SHELF = "WHERE o.pickup_id = ? AND o.withdrawn_at IS NULL AND {shelf}"
+#: The customer's order: by producer, then product name (the same on every page).
+_SHELF_ORDER = "ORDER BY pd.name COLLATE NOCASE, pr.name COLLATE NOCASE, o.id"
+PRODUCER_COUNTS_SQL = f"""
+    SELECT pd.id, pd.name, COUNT(*) FROM offers o
+    JOIN products pr ON pr.id = o.product_id
+    JOIN producers pd ON pd.id = pr.producer_id
+    {_ON_SHELF}
+    GROUP BY pd.id ORDER BY pd.name COLLATE NOCASE, pd.id
+"""
+SHELF_PAGE_SQL = f"{OFFER_SELECT} {_ON_SHELF} {_SHELF_ORDER} LIMIT ? OFFSET ?"
+CATEGORY_COUNTS_SQL = """
+    SELECT pr.category, COUNT(*) FROM offers o JOIN products pr ON pr.id = o.product_id
+    WHERE o.pickup_id = ? AND o.withdrawn_at IS NULL GROUP BY pr.category
+"""
+
+
+async def producer_counts(
+    tx: Transaction, pickup_id: int, shelf: ShelfCondition | None = None
+) -> list[tuple[int, str, int]]:
     """Return (producer id, name, offers) for each producer on sale at a pickup, by name.
 
-    Counted by SQLite: building an Offer per row only to count them cost 13-16 ms a tap
-    at a 500-offer pickup.
+    With ``shelf`` (from ``shelf_filter``) only that shelf's offers count: its producers,
+    and with their sum, how many pages it fills. Counted by the database: building an Offer
+    per row only to count them cost 13-16 ms a tap at a 500-offer pickup.
     """
-    rows = await tx.tuples(
-        """SELECT pd.id, pd.name, COUNT(*) FROM offers o
-        JOIN products pr ON pr.id = o.product_id
-        JOIN producers pd ON pd.id = pr.producer_id
-        WHERE o.pickup_id = ? AND o.withdrawn_at IS NULL
-        GROUP BY pd.id ORDER BY pd.name COLLATE NOCASE, pd.id""",
-        (pickup_id,),
-    )
+    condition, params = shelf or shelf_filter()
+    rows = await tx.tuples(PRODUCER_COUNTS_SQL.format(shelf=condition), (pickup_id, *params))
     return [(int(pid), str(name), int(count)) for pid, name, count in rows]
+
+
+async def shelf_page(
+    tx: Transaction,
+    pickup_id: int,
+    shelf: ShelfCondition,
+    *,
+    limit: int,
+    offset: int,
+) -> list[Offer]:
+    """Return one page of a shelf's offers at a pickup, in the order of every page."""
+    condition, params = shelf
+    rows = await tx.fetchall(
+        SHELF_PAGE_SQL.format(shelf=condition), (pickup_id, *params, limit, offset)
+    )
+    return [offer_from_row(row) for row in rows]
 
 
 async def category_counts(tx: Transaction, pickup_id: int) -> dict[str, int]:
     """Return how many offers each product category (its name, '' for none) has at a pickup."""
-    rows = await tx.tuples(
-        """SELECT pr.category, COUNT(*) FROM offers o JOIN products pr ON pr.id = o.product_id
-        WHERE o.pickup_id = ? AND o.withdrawn_at IS NULL GROUP BY pr.category""",
-        (pickup_id,),
-    )
+    rows = await tx.tuples(CATEGORY_COUNTS_SQL, (pickup_id,))
     return {str(category): int(count) for category, count in rows}
 
 

@@ -139,14 +139,20 @@ class PostgresDatabase(Database):
         """A write transaction holding ``WRITE_LOCK`` from its first statement to COMMIT."""
         async with self._lock, self.pool.acquire() as conn:
             # One round trip for both: a simple query may hold several statements.
-            await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            await self._run(conn, f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
             try:
                 yield PostgresTransaction(conn, self._tracer)
             except BaseException:
                 if conn.is_in_transaction():
-                    await conn.execute("ROLLBACK")
+                    await self._run(conn, "ROLLBACK")
                 raise
-            await conn.execute("COMMIT")
+            await self._run(conn, "COMMIT")
+
+    async def _run(self, conn: Any, statement: str) -> None:
+        """Run a statement of the transaction itself, traced like SQLite's own."""
+        if self._tracer is not None:
+            self._tracer(statement)
+        await conn.execute(statement)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Transaction]:
@@ -182,6 +188,9 @@ class PostgresDatabase(Database):
 
 class PostgresTransaction(Transaction):
     """Statements on one borrowed connection, inside its transaction (or none, for one read)."""
+
+    #: Rows a statement takes ``FOR UPDATE`` stay locked to other workers until COMMIT.
+    locks_rows = True
 
     def __init__(self, conn: Any, tracer: Callable[[str], object] | None = None) -> None:
         self.conn = conn

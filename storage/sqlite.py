@@ -247,6 +247,9 @@ class SqliteTransaction(Transaction):
     the statement at once, on the calling thread.
     """
 
+    #: ``BEGIN IMMEDIATE`` locks the whole file: there are no row locks to take or skip.
+    locks_rows = False
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 

@@ -117,6 +117,19 @@ async def test_an_admin_searching_members_for_a_huge_number_finds_nobody(
     assert f"Search “{'9' * 30}”: 0 found" in found
 
 
+async def test_an_admin_searching_members_with_control_characters_gets_an_answer(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with running_bot(settings, clock) as bot:
+        await bot.send(ADMIN, "/admin")
+        for label in ("REKO Testby", "Members", "Search"):
+            await bot.press(ADMIN, label)
+        await bot.send(ADMIN, "Ka\x00ri\x07")  # PostgreSQL cannot even store a NUL
+        found = last(bot, ADMIN)
+
+    assert "Search “Kari”: 0 found" in found
+
+
 @pytest.fixture
 def fuzzer(
     settings: Settings, clock: MovableClock

@@ -40,6 +40,7 @@ RELEASED = {
     9: "4799db859582342c910b545e60e9f7e0a20b9813d2c7c71a8da36795c2896ab5",  # windows
     10: "62fffceb5c7f48b824f4841ee365c68779a3e15ef77acb1ba23ddd7837475a81",  # weight
     11: "9da94fd3b331ccf65dcefefd6b448c1347919ec4a772d342661e238aa2eb6634",  # reach
+    12: "bbc546a0ea4cbf46020599e08a81b433e49564cbe4c95128cebda9a5401fe965",  # workers
 }
 
 #: Columns a migration changes on purpose, and why; every other value must survive as it was.

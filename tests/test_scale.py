@@ -128,3 +128,29 @@ async def test_orders_costs_the_same_statements_however_long_the_history(
             assert len(buttons(listed)) == 1 + min(10, weeks if weeks < 30 else 33)
         assert len(set(counts)) == 1, f"statements for 0, 3 and 33 past orders: {counts}"
         assert "Tidligere bestillinger" in last(bot, KARI)
+
+
+async def test_a_confirmation_commits_three_times_and_records_every_message_it_sent(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    async with running_bot(settings, clock) as bot:
+        await buy_potatoes(bot, KARI)
+        await bot.press(KARI, "Handlekurv")
+        await bot.press(KARI, "Til kassen")
+        db = bot.app.bot_data.services.db
+        statements: list[str] = []
+        await db.trace(statements.append)
+        calls = await bot.press(KARI, "Ja, send bestillingen")
+        await db.trace(None)
+        notice = await db.fetchone(
+            "SELECT status, sent_parts, sent_at IS NOT NULL, attempts FROM deliveries "
+            "WHERE chat_id = ? AND kind = 'order_confirmation'",
+            (KARI.id,),
+        )
+
+    # The order, the claim of its notice, then the three messages Telegram took in one
+    # commit (a commit per message made five).
+    assert [s for s in statements if s.strip().upper() == "COMMIT"] == ["COMMIT"] * 3
+    assert notice is not None and tuple(notice) == ("sent", 3, 1, 0)
+    sent = [c.method for c in calls if c.method != "answerCallbackQuery"]
+    assert sent == ["editMessageText", "sendVenue", "sendDocument"]

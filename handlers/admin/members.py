@@ -17,9 +17,9 @@ from handlers.forms.engine import (
 )
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
-from rekobot.errors import InvalidInput
 from rekobot.i18n import N_, _, day, number
 from rekobot.models.running import MemberRow
+from rekobot.parsing import parse_search
 
 Rows = list[list[InlineKeyboardButton]]
 SEARCH_KEY = "admin_member_search"
@@ -68,10 +68,7 @@ class MemberSearch(AdminForm[SearchAnswers]):
     async def parse(
         self, context: Ctx, state: FormState[SearchAnswers], form_field: FormField, message: Message
     ) -> object:
-        text = " ".join((message.text or "").split())
-        if not text or len(text) > 64:
-            raise InvalidInput(_("Send a name, @username or id (at most 64 characters)."))
-        return text
+        return parse_search(message.text or "")
 
     async def finish(
         self, update: Update, context: Ctx, state: FormState[SearchAnswers]

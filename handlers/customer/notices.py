@@ -2,9 +2,14 @@
 
 The notice (confirmation, or cancellation) was queued with the order itself (see
 ``rekobot/services/confirmations.py``). The handler that placed the order claims that one row
-and sends it at once, its first message as an edit of the message the customer pressed. Each
-message Telegram accepts is recorded, so when a call fails the outbox sender goes on from the
-next unsent message: the customer ends up with one confirmation however the first try went.
+and sends it at once, its first message as an edit of the message the customer pressed. What
+Telegram accepted is recorded in one commit at the end, or, when a call fails, before that
+failure is, so the outbox sender goes on from the next unsent message: the customer ends up
+with one confirmation however the first try went.
+
+The claim stays a commit of its own, after the order's: a claim made inside the checkout
+would leave a kill before the first send with a row in ``sending``, which the checkout tap,
+handled again from the inbox at the restart, could not take back.
 
 What a failure means here:
 
@@ -43,29 +48,46 @@ class _HandedOver(Exception):
 
 
 async def deliver_now(update: Update, context: Ctx, key: str) -> bool:
-    """Send the pending notice queued under ``key``; False when there was none left to send."""
+    """Send the pending notice queued under ``key``; False when there was none left to send.
+
+    What Telegram accepted is recorded once, after the last message, in one commit; a call
+    that fails first records what went out before it, so the outbox goes on from there.
+    """
     deliveries = context.bot_data.services.deliveries
     claimed = await deliveries.claim_key(key)
     if claimed is None:
         return False
     messages = load_messages(claimed.payload)
+    sent = claimed.sent_parts
     try:
         for part in range(claimed.sent_parts, len(messages)):
             await _send_part(update, context, claimed, messages[part], part)
-            await deliveries.part_sent(claimed.id, part, last=part == len(messages) - 1)
+            sent = part + 1
+        if sent > claimed.sent_parts:
+            await deliveries.part_sent(claimed.id, sent - 1, last=True)
     except _HandedOver:
         deliveries.notify()
     except Exception:
         # Our own failure mid-way: give the rest back to the outbox, then let it be logged.
+        await _record_sent(context, claimed, sent)
         await deliveries.attempt_failed(claimed.id, "the handler failed while sending")
         raise
     return True
 
 
+async def _record_sent(context: Ctx, claimed: ClaimedDelivery, sent: int) -> None:
+    """Record that the first ``sent`` messages went out before a failure: none goes twice."""
+    if sent > claimed.sent_parts:
+        await context.bot_data.services.deliveries.part_sent(claimed.id, sent - 1, last=False)
+
+
 async def _send_part(
     update: Update, context: Ctx, claimed: ClaimedDelivery, message: OutMessage, part: int
 ) -> None:
-    """Send one message of the notice, or raise _HandedOver after recording why not."""
+    """Send one message of the notice, or raise _HandedOver after recording why not.
+
+    On a failure the messages before ``part``, which went out, are recorded first.
+    """
     deliveries = context.bot_data.services.deliveries
     chat = claimed.chat_id
     method = "editMessageText" if part == 0 else _method(message)
@@ -75,6 +97,7 @@ async def _send_part(
         method = _method(message)
         await send_out_message(context.bot, chat, message, outbox=False)
     except RetryAfter as exc:
+        await _record_sent(context, claimed, part)
         seconds = retry_seconds(exc)
         log.warning(
             "order notice %s: Telegram asks to wait %ss; the outbox sends it",
@@ -84,6 +107,7 @@ async def _send_part(
         await deliveries.retry_after(claimed.id, seconds)
         raise _HandedOver from exc
     except Forbidden as exc:
+        await _record_sent(context, claimed, part)
         log.info("order notice %s: chat %s cannot be reached (%s)", key_of(claimed), chat, exc)
         await deliveries.blocked(claimed.id, chat)
         raise _HandedOver from exc
@@ -96,6 +120,7 @@ async def _send_part(
             exc.message,
         )
     except NetworkError as exc:  # TimedOut included
+        await _record_sent(context, claimed, part)
         log.warning(
             "order notice %s: %s failed (%s); the outbox sends the rest",
             key_of(claimed),

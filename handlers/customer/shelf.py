@@ -26,7 +26,6 @@ from handlers.customer.shop import (
     ShowOffer,
     ShowPickup,
     cart_button,
-    page_count,
     page_nav,
 )
 from handlers.replies import answer, button, on_button, show
@@ -90,35 +89,37 @@ async def show_shelf(update: Update, context: Ctx, data: ShelfPage) -> None:
     """List one producer's or category's products, a page at a time."""
     services = context.bot_data.services
     user = current_user()
-    ring, _pickup = await services.shop.pickup(user.id, data.pickup_id)
     if data.by == BY_PRODUCER:
-        offers = await services.shop.offers(user.id, data.pickup_id, producer_id=data.shelf_id)
-        heading = esc(offers[0].producer_name) if offers else ""
+        shelf = await services.shop.shelf(
+            user.id, data.pickup_id, producer_id=data.shelf_id, page=data.page, page_size=PAGE_SIZE
+        )
     elif data.by == BY_CATEGORY:
-        offers = await services.shop.offers(user.id, data.pickup_id, category_id=data.shelf_id)
-        heading = esc(offers[0].product.category) if offers else ""
-        if data.shelf_id == OTHER_CATEGORY:
-            heading = _("Other")
+        shelf = await services.shop.shelf(
+            user.id, data.pickup_id, category_id=data.shelf_id, page=data.page, page_size=PAGE_SIZE
+        )
     else:
         raise Refusal()
+    heading = esc(shelf.name)
+    if data.by == BY_CATEGORY and data.shelf_id == OTHER_CATEGORY:
+        heading = _("Other")
     back: Callback = ShowPickup(data.pickup_id)
     if data.by == BY_CATEGORY:
         back = Browse(data.pickup_id, data.by, 0)
     await retire_photo_card(update)
-    if not offers:
+    if not shelf.offers:
         text = _("Nothing here any more.")
         await show(update, context, text, [[button(_("⬅ Back"), back)]])
         return
-    pages = page_count(len(offers))
-    page = min(max(data.page, 0), pages - 1)
-    here = dataclasses.replace(data, page=page)
+    here = dataclasses.replace(data, page=shelf.page)
     quantities = await services.carts.quantities(user.id, data.pickup_id)
     rows = [
-        product_row(offer, ring.currency, quantities.get(offer.id, 0), here)
-        for offer in offers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        product_row(offer, shelf.ring.currency, quantities.get(offer.id, 0), here)
+        for offer in shelf.offers
     ]
     rows.append(
-        page_nav(lambda n: ShelfPage(data.pickup_id, data.by, data.shelf_id, n), page, pages)
+        page_nav(
+            lambda n: ShelfPage(data.pickup_id, data.by, data.shelf_id, n), shelf.page, shelf.pages
+        )
     )
     if data.by == BY_PRODUCER:  # their page: who they are, how to pay, follow and ask
         about = ProducerPageButton(data.pickup_id, data.shelf_id)
@@ -127,8 +128,7 @@ async def show_shelf(update: Update, context: Ctx, data: ShelfPage) -> None:
     rows.append([button(_("⬅ Back"), back), cart_button(data.pickup_id, units)])
     lines = [f"<b>{heading}</b>"]
     if data.by == BY_CATEGORY:
-        makers = sorted({offer.producer_name for offer in offers}, key=str.lower)
-        lines.append(_("From: {producers}").format(producers=esc(", ".join(makers))))
+        lines.append(_("From: {producers}").format(producers=esc(", ".join(shelf.producers))))
     lines.append(_("Tap ➕ to put one in the cart, or a product to see more."))
     await show(update, context, "\n".join(lines), rows)
 

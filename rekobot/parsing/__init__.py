@@ -45,7 +45,7 @@ from rekobot.parsing.ring import (
     parse_timezone,
     suggest_slug,
 )
-from rekobot.parsing.text import MAX_QUANTITY, clean_text, parse_quantity
+from rekobot.parsing.text import MAX_QUANTITY, clean_text, parse_quantity, parse_search
 
 __all__ = [
     "CURRENCIES",
@@ -78,6 +78,7 @@ __all__ = [
     "parse_quantity",
     "parse_retention_days",
     "parse_ring_field",
+    "parse_search",
     "parse_slug",
     "parse_time_of_day",
     "parse_timezone",

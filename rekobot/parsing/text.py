@@ -30,10 +30,23 @@ def parse_quantity(text: str, *, maximum: int = MAX_QUANTITY) -> int:
     return value
 
 
+def _without_controls(text: str) -> str:
+    """NFC, and no control characters but newlines and tabs (a NUL cannot even be stored)."""
+    cleaned = unicodedata.normalize("NFC", text).strip()
+    return "".join(ch for ch in cleaned if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+
+
+def parse_search(text: str, *, max_length: int = 64) -> str:
+    """Read what an admin searches for: one line of words, without control characters."""
+    cleaned = " ".join(_without_controls(text).split())
+    if not cleaned or len(cleaned) > max_length:
+        raise InvalidInput(_("Send a name, @username or id (at most 64 characters)."))
+    return cleaned
+
+
 def clean_text(text: str, *, max_length: int, field: str) -> str:
     """Normalise typed text and enforce a length; ``field`` is already translated."""
-    cleaned = unicodedata.normalize("NFC", text).strip()
-    cleaned = "".join(ch for ch in cleaned if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    cleaned = _without_controls(text)
     if not cleaned:
         raise InvalidInput(_("{field} cannot be empty.").format(field=field))
     if len(cleaned) > max_length:

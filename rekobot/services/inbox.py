@@ -10,10 +10,16 @@ Exactly once, across kills:
 - An update that arrives again (Telegram redelivers what it has not seen acknowledged) has an
   update_id the inbox already holds, and is ignored. Done ids are kept for ``RETENTION``, longer
   than Telegram keeps an unacknowledged update (24 hours), then pruned by the sweep.
-- An update is marked done after it was processed. Updates go one at a time, so a kill can
-  interrupt at most the one being processed; it is processed again after the restart (at least
-  once), which the handlers make safe: checkout is idempotent by cart version, cart changes set
-  quantities, and a screen shown twice is edited in place.
+- An update is marked done after it was processed. A worker handles its updates one at a
+  time, so a kill can interrupt at most the one it was processing; it is processed again
+  after the restart (at least once), which the handlers make safe: checkout is idempotent
+  by cart version, cart changes set quantities, and a screen shown twice is edited in place.
+- Several workers (on PostgreSQL) share the inbox: ``claim`` takes the oldest pending
+  update of a chat no other worker is handling, holding that chat's lock
+  (``storage/locks.py``) until ``done``, so one chat is handled by one worker at a time and
+  in order, and an update in one worker's hands is never started by another. A worker that
+  dies lets go of its chat's lock with its connection; the update is then claimed again,
+  which counts one more start, exactly as after a restart.
 - An update whose processing was started ``MAX_ATTEMPTS`` times without finishing (it took the
   process down with it each time) is given up, so it cannot stop the bot for good.
 """
@@ -31,6 +37,7 @@ from rekobot.clock import Clock, utcnow
 from rekobot.models.messaging import InboxCounts, IncomingUpdate, PendingUpdate
 from storage import inbox as store
 from storage.database import Database
+from storage.locks import ChatLocks, chat_locks
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,8 @@ log = logging.getLogger(__name__)
 RETENTION = timedelta(hours=48)
 #: Starts of processing one update (each ended by a crash) before it is given up.
 MAX_ATTEMPTS = 3
+#: Candidates one claim looks at: chats' oldest pending updates, some in other workers' hands.
+CLAIM_BATCH = 20
 
 
 def incoming(raw: dict[str, Any], chat_id: int | None) -> IncomingUpdate:
@@ -57,6 +66,8 @@ class Inbox:
         self.clock = clock
         #: Set when new updates were stored, so an idle processor starts at once.
         self.arrived = asyncio.Event()
+        #: One chat at a time across workers; granted at once on SQLite (one process).
+        self.locks: ChatLocks = chat_locks(db)
 
     async def take_in(self, updates: Sequence[IncomingUpdate]) -> list[int]:
         """Store a batch durably in one transaction; return the ids that were new."""
@@ -75,6 +86,75 @@ class Inbox:
         async with self.db.read() as tx:
             return await store.pending(tx, limit)
 
+    @property
+    def shared(self) -> bool:
+        """Whether other workers store and take updates too (so an idle one must look)."""
+        return self.locks.shared
+
+    async def claim(self) -> PendingUpdate | None:
+        """Take the next update to process, its start counted; None when none is free.
+
+        The update is the oldest pending one of its chat, and the chat's lock is held until
+        ``done``. Updates given up meanwhile (started ``MAX_ATTEMPTS`` times) are finished
+        here and passed over.
+        """
+        async with self.db.read() as tx:
+            if not await store.any_pending(tx):
+                return None
+        locked: list[PendingUpdate] = []  # chats whose lock this claim took
+        claimed: PendingUpdate | None = None
+        given_up: list[PendingUpdate] = []
+        try:
+            async with self.db.transaction() as tx:
+                for row in await store.claimable(tx, CLAIM_BATCH):
+                    if not await self.locks.try_lock(row.chat_id, row.update_id):
+                        continue  # another worker is handling this chat
+                    locked.append(row)
+                    attempts = await store.begin(tx, row.update_id)
+                    if attempts == 0:  # done meanwhile: nothing to do
+                        continue
+                    if attempts > MAX_ATTEMPTS:
+                        await store.finish(tx, row.update_id, self.clock())
+                        given_up.append(row)
+                        continue
+                    claimed = row.model_copy(update={"attempts": attempts})
+                    break
+        except BaseException:
+            claimed = None  # not committed: nothing was taken
+            raise
+        finally:
+            for row in locked:
+                if claimed is None or row.update_id != claimed.update_id:
+                    await self.locks.unlock(row.chat_id, row.update_id)
+        for row in given_up:
+            self._gave_up(row.update_id)
+        if claimed is not None and claimed.attempts > 1:
+            self._again(claimed.update_id, claimed.attempts)
+        return claimed
+
+    async def release(self, row: PendingUpdate) -> None:
+        """Let go of the chat of an update ``claim`` took (after ``done``, or on a stop)."""
+        await self.locks.unlock(row.chat_id, row.update_id)
+
+    async def close(self) -> None:
+        """Close the chat locks' connection."""
+        await self.locks.close()
+
+    def _again(self, update_id: int, attempts: int) -> None:
+        log.warning(
+            "inbox: update %s was being processed when the bot stopped; "
+            "processing it again (start %s)",
+            update_id,
+            attempts,
+        )
+
+    def _gave_up(self, update_id: int) -> None:
+        log.error(
+            "inbox: giving up update %s: the bot stopped %s times while processing it",
+            update_id,
+            MAX_ATTEMPTS,
+        )
+
     async def begin(self, update_id: int) -> bool:
         """Record that processing of an update starts; False when it is done or given up."""
         async with self.db.transaction() as tx:
@@ -83,19 +163,10 @@ class Inbox:
                 return False
             if attempts <= MAX_ATTEMPTS:
                 if attempts > 1:
-                    log.warning(
-                        "inbox: update %s was being processed when the bot stopped; "
-                        "processing it again (start %s)",
-                        update_id,
-                        attempts,
-                    )
+                    self._again(update_id, attempts)
                 return True
             await store.finish(tx, update_id, self.clock())
-        log.error(
-            "inbox: giving up update %s: the bot stopped %s times while processing it",
-            update_id,
-            MAX_ATTEMPTS,
-        )
+        self._gave_up(update_id)
         return False
 
     async def done(self, update_id: int) -> None:

@@ -19,6 +19,7 @@ from rekobot.services.digests import Digests
 from rekobot.services.handover import Handover
 from rekobot.services.inbox import Inbox
 from rekobot.services.invitations import Invitations
+from rekobot.services.leadership import Leadership
 from rekobot.services.members import Members
 from rekobot.services.members_admin import MemberAdmin
 from rekobot.services.offers import Offers
@@ -76,6 +77,8 @@ class Services:
     digests: Digests = field(init=False)
     handover: Handover = field(init=False)
     inbox: Inbox = field(init=False)
+    #: Which worker runs the sweep and the outbox (on SQLite, always this one).
+    leadership: Leadership = field(init=False)
     privacy: Privacy = field(init=False)
     producer_pages: ProducerPages = field(init=False)
     producer_posts: ProducerPosts = field(init=False)
@@ -137,6 +140,7 @@ class Services:
         self.due_work.append(self.digests.send_due)
         self.handover = Handover(self.db, self.members, clock=self.clock)
         self.inbox = Inbox(self.db, clock=self.clock)
+        self.leadership = Leadership(self.db, clock=self.clock)
         self.due_work.append(self.inbox.prune)
         self.privacy = Privacy(
             self.db,
@@ -170,8 +174,12 @@ class Services:
             await self.db.connect()
 
     async def close(self) -> None:
-        """Stop the digest worker process, then close the database."""
+        """Stop the digest worker process, let the locks go, then close the database."""
         try:
             await self.renderer.close()
         finally:
-            await self.db.close()
+            try:
+                await self.leadership.close()
+                await self.inbox.close()
+            finally:
+                await self.db.close()

@@ -38,6 +38,23 @@ class Shelf:
 
 
 @dataclass(frozen=True)
+class ShelfView:
+    """One page of a producer's or a category's shelf, and what its heading and pager show."""
+
+    ring: Ring
+    pickup: Pickup
+    #: The producer's or the category's name ('' for "other").
+    name: str
+    #: This page's offers, in the order of every page.
+    offers: list[Offer]
+    #: The page shown: the one asked for, kept within the shelf (a stale button may be past it).
+    page: int
+    pages: int
+    #: Who makes what is on the whole shelf, by name.
+    producers: list[str]
+
+
+@dataclass(frozen=True)
 class OfferCard:
     """One product on offer, as the customer sees it, with what they already hold."""
 
@@ -120,26 +137,54 @@ class Shop:
         return shelves
 
     async def offers(
+        self, user_id: int, pickup_id: int, *, producer_id: int | None = None
+    ) -> list[Offer]:
+        """Return everything (or one producer's offers) on sale at an open pickup."""
+        async with self.db.read() as tx:
+            await self.open_pickup(tx, user_id, pickup_id)
+            return await offer_store.offers_for_pickup(tx, pickup_id, producer_id=producer_id)
+
+    async def shelf(
         self,
         user_id: int,
         pickup_id: int,
         *,
         producer_id: int | None = None,
         category_id: int | None = None,
-    ) -> list[Offer]:
-        """Return a producer's or a category's offers at an open pickup."""
+        page: int,
+        page_size: int,
+    ) -> ShelfView:
+        """Return one page of a producer's or a category's offers at an open pickup.
+
+        Counted and paged by the database, on one snapshot: a 500-offer pickup costs what
+        one page of it does.
+        """
         async with self.db.read() as tx:
-            ring, _pickup = await self.open_pickup(tx, user_id, pickup_id)
+            ring, pickup = await self.open_pickup(tx, user_id, pickup_id)
+            name = ""
             if category_id is None:
-                return await offer_store.offers_for_pickup(tx, pickup_id, producer_id=producer_id)
-            listed = dict(await ring_store.categories(tx, ring.id))
-            if category_id != OTHER_CATEGORY and category_id not in listed:
-                raise NotFound()
-            offers = await offer_store.offers_for_pickup(tx, pickup_id)
-        names = set(listed.values())
-        if category_id == OTHER_CATEGORY:
-            return [o for o in offers if o.product.category not in names]
-        return [o for o in offers if o.product.category == listed[category_id]]
+                condition = offer_store.shelf_filter(producer_id=producer_id)
+            elif category_id == OTHER_CATEGORY:
+                condition = offer_store.shelf_filter(outside_categories_of=ring.id)
+            else:
+                listed = dict(await ring_store.categories(tx, ring.id))
+                if category_id not in listed:
+                    raise NotFound()
+                name = listed[category_id]
+                condition = offer_store.shelf_filter(category=name)
+            makers = await offer_store.producer_counts(tx, pickup_id, condition)
+            total = sum(count for _id, _name, count in makers)
+            pages = max((total + page_size - 1) // page_size, 1)
+            page = min(max(page, 0), pages - 1)
+            offers: list[Offer] = []
+            if total:
+                offers = await offer_store.shelf_page(
+                    tx, pickup_id, condition, limit=page_size, offset=page * page_size
+                )
+        if category_id is None and makers:
+            name = makers[0][1]
+        producers = sorted({maker for _id, maker, _count in makers}, key=str.lower)
+        return ShelfView(ring, pickup, name, offers, page, pages, producers)
 
     async def card(self, user_id: int, offer_id: int) -> OfferCard:
         """Return one offer with its pickup and the quantity the user has in the cart."""
