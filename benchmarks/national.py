@@ -9,6 +9,14 @@ The schema comes from the project's migrations; the rows are bulk-inserted with 
 ``benchmarks/customer_updates.py``'s harness runs unchanged. The built file is cached per
 scale (``--cache``); each run works on a copy, so reruns take the copy's time, not the build's.
 
+With ``--database postgresql://...`` the same figures are measured on PostgreSQL: the cached
+file is copied into a database of that server with ``rekobot copy-to-postgres``'s code
+(``storage/copy.py``: the PostgreSQL migrations, then ``COPY``), cached there as
+``national_<scale>_v<shape>_<schema>``, and each run works on a clone of it (``CREATE
+DATABASE ... TEMPLATE``). The URL's own database is only connected to, to create and drop
+those; the user needs the CREATEDB right. Sizes are ``pg_database_size`` and the compaction
+after pruning is ``VACUUM FULL``, where SQLite's is ``VACUUM``.
+
 Then, with the clock on the evening before the first ring's pickup, through the real
 services and the real Application (only Telegram's HTTP edge is the recording fake):
 
@@ -22,7 +30,7 @@ services and the real Application (only Telegram's HTTP edge is the recording fa
   statements per update;
 - the database size before and after pruning the sent deliveries (30-day retention, VACUUM).
 
-    .venv/bin/python benchmarks/national.py [--scale 0.01 1] [--cache DIR]
+    .venv/bin/python benchmarks/national.py [--scale 0.01 1] [--cache DIR] [--database URL]
 """
 
 from __future__ import annotations
@@ -41,6 +49,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -54,6 +65,9 @@ from rekobot.scheduling import run_due_work
 from rekobot.services.broadcasts import BroadcastDraft
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
+from storage.copy import copy_to_postgres
+from storage.engines import Address
+from storage.postgres import PostgresAddress
 from storage.sqlite import SqliteDatabase
 from tests.fakes.driver import BotDriver
 from tests.fakes.request import RecordingRequest
@@ -317,11 +331,17 @@ async def _seed_demo(path: Path) -> None:
         await seed_demo(db, clock=lambda: EVENING, force=True)
 
 
+def schema_hash(engine: str = "sqlite") -> str:
+    """Names the cached databases: a change to a migration the engine runs rebuilds them."""
+    files = sorted(MIGRATIONS.glob("*.sql"))
+    if engine == "postgresql":
+        files += sorted(MIGRATIONS.glob("postgresql/*.sql"))
+    return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()[:12]
+
+
 def cached(cache: Path, shape: Shape) -> tuple[Path, dict[str, int]]:
     """The built file for this scale, building it when the cache has none for this schema."""
-    schema = hashlib.sha256(
-        b"".join(p.read_bytes() for p in sorted(MIGRATIONS.glob("*.sql")))
-    ).hexdigest()[:12]
+    schema = schema_hash()
     path = cache / f"national-{shape.scale:g}-v{SHAPE}-{schema}.sqlite3"
     counts = path.with_suffix(".counts")
     if not path.exists() or not counts.exists():
@@ -335,6 +355,102 @@ def cached(cache: Path, shape: Shape) -> tuple[Path, dict[str, int]]:
         counts.write_text("\n".join(f"{k}={v}" for k, v in figures.items()))
     stored = [line.split("=") for line in counts.read_text().splitlines()]
     return path, {key: int(value) for key, value in stored}
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """The server of ``--database``: where the national databases are cached and cloned."""
+
+    url: str
+
+    def database(self, name: str) -> PostgresAddress:
+        """Another database on the same server."""
+        return PostgresAddress(urlunsplit(urlsplit(self.url)._replace(path=f"/{name}")))
+
+    async def admin(self, *statements: str) -> Any:
+        """Run statements on the URL's own database (never a cached or working one)."""
+        conn = await asyncpg.connect(self.url)
+        try:
+            result = None
+            for statement in statements:
+                result = await conn.fetchval(statement)
+            return result
+        finally:
+            await conn.close()
+
+    async def cached(self, source: Path, shape: Shape) -> PostgresAddress:
+        """The national database of this scale, copied from the cached file when missing."""
+        scale = f"{shape.scale:g}".replace(".", "_")
+        name = f"national_{scale}_v{SHAPE}_{schema_hash('postgresql')}"
+        exists = await self.admin(f"SELECT count(*) FROM pg_database WHERE datname = '{name}'")
+        if not exists:
+            partial = f"{name}_partial"
+            await self.admin(f"DROP DATABASE IF EXISTS {partial}", f"CREATE DATABASE {partial}")
+            started = time.perf_counter()
+            counts = await copy_to_postgres(source, self.database(partial))
+            conn = await asyncpg.connect(self.database(partial).url)
+            try:
+                await conn.execute("ANALYZE")
+            finally:
+                await conn.close()
+            rows = sum(c.postgresql for c in counts)
+            took = time.perf_counter() - started
+            print(f"copied scale {shape.scale:g} to PostgreSQL ({rows:,} rows) in {took:.0f} s")
+            await self.admin(f"ALTER DATABASE {partial} RENAME TO {name}")
+        return self.database(name)
+
+
+async def working_copy(cached: Address, server: PostgresServer | None) -> Address:
+    """A copy of the cached database for one run: a file copy, or a PostgreSQL clone."""
+    if isinstance(cached, Path):
+        work = cached.with_name("work-" + cached.name)
+        shutil.copyfile(cached, work)
+        return work
+    assert server is not None
+    name = urlsplit(cached.url).path.lstrip("/")
+    await server.admin(
+        f"DROP DATABASE IF EXISTS {name}_work WITH (FORCE)",
+        f"CREATE DATABASE {name}_work TEMPLATE {name}",
+    )
+    return server.database(f"{name}_work")
+
+
+async def discard(work: Address, server: PostgresServer | None) -> None:
+    """Remove a run's copy."""
+    if isinstance(work, Path):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(work) + suffix).unlink(missing_ok=True)  # noqa: ASYNC240 - tidying up
+        return
+    assert server is not None
+    name = urlsplit(work.url).path.lstrip("/")
+    await server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def database_mib(work: Address) -> float:
+    """The database on disk, in MiB: the file and its emptied WAL, or pg_database_size."""
+    if isinstance(work, Path):
+        with sqlite3.connect(work) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return size_mib(work)
+    pg = await asyncpg.connect(work.url)
+    try:
+        size = await pg.fetchval("SELECT pg_database_size(current_database())")
+    finally:
+        await pg.close()
+    return int(size) / 2**20
+
+
+async def compact(work: Address) -> None:
+    """Give the space of deleted rows back: SQLite's VACUUM, PostgreSQL's VACUUM FULL."""
+    if isinstance(work, Path):
+        with sqlite3.connect(work) as conn:
+            conn.execute("VACUUM")
+        return
+    pg = await asyncpg.connect(work.url)
+    try:
+        await pg.execute("VACUUM FULL")
+    finally:
+        await pg.close()
 
 
 def ms(samples: list[float], q: float) -> float:
@@ -360,24 +476,22 @@ class Counter:
             self.count += 1
 
 
-async def measure(path: Path, counts: dict[str, int]) -> dict[str, float]:
-    """Every figure on a working copy of the cached file."""
-    work = path.with_name("work-" + path.name)
-    shutil.copyfile(path, work)
+async def measure(
+    cached: Address, counts: dict[str, int], server: PostgresServer | None = None
+) -> dict[str, float]:
+    """Every figure on a working copy of the cached database."""
+    work = await working_copy(cached, server)
     figures: dict[str, float] = {}
     try:
         await _measure(work, counts, figures)
-        with sqlite3.connect(work) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            figures["size before MiB"] = size_mib(work)
+        figures["size before MiB"] = await database_mib(work)
         await _prune(work, figures)
     finally:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(work) + suffix).unlink(missing_ok=True)  # noqa: ASYNC240 - tidying up
+        await discard(work, server)
     return figures
 
 
-async def _measure(work: Path, counts: dict[str, int], figures: dict[str, float]) -> None:
+async def _measure(work: Address, counts: dict[str, int], figures: dict[str, float]) -> None:
     now = [EVENING]
     settings = Settings(_env_file=None, token=TOKEN, database=work, admin_ids=frozenset({OPERATOR}))
     request = RecordingRequest()
@@ -523,7 +637,7 @@ async def _checkouts(bot: BotDriver, concurrent: int, rounds: int) -> float:
     return concurrent * rounds / elapsed
 
 
-async def _prune(work: Path, figures: dict[str, float]) -> None:
+async def _prune(work: Address, figures: dict[str, float]) -> None:
     settings = Settings(_env_file=None, token=TOKEN, database=work)
     services = Services.create(settings, clock=lambda: EVENING)
     await services.db.connect(check=False)
@@ -535,10 +649,8 @@ async def _prune(work: Path, figures: dict[str, float]) -> None:
                 pass
     finally:
         await services.close()
-    with sqlite3.connect(work) as conn:
-        conn.execute("VACUUM")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    figures["size after MiB"] = size_mib(work)
+    await compact(work)
+    figures["size after MiB"] = await database_mib(work)
     figures["prune longest write ms"] = max(writes, default=0) * 1000
 
 
@@ -562,10 +674,12 @@ ROWS = [
 NOT_TIMES = {"checkouts/s", "size before MiB", "size after MiB", "reminders queued"}
 
 
-def table(results: list[tuple[Shape, dict[str, int], dict[str, float]]]) -> None:
+def table(results: list[tuple[Shape, dict[str, int], dict[str, float]]], engine: str) -> None:
     """Print the figures of every scale side by side, with the growth of the times."""
     heads = [f"{counts['order lines']:,} lines" for _, counts, _ in results]
-    print(f"{'measure':<52}" + "".join(f"{h:>22}" for h in heads) + f"{'growth':>10}")
+    print(
+        f"{'measure (' + engine + ')':<52}" + "".join(f"{h:>22}" for h in heads) + f"{'growth':>10}"
+    )
     for title, first, second in ROWS:
         cells = []
         for _, _, figures in results:
@@ -589,16 +703,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scale", type=float, nargs="+", default=[0.01, 1.0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/rekobot-national"))
+    parser.add_argument(
+        "--database",
+        type=PostgresAddress.parse,
+        default=None,
+        help="measure on this PostgreSQL server (postgresql://USER@HOST:PORT/DB) instead of "
+        "SQLite; it creates and drops databases named national_* there",
+    )
     args = parser.parse_args()
+    server = None if args.database is None else PostgresServer(args.database.url)
     results = []
     for scale in args.scale:
         shape = Shape(scale)
         path, counts = cached(args.cache, shape)
+        database: Address = path if server is None else asyncio.run(server.cached(path, shape))
         started = time.perf_counter()
-        figures = asyncio.run(measure(path, counts))
+        figures = asyncio.run(measure(database, counts, server))
         print(f"measured scale {scale:g} in {time.perf_counter() - started:.0f} s", flush=True)
         results.append((shape, counts, figures))
-    table(results)
+    table(results, "SQLite" if server is None else "PostgreSQL")
 
 
 if __name__ == "__main__":

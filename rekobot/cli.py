@@ -1,4 +1,4 @@
-"""The ``rekobot`` command: run, migrate, demo data; back up, restore and check the database."""
+"""The ``rekobot`` command: run, migrate, demo data; back up, restore, check, copy to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from rekobot.clock import utcnow
 from rekobot.logs import setup_logging
 from rekobot.settings import TOKEN_HELP, Settings
 from storage import backup
+from storage.copy import CopyFailed, CopyRefused, TableCount, copy_to_postgres
 from storage.engines import open_database
 from storage.faults import DatabaseProblem, DatabaseUnusable
 from storage.instance_lock import DatabaseInUse, InstanceLock
@@ -211,6 +212,44 @@ def cmd_check(settings: Settings, quick: bool = False) -> int:
     return 0
 
 
+def cmd_copy_to_postgres(settings: Settings, url: str) -> int:
+    """Copy the SQLite database into an empty PostgreSQL one and compare every table's rows."""
+    target = PostgresAddress.parse(url)
+    if target is None:
+        print(
+            f"rekobot: {url} is not a PostgreSQL URL; write postgresql://USER:PASSWORD@HOST/NAME",
+            file=sys.stderr,
+        )
+        return 2
+    source = sqlite_file(settings, "copy-to-postgres")
+    print(f"Copying {source} into {target} ...", flush=True)
+
+    def show(counts: list[TableCount]) -> None:
+        width = max(len(c.table) for c in counts)
+        print(f"{'table':<{width}}  {'SQLite':>12}  {'PostgreSQL':>12}")
+        for c in counts:
+            mark = "" if c.matches else "  differs"
+            print(f"{c.table:<{width}}  {c.sqlite:>12,}  {c.postgresql:>12,}{mark}")
+
+    try:
+        counts = asyncio.run(copy_to_postgres(source, target))
+    except CopyRefused as exc:
+        print(f"rekobot: not copied: {exc}", file=sys.stderr)
+        return 1
+    except CopyFailed as exc:
+        if exc.counts:
+            show(exc.counts)
+        print(f"rekobot: not copied: {exc}", file=sys.stderr)
+        return 1
+    show(counts)
+    total = sum(c.sqlite for c in counts)
+    print(
+        f"Every count matches: {total:,} rows in {len(counts)} tables. To run on PostgreSQL, "
+        f"set REKOBOT_DATABASE to {target} (docs/scaling.md)."
+    )
+    return 0
+
+
 COMMANDS = {"run": cmd_run_alone, "migrate": cmd_migrate, "demo-data": cmd_demo_data}
 
 
@@ -256,6 +295,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_parser.add_argument(
         "--quick", action="store_true", help="quick_check instead of the full integrity_check"
     )
+    copy_parser = sub.add_parser(
+        "copy-to-postgres",
+        help="copy the SQLite database into an empty PostgreSQL database and compare the "
+        "row counts (docs/scaling.md)",
+    )
+    copy_parser.add_argument("url", help="the PostgreSQL database: postgresql://USER@HOST/NAME")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -277,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(settings, args.quick)
         if args.command == "demo-data":
             return cmd_demo_data(settings, args.force)
+        if args.command == "copy-to-postgres":
+            return cmd_copy_to_postgres(settings, args.url)
         return COMMANDS[args.command](settings)
     except DatabaseProblem as exc:
         print(f"rekobot: {exc}", file=sys.stderr)

@@ -21,8 +21,17 @@ PARSERS_ELSEWHERE = {"rekobot/services/pickup_drafts.py", "storage/engines.py"}
 SQL_ELSEWHERE: set[str] = set()
 MODELS_ELSEWHERE: set[str] = set()
 #: Storage's own records about the store, not the domain: a backup's check, a restore's result,
-#: a migration file, a WAL checkpoint, a PostgreSQL server's address.
-STORAGE_RECORDS = {"FileCheck", "Restored", "Migration", "Checkpointed", "PostgresAddress"}
+#: a migration file, a WAL checkpoint, a PostgreSQL server's address, a table copied to
+#: PostgreSQL and its row counts.
+STORAGE_RECORDS = {
+    "FileCheck",
+    "Restored",
+    "Migration",
+    "Checkpointed",
+    "PostgresAddress",
+    "SourceTable",
+    "TableCount",
+}
 SQL_CALLS = {"execute", "executemany", "fetchall", "fetchone", "scalar"}
 
 
