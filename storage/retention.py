@@ -15,16 +15,18 @@ import hashlib
 from datetime import datetime
 
 from rekobot.clock import to_db
-from storage.database import Transaction
+from storage.database import Row, Transaction
 
 #: A delivery with one of these outcomes is history; pending and sending ones are never pruned.
 PRUNABLE = ("sent", "failed", "blocked", "cancelled")
 
-PRUNABLE_SQL = f"""
+#: One status at a time, in ``not_before`` order: a range of the ``deliveries_due`` index
+#: (status, not_before) on both engines. With ``status IN (...)`` PostgreSQL's planner chose
+#: a scan of the whole table, 2.4 s a batch at national scale.
+PRUNABLE_SQL = """
     SELECT id, dedupe_key FROM deliveries
-    WHERE status IN ({", ".join(f"'{status}'" for status in PRUNABLE)}) AND not_before < ?
-      AND COALESCE(sent_at, not_before) < ?
-    LIMIT ?"""
+    WHERE status = ? AND not_before < ? AND COALESCE(sent_at, not_before) < ?
+    ORDER BY not_before LIMIT ?"""
 
 
 def key_hash(key: str) -> int:
@@ -40,7 +42,10 @@ async def prune_deliveries(tx: Transaction, before: datetime, *, limit: int) -> 
     large the history is.
     """
     cutoff = to_db(before)
-    rows = await tx.fetchall(PRUNABLE_SQL, (cutoff, cutoff, limit))
+    rows: list[Row] = []
+    for status in PRUNABLE:
+        if len(rows) < limit:
+            rows += await tx.fetchall(PRUNABLE_SQL, (status, cutoff, cutoff, limit - len(rows)))
     if not rows:
         return 0
     await tx.executemany(

@@ -64,7 +64,7 @@ async def test_every_due_query_is_an_index_search(settings: Settings) -> None:
             delivery_store.CANCEL_BY_PREFIX_SQL,
             delivery_store.key_range("reminder:p27:"),
         ),
-        "prunable deliveries": (retention.PRUNABLE_SQL, (now, now, 500)),
+        "prunable deliveries": (retention.PRUNABLE_SQL, ("sent", now, now, 500)),
     }
     for name, (sql, params) in queries.items():
         lines = plan(settings.database, sql, params)
