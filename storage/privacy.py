@@ -243,6 +243,25 @@ async def erase_user(tx: Transaction, user_id: int, now: datetime) -> int:
 # --- anonymising old orders, found by index ------------------------------------------------
 
 
+#: One cutoff's rings: a search of ``pickups_to_anonymise`` (ring_id, ends_at) per ring, up
+#: to the cutoff; a ring's pickups not yet old enough, or anonymised, are never read.
+_ANONYMISE_PART = """
+    SELECT p.id, p.ends_at FROM pickups p
+    WHERE p.ring_id IN (SELECT value FROM json_each(?)) AND p.anonymised_at IS NULL
+      AND p.ends_at <= ?"""
+
+
+def anonymise_candidates_sql(cutoffs: int) -> str:
+    """The pickups due anonymising, oldest first, for ``cutoffs`` distinct cutoffs.
+
+    Rings with the same number of days share a cutoff, so there is usually one part however
+    many rings there are; the parameters are a JSON list of ring ids and the cutoff per part,
+    then the limit.
+    """
+    parts = " UNION ALL ".join([_ANONYMISE_PART] * cutoffs)
+    return f"SELECT due.id FROM ({parts}) AS due ORDER BY due.ends_at, due.id LIMIT ?"
+
+
 async def rings_that_anonymise(tx: Transaction) -> list[tuple[int, int]]:
     """Return (ring_id, days) of every ring that anonymises orders after a pickup."""
     rows = await tx.fetchall(
@@ -252,17 +271,21 @@ async def rings_that_anonymise(tx: Transaction) -> list[tuple[int, int]]:
 
 
 async def pickups_to_anonymise(
-    tx: Transaction, ring_id: int, ended_before: datetime, limit: int
+    tx: Transaction, cutoffs: dict[int, datetime], limit: int
 ) -> list[int]:
-    """Return pickups of a ring that ended before the cutoff and are not anonymised yet."""
-    rows = await tx.fetchall(
-        """
-        SELECT id FROM pickups
-        WHERE ring_id = ? AND anonymised_at IS NULL AND ends_at <= ?
-        ORDER BY ends_at, id LIMIT ?
-        """,
-        (ring_id, to_db(ended_before), limit),
-    )
+    """Return pickups that ended before their ring's cutoff and are not anonymised yet.
+
+    ``cutoffs`` maps each anonymising ring to its cutoff; the oldest pickups come first.
+    """
+    rings: dict[datetime, list[int]] = {}
+    for ring_id, cutoff in cutoffs.items():
+        rings.setdefault(cutoff, []).append(ring_id)
+    if not rings:
+        return []
+    params: list[object] = []
+    for cutoff, ring_ids in rings.items():
+        params += [json.dumps(ring_ids), to_db(cutoff)]
+    rows = await tx.fetchall(anonymise_candidates_sql(len(rings)), (*params, limit))
     return [row["id"] for row in rows]
 
 

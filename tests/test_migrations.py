@@ -39,6 +39,7 @@ RELEASED = {
     9: "4799db859582342c910b545e60e9f7e0a20b9813d2c7c71a8da36795c2896ab5",  # windows
     10: "62fffceb5c7f48b824f4841ee365c68779a3e15ef77acb1ba23ddd7837475a81",  # weight
     11: "9da94fd3b331ccf65dcefefd6b448c1347919ec4a772d342661e238aa2eb6634",  # reach
+    12: "e4c8199f77f4d545ac2a426c8637ca15a87e2d5226f98863ed92c8fc7cfc34c7",  # idlesweep
 }
 
 #: Columns a migration changes on purpose, and why; every other value must survive as it was.
