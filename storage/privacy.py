@@ -243,31 +243,32 @@ async def erase_user(tx: Transaction, user_id: int, now: datetime) -> int:
 # --- anonymising old orders, found by index ------------------------------------------------
 
 
-#: One cutoff's rings: a search of ``pickups_to_anonymise`` (ring_id, ends_at) per ring, up
-#: to the cutoff; a ring's pickups not yet old enough, or anonymised, are never read.
+#: The rings anonymising after one number of days: a search of ``pickups_to_anonymise``
+#: (ring_id, ends_at) per ring, up to the cutoff; a ring's pickups not yet old enough, or
+#: anonymised, are never read.
 _ANONYMISE_PART = """
     SELECT p.id, p.ends_at FROM pickups p
-    WHERE p.ring_id IN (SELECT value FROM json_each(?)) AND p.anonymised_at IS NULL
-      AND p.ends_at <= ?"""
+    WHERE p.ring_id IN (SELECT r.id FROM rings r WHERE r.anonymise_after_days = ?)
+      AND p.anonymised_at IS NULL AND p.ends_at <= ?"""
 
 
 def anonymise_candidates_sql(cutoffs: int) -> str:
-    """The pickups due anonymising, oldest first, for ``cutoffs`` distinct cutoffs.
+    """The pickups due anonymising, oldest first, for ``cutoffs`` distinct numbers of days.
 
     Rings with the same number of days share a cutoff, so there is usually one part however
-    many rings there are; the parameters are a JSON list of ring ids and the cutoff per part,
-    then the limit.
+    many rings there are; the parameters are the days and the cutoff per part, then the limit.
     """
     parts = " UNION ALL ".join([_ANONYMISE_PART] * cutoffs)
     return f"SELECT due.id FROM ({parts}) AS due ORDER BY due.ends_at, due.id LIMIT ?"
 
 
-async def rings_that_anonymise(tx: Transaction) -> list[tuple[int, int]]:
-    """Return (ring_id, days) of every ring that anonymises orders after a pickup."""
+async def anonymising_days(tx: Transaction) -> list[int]:
+    """Return every number of days after which some ring anonymises orders (not 0: never)."""
     rows = await tx.fetchall(
-        "SELECT id, anonymise_after_days FROM rings WHERE anonymise_after_days > 0 ORDER BY id"
+        "SELECT DISTINCT anonymise_after_days FROM rings WHERE anonymise_after_days > 0 "
+        "ORDER BY anonymise_after_days"
     )
-    return [(row["id"], row["anonymise_after_days"]) for row in rows]
+    return [row[0] for row in rows]
 
 
 async def pickups_to_anonymise(
@@ -275,17 +276,15 @@ async def pickups_to_anonymise(
 ) -> list[int]:
     """Return pickups that ended before their ring's cutoff and are not anonymised yet.
 
-    ``cutoffs`` maps each anonymising ring to its cutoff; the oldest pickups come first.
+    ``cutoffs`` maps a number of days to its cutoff (now less the days): each ring's pickups
+    are held against the cutoff of its own days. The oldest pickups come first.
     """
-    rings: dict[datetime, list[int]] = {}
-    for ring_id, cutoff in cutoffs.items():
-        rings.setdefault(cutoff, []).append(ring_id)
-    if not rings:
+    if not cutoffs:
         return []
     params: list[object] = []
-    for cutoff, ring_ids in rings.items():
-        params += [json.dumps(ring_ids), to_db(cutoff)]
-    rows = await tx.fetchall(anonymise_candidates_sql(len(rings)), (*params, limit))
+    for days, cutoff in cutoffs.items():
+        params += [days, to_db(cutoff)]
+    rows = await tx.fetchall(anonymise_candidates_sql(len(cutoffs)), (*params, limit))
     return [row["id"] for row in rows]
 
 

@@ -83,7 +83,7 @@ async def test_every_due_query_is_an_index_search(settings: Settings) -> None:
         "waiting carts": (cart_store.WAITING_SQL, {"now": now, "until": later}),
         "orders to anonymise": (
             privacy_store.anonymise_candidates_sql(2),
-            ("[1, 2]", now, "[3]", later, 200),
+            (90, now, 30, later, 200),
         ),
         "outbox, broadcast lane": (delivery_store.DUE_SQL.format(lane="IS NOT NULL"), (now, 200)),
         "outbox, other lane": (delivery_store.DUE_SQL.format(lane="IS NULL"), (now, 200)),

@@ -227,11 +227,8 @@ class Privacy:
 
     @staticmethod
     async def _cutoffs(tx: Transaction, now: datetime) -> dict[int, datetime]:
-        """Each anonymising ring's cutoff: pickups that ended before it are due."""
-        return {
-            ring_id: now - timedelta(days=days)
-            for ring_id, days in await store.rings_that_anonymise(tx)
-        }
+        """The cutoff of each number of days rings anonymise after: older pickups are due."""
+        return {days: now - timedelta(days=days) for days in await store.anonymising_days(tx)}
 
     async def set_retention(self, admin_id: int, ring_id: int, days: int) -> None:
         """Set after how many days a ring's orders lose the customers' names (0 = never)."""
