@@ -65,6 +65,16 @@ async def release_claims(tx: Transaction) -> list[int]:
     return [row[0] for row in rows]
 
 
+#: One lane of the outbox, oldest first. The broadcast lane is found through
+#: ``deliveries_pending_broadcasts`` (only pending broadcast rows, in id order), the other
+#: through ``deliveries_broadcast`` (broadcast_id NULL, pending): neither reads sent history.
+DUE_SQL = """
+    SELECT id, chat_id, kind, broadcast_id, sent_parts FROM deliveries
+    WHERE status = 'pending' AND not_before <= ? AND broadcast_id {lane}
+    ORDER BY id LIMIT ?"""
+DUE_LANES = {True: "IS NOT NULL", False: "IS NULL"}
+
+
 async def due_deliveries(
     tx: Transaction, now: datetime, *, broadcasts: bool, limit: int
 ) -> list[DueDelivery]:
@@ -73,15 +83,7 @@ async def due_deliveries(
     Non-broadcast deliveries (notes, reminders, notices) form their own lane so that a long
     broadcast does not hold them up.
     """
-    lane = "IS NOT NULL" if broadcasts else "IS NULL"
-    rows = await tx.fetchall(
-        f"""
-        SELECT id, chat_id, kind, broadcast_id, sent_parts FROM deliveries
-        WHERE status = 'pending' AND not_before <= ? AND broadcast_id {lane}
-        ORDER BY id LIMIT ?
-        """,
-        (to_db(now), limit),
-    )
+    rows = await tx.fetchall(DUE_SQL.format(lane=DUE_LANES[broadcasts]), (to_db(now), limit))
     return [DueDelivery.model_validate(dict(row)) for row in rows]
 
 

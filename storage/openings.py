@@ -15,11 +15,16 @@ from storage.database import Transaction
 from storage.pickups import PICKUP_SELECT, pickup_from_row
 from storage.users import user_from_row
 
+#: A pickup that opened with nothing on sale yet waits for its first offer (or its deadline,
+#: when it is marked told without a message): it is left out here, so a sweep does not read
+#: its offers and ring again every 20 s while it waits.
 OPENED_SQL = f"""{PICKUP_SELECT}
     WHERE p.status = 'scheduled' AND p.open_notice_at IS NULL
-      AND p.orders_open_at IS NOT NULL AND p.orders_open_at <= ?
+      AND p.orders_open_at IS NOT NULL AND p.orders_open_at <= :now
       AND p.ring_id NOT IN (SELECT id FROM rings WHERE archived_at IS NOT NULL)
-    ORDER BY p.orders_open_at LIMIT ?"""
+      AND (p.deadline <= :now OR EXISTS (SELECT 1 FROM offers f
+                                         WHERE f.pickup_id = p.id AND f.withdrawn_at IS NULL))
+    ORDER BY p.orders_open_at LIMIT :limit"""
 
 #: Members who had the pickup's announcement (it says it takes orders) are not told twice.
 AUDIENCE_SQL = """
@@ -37,8 +42,11 @@ def orders_open_key(pickup_id: int, user_id: int) -> str:
 
 
 async def opened_untold(tx: Transaction, now: datetime, *, limit: int = 50) -> list[Pickup]:
-    """Return pickups that opened for orders and whose members have not been told yet."""
-    rows = await tx.fetchall(OPENED_SQL, (to_db(now), limit))
+    """Return pickups that opened for orders and whose members have not been told yet.
+
+    Only those with something on sale, or whose deadline passed (marked told, no message).
+    """
+    rows = await tx.fetchall(OPENED_SQL, {"now": to_db(now), "limit": limit})
     return [pickup_from_row(row) for row in rows]
 
 

@@ -243,26 +243,48 @@ async def erase_user(tx: Transaction, user_id: int, now: datetime) -> int:
 # --- anonymising old orders, found by index ------------------------------------------------
 
 
-async def rings_that_anonymise(tx: Transaction) -> list[tuple[int, int]]:
-    """Return (ring_id, days) of every ring that anonymises orders after a pickup."""
+#: The rings anonymising after one number of days: a search of ``pickups_to_anonymise``
+#: (ring_id, ends_at) per ring, up to the cutoff; a ring's pickups not yet old enough, or
+#: anonymised, are never read.
+_ANONYMISE_PART = """
+    SELECT p.id, p.ends_at FROM pickups p
+    WHERE p.ring_id IN (SELECT r.id FROM rings r WHERE r.anonymise_after_days = ?)
+      AND p.anonymised_at IS NULL AND p.ends_at <= ?"""
+
+
+def anonymise_candidates_sql(cutoffs: int) -> str:
+    """The pickups due anonymising, oldest first, for ``cutoffs`` distinct numbers of days.
+
+    Rings with the same number of days share a cutoff, so there is usually one part however
+    many rings there are; the parameters are the days and the cutoff per part, then the limit.
+    """
+    parts = " UNION ALL ".join([_ANONYMISE_PART] * cutoffs)
+    return f"SELECT due.id FROM ({parts}) AS due ORDER BY due.ends_at, due.id LIMIT ?"
+
+
+async def anonymising_days(tx: Transaction) -> list[int]:
+    """Return every number of days after which some ring anonymises orders (not 0: never)."""
     rows = await tx.fetchall(
-        "SELECT id, anonymise_after_days FROM rings WHERE anonymise_after_days > 0 ORDER BY id"
+        "SELECT DISTINCT anonymise_after_days FROM rings WHERE anonymise_after_days > 0 "
+        "ORDER BY anonymise_after_days"
     )
-    return [(row["id"], row["anonymise_after_days"]) for row in rows]
+    return [row[0] for row in rows]
 
 
 async def pickups_to_anonymise(
-    tx: Transaction, ring_id: int, ended_before: datetime, limit: int
+    tx: Transaction, cutoffs: dict[int, datetime], limit: int
 ) -> list[int]:
-    """Return pickups of a ring that ended before the cutoff and are not anonymised yet."""
-    rows = await tx.fetchall(
-        """
-        SELECT id FROM pickups
-        WHERE ring_id = ? AND anonymised_at IS NULL AND ends_at <= ?
-        ORDER BY ends_at, id LIMIT ?
-        """,
-        (ring_id, to_db(ended_before), limit),
-    )
+    """Return pickups that ended before their ring's cutoff and are not anonymised yet.
+
+    ``cutoffs`` maps a number of days to its cutoff (now less the days): each ring's pickups
+    are held against the cutoff of its own days. The oldest pickups come first.
+    """
+    if not cutoffs:
+        return []
+    params: list[object] = []
+    for days, cutoff in cutoffs.items():
+        params += [days, to_db(cutoff)]
+    rows = await tx.fetchall(anonymise_candidates_sql(len(cutoffs)), (*params, limit))
     return [row["id"] for row in rows]
 
 

@@ -1,7 +1,8 @@
 """What the pickup reminders need: pickups about to start, and the orders to remind.
 
 Every query here is one index search, so a sweep costs the same however much history the
-database holds: upcoming pickups come from ``pickups_upcoming``, a pickup's new orders from
+database holds: upcoming pickups come from ``pickups_upcoming`` (only those with orders their
+due round has not seen, so a sweep with nothing due reads no pickup), a pickup's new orders from
 ``orders_placed_by_pickup`` after the round's watermark (``*_reminded_order``), and a chunk's
 orders with their lines and customers in one statement. ``tests/test_due_work.py`` checks
 the query plans.
@@ -31,9 +32,23 @@ from storage.users import user_from_row
 REMINDER_COLUMNS = {"evening": "evening_reminder_sent_at", "hour": "hour_reminder_sent_at"}
 MARK_COLUMNS = {"evening": "evening_reminded_order", "hour": "hour_reminded_order"}
 
-UPCOMING_SQL = f"""{PICKUP_SELECT}
-    WHERE p.status = 'scheduled' AND p.starts_at > ? AND p.starts_at <= ?
-      AND p.ring_id NOT IN (SELECT id FROM rings WHERE archived_at IS NOT NULL)
+#: The upcoming pickups whose due round has orders it has not dealt with: at most one round
+#: is possible at a time (the hour one from an hour before the start, the evening one until
+#: then), so a pickup whose possible round is past its newest order is left out in SQL. The
+#: sweep with nothing due reads no pickup rows, only ``pickups_upcoming`` and, per upcoming
+#: pickup, the newest order from ``orders_placed_by_pickup``.
+CANDIDATES_SQL = f"""{PICKUP_SELECT}
+    WHERE p.id IN (
+        SELECT r.id FROM (
+            SELECT u.id, u.starts_at, u.evening_reminded_order, u.hour_reminded_order,
+                   (SELECT o.id FROM orders o WHERE o.pickup_id = u.id AND o.status = 'placed'
+                    ORDER BY o.id DESC LIMIT 1) AS newest_order
+            FROM pickups u
+            WHERE u.status = 'scheduled' AND u.starts_at > :start AND u.starts_at <= :end
+              AND u.ring_id NOT IN (SELECT id FROM rings WHERE archived_at IS NOT NULL)
+        ) AS r
+        WHERE (r.starts_at <= :hour_from AND r.newest_order > r.hour_reminded_order)
+           OR (r.starts_at > :hour_from AND r.newest_order > r.evening_reminded_order))
     ORDER BY p.starts_at"""
 
 ROUND_SQL = """
@@ -66,12 +81,19 @@ BATCH_SQL = """
     ORDER BY c.id, pd.name COLLATE NOCASE, pr.name COLLATE NOCASE"""
 
 
-async def pickups_starting_between(tx: Transaction, start: datetime, end: datetime) -> list[Pickup]:
-    """Return scheduled pickups that start after ``start`` and no later than ``end``.
+async def reminder_candidates(
+    tx: Transaction, start: datetime, end: datetime, hour_from: datetime
+) -> list[Pickup]:
+    """Return scheduled pickups starting in (``start``, ``end``] with orders a round has not seen.
 
-    Pickups of an archived ring are left out: an archived ring gets no reminders.
+    ``hour_from`` is ``start`` plus the hour before a pickup: a pickup starting by then can only
+    be due its hour round, a later one only its evening round. Pickups of an archived ring are
+    left out: an archived ring gets no reminders.
     """
-    rows = await tx.fetchall(UPCOMING_SQL, (to_db(start), to_db(end)))
+    rows = await tx.fetchall(
+        CANDIDATES_SQL,
+        {"start": to_db(start), "end": to_db(end), "hour_from": to_db(hour_from)},
+    )
     return [pickup_from_row(row) for row in rows]
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from handlers.customer.cart import Checkout
 from rekobot.scheduling import run_due_work
 from rekobot.services.cart_reminders import SEND_ORDER
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
+from storage import offers as offer_store
+from storage import pickups as pickup_store
+from storage import rings as ring_store
 from tests.conftest import MovableClock, World
 from tests.customer_bot import EMMA, KARI, buy_potatoes, last, running_bot
 from tests.fakes.calls import plain
@@ -195,6 +198,72 @@ async def test_a_changed_order_not_checked_out_again_is_recalled(
 
     assert len(kari) == 1
     assert kari[0].startswith("🛒 Endringene i bestilling #1 er ikke lagret ennå.")
+
+
+async def other_ring_cart(services: Services, world: World, user: TgUser) -> None:
+    """REKO Annen, whose pickup closes when the world's does, and ``user``'s cart there."""
+    now = services.clock()
+    deadline = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
+    async with services.db.transaction() as tx:
+        ring = await ring_store.create_ring(
+            tx,
+            slug="annen",
+            name="REKO Annen",
+            timezone="Europe/Oslo",
+            locale="nb",
+            currency="NOK",
+            now=now,
+        )
+        place = await ring_store.add_location(tx, ring_id=ring, name="Torget")
+        pickup = await pickup_store.create_pickup(
+            tx,
+            ring_id=ring,
+            location_id=place,
+            starts_at=deadline + timedelta(days=1),
+            ends_at=deadline + timedelta(days=1, hours=1),
+            deadline=deadline,
+            now=now,
+        )
+        product = await tx.scalar("SELECT id FROM products WHERE name = 'Poteter'")
+        offer = await offer_store.create_offer(
+            tx,
+            pickup_id=pickup,
+            product_id=product,
+            price=5000,
+            quantity_total=None,
+            max_per_customer=None,
+            now=now,
+        )
+    await services.members.register(
+        user_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+    await services.members.join(user.id, "annen")
+    await services.carts.add(user.id, offer, 1)
+
+
+async def test_each_ring_recalls_carts_at_its_own_hours_before_the_deadline(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    # One statement finds every ring's carts; each ring's hours still decide its own.
+    async with outbox_bot(settings, clock) as (application, wire):
+        services = application.services
+        await fill_cart(services, world, KARI, potatoes=2)
+        await other_ring_cart(services, world, EMMA)
+        await services.db.execute("UPDATE rings SET cart_reminder_hours = 6 WHERE slug = 'testby'")
+        clock.now = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # six hours before both deadlines
+        assert await services.cart_reminders.run_due() == 1
+        await drain_all(application, clock)
+        assert len(reminders_to(wire, KARI)) == 1
+        assert reminders_to(wire, EMMA) == []
+        clock.now = WEDNESDAY_02_00  # three hours before: REKO Annen's default
+        assert await services.cart_reminders.run_due() == 1
+        await drain_all(application, clock)
+        assert len(reminders_to(wire, KARI)) == 1
+        assert len(reminders_to(wire, EMMA)) == 1
 
 
 async def test_no_reminder_when_the_customer_or_the_ring_turned_them_off(

@@ -41,6 +41,7 @@ RELEASED = {
     10: "62fffceb5c7f48b824f4841ee365c68779a3e15ef77acb1ba23ddd7837475a81",  # weight
     11: "9da94fd3b331ccf65dcefefd6b448c1347919ec4a772d342661e238aa2eb6634",  # reach
     12: "bbc546a0ea4cbf46020599e08a81b433e49564cbe4c95128cebda9a5401fe965",  # workers
+    13: "e4c8199f77f4d545ac2a426c8637ca15a87e2d5226f98863ed92c8fc7cfc34c7",  # idlesweep
 }
 
 #: Columns a migration changes on purpose, and why; every other value must survive as it was.

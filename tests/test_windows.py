@@ -239,13 +239,15 @@ async def test_the_sweep_finds_opened_pickups_and_their_audience_by_index(
     for name in ("ring", "pickup", "after", "limit"):
         audience = audience.replace(f":{name}", "?")
     for sql, params in (
-        (openings.OPENED_SQL, ("2026-12-01T00:00:00+00:00", 50)),
+        (openings.OPENED_SQL, {"now": "2026-12-01T00:00:00+00:00", "limit": 50}),
         (audience, (1, 0, 1, 500)),
     ):
         lines = plan(settings.database, sql, params)
         assert full_scans(lines, aliases) == [], lines
         assert any("INDEX" in line or "PRIMARY KEY" in line for line in lines), lines
-    opened = plan(settings.database, openings.OPENED_SQL, ("2026-12-01T00:00:00+00:00", 50))
+    opened = plan(
+        settings.database, openings.OPENED_SQL, {"now": "2026-12-01T00:00:00+00:00", "limit": 50}
+    )
     assert any("pickups_opening" in line for line in opened), opened
 
 

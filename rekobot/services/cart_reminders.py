@@ -30,7 +30,7 @@ from storage import carts as cart_store
 from storage import orders as order_store
 from storage import rings as ring_store
 from storage import users as user_store
-from storage.cart_reminders import cart_reminder_key, rings_reminding, waiting_carts
+from storage.cart_reminders import cart_reminder_key, waiting_carts
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -93,9 +93,7 @@ class CartReminders:
         """Queue every cart reminder that is due and not queued yet; return how many."""
         now = self.clock()
         async with self.db.read() as tx:
-            waiting: list[WaitingCart] = []
-            for ring_id, hours in await rings_reminding(tx):
-                waiting += await waiting_carts(tx, ring_id, hours, now)
+            waiting = await waiting_carts(tx, now)
         queued = 0
         for cart in waiting:
             queued += await self._remind(cart)

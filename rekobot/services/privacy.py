@@ -200,25 +200,35 @@ class Privacy:
         return Erasure(cancelled=tuple(cancelled), orders_kept=kept)
 
     async def anonymise_due(self) -> int:
-        """Anonymise one batch of orders whose pickup ended long enough ago; return how many."""
+        """Anonymise one batch of orders whose pickup ended long enough ago; return how many.
+
+        Whether anything is due is asked on a reader, in one statement for every ring: the
+        sweep takes the write lock only when there is something to anonymise.
+        """
         now = self.clock()
         done = 0
+        async with self.db.read() as tx:
+            cutoffs = await self._cutoffs(tx, now)
+            if not await store.pickups_to_anonymise(tx, cutoffs, 1):
+                return 0
         async with self.db.transaction() as tx:
-            for ring_id, days in await store.rings_that_anonymise(tx):
-                cutoff = now - timedelta(days=days)
-                for pickup_id in await store.pickups_to_anonymise(tx, ring_id, cutoff, BATCH):
-                    room = BATCH - done
-                    if room <= 0:
-                        break
-                    order_ids = await store.identified_orders(tx, pickup_id, room)
-                    done += await store.detach_orders(tx, order_ids, now)
-                    if len(order_ids) < room:
-                        await store.finish_pickup(tx, pickup_id, now)
-                if done >= BATCH:
+            cutoffs = await self._cutoffs(tx, now)
+            for pickup_id in await store.pickups_to_anonymise(tx, cutoffs, BATCH):
+                room = BATCH - done
+                if room <= 0:
                     break
+                order_ids = await store.identified_orders(tx, pickup_id, room)
+                done += await store.detach_orders(tx, order_ids, now)
+                if len(order_ids) < room:
+                    await store.finish_pickup(tx, pickup_id, now)
         if done:
             log.info("anonymised %s orders", done)
         return done
+
+    @staticmethod
+    async def _cutoffs(tx: Transaction, now: datetime) -> dict[int, datetime]:
+        """The cutoff of each number of days rings anonymise after: older pickups are due."""
+        return {days: now - timedelta(days=days) for days in await store.anonymising_days(tx)}
 
     async def set_retention(self, admin_id: int, ring_id: int, days: int) -> None:
         """Set after how many days a ring's orders lose the customers' names (0 = never)."""

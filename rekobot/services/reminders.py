@@ -141,16 +141,21 @@ class Reminders:
     async def run_due(self) -> int:
         """Queue every reminder that is due and not queued yet; return how many.
 
-        With nothing new this is three queries on a reader, however many rings and orders.
+        With nothing new this is one query on a reader, however many rings, pickups and
+        orders: only pickups with orders their possible round has not seen come back, and
+        only their rings are read.
         """
         now = self.clock()
         due: list[tuple[Pickup, Ring, str, int]] = []
         rings: dict[int, Ring] = {}
         rounds: dict[int, ReminderRound] = {}
         async with self.db.read() as tx:
-            pickups = await store.pickups_starting_between(tx, now, now + LOOKAHEAD)
+            pickups = await store.reminder_candidates(tx, now, now + LOOKAHEAD, now + HOUR_BEFORE)
             if pickups:
-                rings = {ring.id: ring for ring in await ring_store.all_rings(tx)}
+                for ring_id in {pickup.ring_id for pickup in pickups}:
+                    ring = await ring_store.get_ring(tx, ring_id)
+                    if ring is not None:
+                        rings[ring_id] = ring
                 rounds = await store.reminder_rounds(tx, [pickup.id for pickup in pickups])
         for pickup in pickups:
             ring = rings.get(pickup.ring_id)
