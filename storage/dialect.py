@@ -15,6 +15,7 @@ that PostgreSQL reads as it is; what differs is rewritten here, once per distinc
 - ``SELECT value FROM json_each(?)`` (a JSON list of ids as one parameter) becomes a cast
   of ``json_array_elements_text``, and ``json_each(column) WHERE json_each.value = ?`` the
   same over a column;
+- a NUL character in a text parameter is dropped: PostgreSQL's text cannot hold one;
 - ``COLLATE NOCASE`` needs nothing: the PostgreSQL schema defines a case-insensitive ICU
   collation named ``nocase`` (identifiers fold to lower case).
 
@@ -69,10 +70,23 @@ def postgres(sql: str, params: Params = ()) -> tuple[str, list[Any]]:
     if isinstance(params, dict):
         if names is None:
             raise UnsupportedStatement(f"named parameters given to a statement with ?: {sql}")
-        return text, [params[name] for name in names]
+        return text, [_storable(params[name]) for name in names]
     if names:
         raise UnsupportedStatement(f"positional parameters given to a statement with :name: {sql}")
-    return text, list(params)
+    return text, [_storable(value) for value in params]
+
+
+def _storable(value: Any) -> Any:
+    """A text parameter without NUL characters, which PostgreSQL's text cannot hold.
+
+    Typed text loses its control characters when it is read (``rekobot/parsing``), but a raw
+    value (a ``/start`` payload, a search) may still carry one; SQLite would store or compare
+    it, PostgreSQL refuses the whole statement. Dropping the NUL compares and stores what a
+    person could have meant.
+    """
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "")
+    return value
 
 
 @lru_cache(maxsize=4096)

@@ -86,3 +86,11 @@ def test_statements_with_no_rewrite_are_refused_not_guessed() -> None:
         postgres("SELECT * FROM t WHERE a = ? AND b = :b", (1,))
     with pytest.raises(UnsupportedStatement):
         postgres("SELECT * FROM t WHERE a = :a", (1,))
+
+
+def test_a_nul_in_a_text_parameter_is_dropped_as_postgresql_cannot_hold_it() -> None:
+    _, args = postgres("SELECT 1 FROM rings WHERE slug = ? AND id = ?", ("test\x00by", 3))
+    _, named = postgres("SELECT 1 FROM rings WHERE slug = :slug", {"slug": "\x00"})
+
+    assert args == ["testby", 3]
+    assert named == [""]
