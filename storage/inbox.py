@@ -29,16 +29,6 @@ async def store(tx: Transaction, updates: Sequence[IncomingUpdate], now: datetim
     return new
 
 
-async def pending(tx: Transaction, limit: int) -> list[PendingUpdate]:
-    """Return the oldest pending updates, in update_id order (so each chat's stay in order)."""
-    rows = await tx.fetchall(
-        "SELECT update_id, chat_id, payload, attempts FROM inbox "
-        "WHERE done_at IS NULL ORDER BY update_id LIMIT ?",
-        (limit,),
-    )
-    return [PendingUpdate.model_validate(dict(row)) for row in rows]
-
-
 async def claimable(tx: Transaction, limit: int) -> list[PendingUpdate]:
     """Return pending updates that are the oldest pending one of their chat, in update_id order.
 

@@ -137,7 +137,9 @@ async def test_a_confirm_tap_handled_again_after_a_kill_gives_one_order_and_one_
         services = app(bot).services
         await take_in(services.inbox, [tap])
         # The first run got as far as placing the order; the kill came before it said so.
-        assert await services.inbox.begin(tap["update_id"])
+        claimed = await services.inbox.claim()
+        assert claimed is not None and claimed.update_id == tap["update_id"]
+        await services.inbox.release(claimed)  # the kill: started, never done
         confirm = Confirm.unpack(data)
         assert confirm is not None
         await services.ordering.checkout(KARI.id, confirm.pickup_id, confirm.version)
@@ -163,7 +165,9 @@ async def test_an_update_that_took_the_bot_down_every_time_is_given_up(
     services = Services.create(settings, clock=clock)
     await services.open()
     for _run in range(MAX_ATTEMPTS):  # each run started it and died in it
-        assert await services.inbox.begin(start["update_id"])
+        claimed = await services.inbox.claim()
+        assert claimed is not None and claimed.update_id == start["update_id"]
+        await services.inbox.release(claimed)
     await services.close()
 
     async with running_bot(settings, clock, request) as bot:
@@ -224,10 +228,12 @@ async def test_the_poller_confirms_a_batch_only_once_it_is_stored(
             await asyncio.wait_for(inbox.arrived.wait(), timeout=10)
             stopping.set()
             await asyncio.wait_for(poller, timeout=10)
-        stored = await inbox.pending()
+        stored = await inbox.db.fetchall(
+            "SELECT update_id, chat_id FROM inbox WHERE done_at IS NULL ORDER BY update_id"
+        )
 
     assert refused == [1, 2]  # the first try failed, and Telegram was not told
-    assert [(row.update_id, row.chat_id) for row in stored] == [(1, KARI.id), (2, EMMA.id)]
+    assert [(row[0], row[1]) for row in stored] == [(1, KARI.id), (2, EMMA.id)]
 
 
 async def test_the_poller_asks_again_after_telegram_fails_and_stops_at_once(
@@ -244,9 +250,9 @@ async def test_the_poller_asks_again_after_telegram_fails_and_stops_at_once(
             await asyncio.sleep(0.2)  # the poller is now in a long poll that waits 20 s
             stopping.set()
             await asyncio.wait_for(poller, timeout=3)
-    stored = await inbox.pending()
+    stored = await inbox.db.fetchall("SELECT chat_id FROM inbox WHERE done_at IS NULL")
 
-    assert [row.chat_id for row in stored] == [KARI.id]
+    assert [row[0] for row in stored] == [KARI.id]
     assert server.calls("getUpdates", ok=False)[0].status == 502
 
 

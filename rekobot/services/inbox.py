@@ -81,11 +81,6 @@ class Inbox:
             self.arrived.set()
         return new
 
-    async def pending(self, limit: int = 100) -> list[PendingUpdate]:
-        """Return the oldest updates still to process, in update_id order."""
-        async with self.db.read() as tx:
-            return await store.pending(tx, limit)
-
     @property
     def shared(self) -> bool:
         """Whether other workers store and take updates too (so an idle one must look)."""
@@ -154,20 +149,6 @@ class Inbox:
             update_id,
             MAX_ATTEMPTS,
         )
-
-    async def begin(self, update_id: int) -> bool:
-        """Record that processing of an update starts; False when it is done or given up."""
-        async with self.db.transaction() as tx:
-            attempts = await store.begin(tx, update_id)
-            if attempts == 0:  # done meanwhile (or never stored): nothing to do
-                return False
-            if attempts <= MAX_ATTEMPTS:
-                if attempts > 1:
-                    self._again(update_id, attempts)
-                return True
-            await store.finish(tx, update_id, self.clock())
-        self._gave_up(update_id)
-        return False
 
     async def done(self, update_id: int) -> None:
         """Mark an update processed."""
