@@ -7,6 +7,10 @@ own fake runs in the same process and is timed right after each rekobot update, 
 the same machine load, garbage and history growth, and the ratio says what rekobot's own work
 costs.
 
+A third bare application replays, for each rekobot update, the Bot API calls rekobot made for
+it (same methods, same texts and keyboards, through a fake of its own): what any bot that
+answers that update the same way cannot avoid. rekobot minus that floor is its own code.
+
     .venv/bin/python benchmarks/customer_updates.py [--customers 200]
 """
 
@@ -24,14 +28,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram import InputFile, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from rekobot.app import build_application
 from rekobot.demo import seed
 from rekobot.settings import Settings
 from storage.engines import open_database, parse_address
-from tests.fakes.calls import ButtonQuery
+from tests.fakes.calls import ButtonQuery, Call
 from tests.fakes.driver import BotDriver
 from tests.fakes.request import RecordingRequest
 from tests.fakes.updates import TgUser, UpdateFactory
@@ -63,20 +74,58 @@ def echo_application() -> tuple[Application[Any, Any, Any, Any, Any, Any], Recor
     return application, request
 
 
-class Interleaved:
-    """Times each rekobot update, then one echo update, so both run under the same conditions."""
+class Replay:
+    """A bare PTB application that makes the Bot API calls it is given for the next update."""
 
-    def __init__(self, rekobot: BotDriver, echo: BotDriver) -> None:
+    def __init__(self) -> None:
+        self.request = RecordingRequest(strict=False)  # it has not seen rekobot's messages
+        self.application = (
+            ApplicationBuilder()
+            .token(TOKEN)
+            .request(self.request)
+            .get_updates_request(self.request)
+            .build()
+        )
+        self.application.add_handler(TypeHandler(Update, self._replay))
+        self.script: list[Call] = []
+
+    async def _replay(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        for call in self.script:
+            params: dict[str, Any] = dict(call.params)
+            for name, upload in call.files.items():
+                params[name] = InputFile(bytes(upload), filename=upload.filename)
+            # Lower case: the Bot API does not mind, and PTB does not warn (handlers/sending.py).
+            await context.bot.do_api_request(call.method.lower(), api_kwargs=params)
+
+
+class Interleaved:
+    """Times each rekobot update, then one echo update, so both run under the same conditions.
+
+    With a ``replay``, the same update is also timed through a bare handler making rekobot's
+    Bot API calls for it (the floor).
+    """
+
+    def __init__(
+        self, rekobot: BotDriver, echo: BotDriver, replay: tuple[Replay, BotDriver] | None = None
+    ) -> None:
         self.rekobot = rekobot
         self.echo = echo
+        self.replay = replay
         self.timings: dict[str, list[float]] = {"browse": [], "add": [], "checkout": []}
         self.echo_samples: list[float] = []
+        self.floor_samples: list[float] = []
 
     async def feed(self, kind: str, update: dict[str, Any]) -> None:
         """Process one rekobot update and one echo update, timing each."""
         start = time.perf_counter()
-        await self.rekobot.feed(update)
+        calls = await self.rekobot.feed(update)
         self.timings[kind].append(time.perf_counter() - start)
+        if self.replay is not None:
+            replay, driver = self.replay
+            replay.script = calls
+            start = time.perf_counter()
+            await driver.feed(update)
+            self.floor_samples.append(time.perf_counter() - start)
         n = len(self.echo_samples)
         user = TgUser(20_000 + n % 50, "Echo", language_code="nb")
         message = self.echo.factory.message(user, f"hei {n}")
@@ -123,7 +172,11 @@ async def run(folder: Path, customers: int, database: str = "") -> Interleaved:
         echo = await stack.enter_async_context(
             BotDriver(echo_app, echo_request, UpdateFactory(echo_request))
         )
-        bench = Interleaved(rekobot, echo)
+        replay = Replay()
+        replayed = await stack.enter_async_context(
+            BotDriver(replay.application, replay.request, UpdateFactory(replay.request))
+        )
+        bench = Interleaved(rekobot, echo, (replay, replayed))
         for n in range(customers):
             await shop(bench, TgUser(10_000 + n, f"Kunde {n}", language_code="nb"))
     return bench
@@ -146,8 +199,14 @@ async def main() -> None:
     for name, samples in bench.timings.items():
         summary(name, samples)
     median, p99 = summary("all rekobot", everything)
+    floor_median, floor_p99 = summary("same calls", bench.floor_samples)
     echo_median, echo_p99 = summary("PTB echo", bench.echo_samples)
     print(f"ratio rekobot/echo: median {median / echo_median:.1f}x, p99 {p99 / echo_p99:.1f}x")
+    print(
+        f"floor (same calls)/echo: median {floor_median / echo_median:.1f}x, "
+        f"p99 {floor_p99 / echo_p99:.1f}x; rekobot's own code: median "
+        f"{(median - floor_median) / echo_median:.1f}x echo ({median - floor_median:.2f} ms)"
+    )
 
 
 if __name__ == "__main__":

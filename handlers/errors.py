@@ -38,6 +38,7 @@ from telegram.error import (
 
 from handlers.context import Ctx
 from handlers.outbox import retry_seconds
+from handlers.sending import api_name
 from rekobot.i18n import _
 from rekobot.services.outbox import OutMessage
 
@@ -77,7 +78,7 @@ def telegram_method(error: BaseException | None) -> str:
         for frame, _line in traceback.walk_tb(error.__traceback__):
             endpoint = frame.f_locals.get("endpoint")
             if frame.f_code.co_name in {"_post", "_do_post"} and isinstance(endpoint, str):
-                found = endpoint
+                found = api_name(endpoint)
         error = error.__cause__ or error.__context__
     return found
 

@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx
+from handlers.sending import edit_text, send_text
 from handlers.text import MESSAGE_LIMIT, split_message
 from rekobot.errors import Refusal
 from rekobot.i18n import _
@@ -56,7 +57,7 @@ async def show(
     rows: Sequence[ButtonRow] = (),
     *,
     new_message: bool = False,
-) -> Message | None:
+) -> None:
     """Show a screen: edit the pressed message in place, or send a new message.
 
     Text longer than one message is sent as several; the buttons go on the last part.
@@ -68,25 +69,19 @@ async def show(
         message = query.message
         if isinstance(message, Message) and message.text is not None:
             try:
-                edited = await query.edit_message_text(
-                    parts[0], reply_markup=markup, disable_web_page_preview=True
-                )
+                await edit_text(context.bot, message.chat_id, message.message_id, parts[0], markup)
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
-                    return message
+                    return
                 log.info("could not edit message, sending a new one: %s", exc)
             else:
-                return edited if isinstance(edited, Message) else message
+                return
     chat = update.effective_chat
     if chat is None:
-        return None
-    sent: Message | None = None
+        return
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        sent = await context.bot.send_message(
-            chat.id, part, reply_markup=markup if last else None, disable_web_page_preview=True
-        )
-    return sent
+        await send_text(context.bot, chat.id, part, markup if last else None)
 
 
 async def refuse(update: Update, context: Ctx, refusal: Refusal) -> None:

@@ -12,7 +12,15 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import (
+    Bot,
+    CopyTextButton,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+)
+from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
@@ -23,6 +31,22 @@ from rekobot.services.outbox import OutMessage
 PRIVATE_CHAT_GAP = 1.05
 #: Seconds between two messages to one group (Telegram: 20 a minute).
 GROUP_CHAT_GAP = 3.05
+#: Bot API method names are case-insensitive. Spelt in lower case, PTB's ``do_api_request``
+#: does not take the call for a misuse of its own ``edit_message_text`` and warn each time.
+_EDIT_TEXT = "editmessagetext"
+_SEND_TEXT = "sendmessage"
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+#: The Bot API's own spelling of each method, by its lower-case spelling.
+_API_NAMES = {
+    name.lower(): name
+    for name in dir(Bot)
+    if name[:1].islower() and name != name.lower() and "_" not in name
+}
+
+
+def api_name(method: str) -> str:
+    """A Bot API method as the API spells it, however it was called (for the log)."""
+    return _API_NAMES.get(method.lower(), method)
 
 
 class _NoRetries(int):
@@ -75,15 +99,52 @@ def markup_of(message: OutMessage) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+async def edit_text(
+    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Replace a message's text and buttons (no buttons: none stay), without a link preview.
+
+    PTB's ``edit_message_text`` turns the message Telegram sends back into objects, every
+    button of its keyboard one by one; nothing here reads that message, and the parse was a
+    tenth of a button press's time. The call, its errors and the rate limiter are the same.
+    """
+    await post_unparsed(bot, _EDIT_TEXT, _text_params(chat_id, text, markup, message_id))
+
+
+async def send_text(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, **limits: Any
+) -> None:
+    """Send a text message without a link preview, its answer unparsed (see ``edit_text``)."""
+    await post_unparsed(bot, _SEND_TEXT, _text_params(chat_id, text, markup), **limits)
+
+
+async def post_unparsed(bot: Bot, method: str, params: dict[str, Any], **extra: Any) -> None:
+    """Call a Bot API method whose answer nobody reads; ``extra`` goes to the rate limiter."""
+    await bot.do_api_request(method, api_kwargs=params, **extra)
+
+
+def _text_params(
+    chat_id: int, text: str, markup: InlineKeyboardMarkup | None, message_id: int | None = None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+    if message_id is not None:
+        params["message_id"] = message_id
+    params["link_preview_options"] = _NO_PREVIEW
+    if markup is not None:
+        params["reply_markup"] = markup
+    return params
+
+
 async def send_out_message(
     bot: Bot, chat_id: int, message: OutMessage, *, outbox: bool = True
 ) -> None:
     """Send one rendered message (of a delivery, or a preview when ``outbox`` is False)."""
-    extra: dict[str, Any] = {"reply_markup": markup_of(message)}
+    limits: dict[str, Any] = {}
     if outbox and isinstance(bot, ExtBot) and bot.rate_limiter is not None:
-        extra["rate_limit_args"] = NO_RETRIES
-    if message.text is not None:
-        await bot.send_message(chat_id, message.text, disable_web_page_preview=True, **extra)
+        limits["rate_limit_args"] = NO_RETRIES
+    extra: dict[str, Any] = {"reply_markup": markup_of(message), **limits}
+    if message.text is not None:  # the most sent kind: its answer is not parsed (edit_text)
+        await send_text(bot, chat_id, message.text, extra["reply_markup"], **limits)
     elif message.photo_file_id is not None:
         await bot.send_photo(chat_id, message.photo_file_id, caption=message.caption, **extra)
     elif message.venue_latitude is not None and message.venue_longitude is not None:

@@ -32,6 +32,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from handlers.context import Ctx
 from handlers.outbox import markup_of, retry_seconds, send_out_message
+from handlers.sending import edit_text
 from rekobot.models.messaging import ClaimedDelivery
 from rekobot.services.outbox import OutMessage, load_messages
 
@@ -141,8 +142,12 @@ async def _edit_pressed(update: Update, message: OutMessage) -> bool:
         return False
     for attempt in range(1, EDIT_TRIES + 1):
         try:
-            await query.edit_message_text(
-                message.text, reply_markup=markup_of(message), disable_web_page_preview=True
+            await edit_text(
+                query.get_bot(),
+                pressed.chat_id,
+                pressed.message_id,
+                message.text,
+                markup_of(message),
             )
         except BadRequest as exc:
             if "not modified" in exc.message.lower():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -16,6 +15,7 @@ from tests.fakes.calls import (
     MAX_TEXT,
     UploadedFile,
     chat_key,
+    copy_json,
     utf16_len,
 )
 from tests.fakes.failures import bad_request
@@ -287,21 +287,19 @@ def _apply_edit(
 ) -> JSON:
     """Edit a stored message; an edit without reply_markup removes the inline keyboard."""
     markup = _inline_markup(api, params)
-    before = copy.deepcopy(stored)
-    for key in replaced:
-        stored.pop(key, None)
-    stored.update(content)
-    stored.pop("reply_markup", None)
+    after = {key: value for key, value in stored.items() if key not in replaced}
+    after.update(content)
+    after.pop("reply_markup", None)
     if markup is not None:
-        stored["reply_markup"] = markup
-    if api.strict and {k: v for k, v in stored.items() if k != "edit_date"} == {
-        k: v for k, v in before.items() if k != "edit_date"
+        after["reply_markup"] = markup
+    if api.strict and {k: v for k, v in after.items() if k != "edit_date"} == {
+        k: v for k, v in stored.items() if k != "edit_date"
     }:
-        stored.clear()
-        stored.update(before)
         raise bad_request(_NOT_MODIFIED)
-    stored["edit_date"] = api.unix_now()
-    return copy.deepcopy(stored)
+    after["edit_date"] = api.unix_now()
+    stored.clear()
+    stored.update(after)
+    return copy_json(stored)
 
 
 def _delete_message(

@@ -8,7 +8,6 @@ What each method answers lives in `tests.fakes.answers`, scripted failures in
 from __future__ import annotations
 
 import asyncio
-import copy
 import random
 import threading
 import time
@@ -28,7 +27,9 @@ from tests.fakes.calls import (
     Latency,
     UploadedFile,
     buttons,
+    canonical_method,
     chat_key,
+    copy_json,
     keyboard_rows,
 )
 from tests.fakes.failures import (
@@ -83,6 +84,7 @@ class FakeBotApi(ScriptedFailures):
     ) -> tuple[int, JSON, float]:
         """Record one request and return (HTTP status, JSON body, seconds of latency)."""
         files = files or {}
+        method = canonical_method(method)
         is_poll = method.lower() == "getupdates"
         with self._lock:
             call = Call(method=method, params=params, files=files, at=time.monotonic())
@@ -172,12 +174,12 @@ class FakeBotApi(ScriptedFailures):
         """Return the current state of a bot message, or None if unknown or deleted."""
         with self._lock:
             found = self._messages.get(chat_key(chat_id), {}).get(int(message_id))
-            return copy.deepcopy(found) if found is not None else None
+            return copy_json(found) if found is not None else None
 
     def messages(self, chat_id: int | str) -> list[JSON]:
         """Return the bot's messages in a chat as they are now, oldest first."""
         with self._lock:
-            return copy.deepcopy(list(self._messages.get(chat_key(chat_id), {}).values()))
+            return copy_json(list(self._messages.get(chat_key(chat_id), {}).values()))
 
     def last_message(self, chat_id: int | str) -> JSON | None:
         """Return the bot's latest message in a chat as it is now, or None."""
@@ -219,7 +221,7 @@ class FakeBotApi(ScriptedFailures):
 
     def _store(self, key: int | str, message: JSON) -> JSON:
         self._messages.setdefault(key, {})[message["message_id"]] = message
-        return copy.deepcopy(message)
+        return copy_json(message)
 
     def _new_message(self, chat_id: object, content: JSON) -> JSON:
         key = chat_key(chat_id)

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from telegram import Bot
 
 JSON = dict[str, Any]
+T = TypeVar("T")
 Clock = Callable[[], datetime]
 # A button is found by its exact text, by a part of it, or by a predicate on its text.
 ButtonQuery = str | Callable[[str], bool]
@@ -47,6 +50,37 @@ SEND_METHODS = frozenset(
 EDIT_METHODS = frozenset(
     {"editmessagetext", "editmessagecaption", "editmessagereplymarkup", "editmessagemedia"}
 )
+
+
+#: Bot API method names by their lower-case spelling: Telegram reads them case-insensitively.
+_METHODS = {
+    name.lower(): name
+    for name in dir(Bot)
+    if name[:1].islower() and name != name.lower() and "_" not in name
+}
+
+
+def canonical_method(method: str) -> str:
+    """The Bot API's own spelling of a method name (``sendmessage`` -> ``sendMessage``)."""
+    return _METHODS.get(method.lower(), method)
+
+
+def copy_json(value: T) -> T:
+    """A deep copy of JSON data (dicts, lists, scalars): what ``copy.deepcopy`` does for it.
+
+    The fake copies each message it stores or returns, so a later edit cannot change what a
+    test holds. ``deepcopy`` (memo, reducers) made that a tenth of every update's time in the
+    benchmarks, charged to the bot although real Telegram does it on its own machines.
+    """
+    return cast(T, _copied(value))
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 def chat_key(chat_id: object) -> int | str:

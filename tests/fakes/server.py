@@ -15,7 +15,6 @@ The server stops by itself after `lifetime` seconds, so a forgotten one cannot h
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import logging
 import socket
@@ -30,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import Request, urlopen
 
 from tests.fakes.api import FakeBotApi
-from tests.fakes.calls import JSON, ButtonQuery, Clock, Latency, UploadedFile
+from tests.fakes.calls import JSON, ButtonQuery, Clock, Latency, UploadedFile, copy_json
 from tests.fakes.failures import LOST
 from tests.fakes.updates import TgUser, UpdateFactory
 from tests.fakes.wire import decode_body
@@ -399,7 +398,7 @@ class BotApiServer(FakeBotApi):
             if ready:
                 self._last_fetched = max(self._last_fetched, ready[-1]["update_id"])
                 self._changed.notify_all()
-            return copy.deepcopy(ready)
+            return copy_json(ready)
 
     def _delivers(self, update: JSON) -> bool:
         kind = next(key for key in update if key != "update_id")
