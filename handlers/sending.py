@@ -119,7 +119,7 @@ async def send_text(
 
 
 async def post_unparsed(bot: Bot, method: str, params: dict[str, Any], **extra: Any) -> None:
-    """Call a Bot API method whose answer nobody reads; ``extra`` goes to the rate limiter."""
+    """Call a Bot API method whose answer nobody reads; ``extra``: rate limit args, timeouts."""
     await bot.do_api_request(method, api_kwargs=params, **extra)
 
 
@@ -138,31 +138,33 @@ def _text_params(
 async def send_out_message(
     bot: Bot, chat_id: int, message: OutMessage, *, outbox: bool = True
 ) -> None:
-    """Send one rendered message (of a delivery, or a preview when ``outbox`` is False)."""
+    """Send one rendered message (of a delivery, or a preview when ``outbox`` is False).
+
+    Its answer is not parsed (see ``edit_text``): a broadcast sends thousands of them.
+    """
     limits: dict[str, Any] = {}
     if outbox and isinstance(bot, ExtBot) and bot.rate_limiter is not None:
         limits["rate_limit_args"] = NO_RETRIES
-    extra: dict[str, Any] = {"reply_markup": markup_of(message), **limits}
-    if message.text is not None:  # the most sent kind: its answer is not parsed (edit_text)
-        await send_text(bot, chat_id, message.text, extra["reply_markup"], **limits)
+    markup = markup_of(message)
+    captioned = {"caption": message.caption, "parse_mode": ParseMode.HTML}
+    if message.text is not None:
+        method, params = _SEND_TEXT, _text_params(chat_id, message.text, markup)
     elif message.photo_file_id is not None:
-        await bot.send_photo(chat_id, message.photo_file_id, caption=message.caption, **extra)
+        method, params = "sendphoto", {"photo": message.photo_file_id, **captioned}
     elif message.venue_latitude is not None and message.venue_longitude is not None:
-        await bot.send_venue(
-            chat_id,
-            latitude=message.venue_latitude,
-            longitude=message.venue_longitude,
-            title=message.venue_title or "",
-            address=message.venue_address or "",
-            **extra,
-        )
+        method, params = "sendvenue", {
+            "latitude": message.venue_latitude,
+            "longitude": message.venue_longitude,
+            "title": message.venue_title or "",
+            "address": message.venue_address or "",
+        }
     elif message.document_b64 is not None:
-        await bot.send_document(
-            chat_id,
-            InputFile(message.document_bytes, filename=message.document_name or "file"),
-            caption=message.caption,
-            write_timeout=60,
-            **extra,
-        )
+        document = InputFile(message.document_bytes, filename=message.document_name or "file")
+        method, params = "senddocument", {"document": document, **captioned}
+        limits["write_timeout"] = 60
     else:
         raise ValueError("an outbox message without a body")
+    params["chat_id"] = chat_id
+    if markup is not None:
+        params["reply_markup"] = markup
+    await post_unparsed(bot, method, params, **limits)
