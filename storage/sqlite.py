@@ -10,11 +10,13 @@ Statements run on the event loop's thread, not one thread hop each: an indexed s
 costs tens of microseconds, while handing it to aiosqlite's thread and back cost more than
 that plus two wake-ups, which on a loaded machine was most of an update's time. In WAL mode
 with ``synchronous=NORMAL`` a ``COMMIT`` appends to the WAL without syncing it (only a
-checkpoint syncs, and the writer never checkpoints), so it runs on the loop too: the hop it
-took before cost a checkout a tenth of its time (122 -> 137 checkouts/s, A/B in one process).
-Only steps that can wait go to the writer's aiosqlite thread: the ``BEGIN IMMEDIATE`` when
-another process holds the write lock (it may wait up to the busy timeout), and the
-``COMMIT`` of a file that could not enter WAL mode (it syncs the journal). A read in WAL
+checkpoint syncs, and the writer never checkpoints), so a small one runs on the loop too: the
+hop cost a checkout a tenth of its time (122 -> 137 checkouts/s, A/B in one process). Steps
+that can wait go to the writer's aiosqlite thread: the ``BEGIN IMMEDIATE`` when another
+process holds the write lock (it may wait up to the busy timeout), the ``COMMIT`` of a
+transaction that changed many rows (a chunk of a sweep, a broadcast or a prune: many pages to
+write, and a busy disk can make that slow), and every ``COMMIT`` of a file that could not
+enter WAL mode (it syncs the journal). A read in WAL
 mode never waits for a lock, and the statements here are index searches
 (``tests/test_due_work.py`` checks the plans of the big ones), so the loop is never held
 long.
@@ -55,6 +57,9 @@ log = logging.getLogger(__name__)
 #: gives up loses what the customer tapped. Writers within one process queue on the lock.
 BUSY_TIMEOUT_MS = 10_000
 READERS = 1
+#: A write transaction that changed at most this many rows commits on the loop's thread (a
+#: checkout changes about a dozen); a bigger one commits on the writer's thread.
+SMALL_COMMIT_ROWS = 64
 #: Past this size, a WAL that a passive checkpoint could not empty (a reader held an old
 #: snapshot) is truncated as soon as nothing holds it; below it, once it is fully copied.
 WAL_LIMIT_BYTES = 64 * 2**20
@@ -200,28 +205,33 @@ class SqliteDatabase(Database):
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Run a write transaction: BEGIN IMMEDIATE, then COMMIT or ROLLBACK.
 
-        After a COMMIT on the loop the loop runs once before the caller goes on: a sweep
-        writing chunk after chunk, with nothing else to wait for, would otherwise never let a
-        customer's update (or a writer queued on the lock) in between two of its chunks.
+        After a COMMIT on the loop the loop runs once before the caller goes on: a loop of
+        small writes with nothing else to wait for would otherwise never let a customer's
+        update (or a writer queued on the lock) in between two of them.
         """
         async with self._lock:
             conn = self.conn
             raw = _raw(conn)
             if not _begin_at_once(raw):
                 await conn.execute("BEGIN IMMEDIATE")  # another process writes: wait in the thread
+            changes_before = raw.total_changes
             try:
                 yield SqliteTransaction(raw)
-                if self._commit_on_loop:
+                on_loop = (
+                    self._commit_on_loop
+                    and raw.total_changes - changes_before <= SMALL_COMMIT_ROWS
+                )
+                if on_loop:
                     raw.execute("COMMIT")
                 else:
-                    await conn.execute("COMMIT")  # a rollback journal is synced: wait in the thread
+                    await conn.execute("COMMIT")
             except BaseException:
                 # SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK
                 # would raise "no transaction is active" and hide the real error.
                 if conn.in_transaction:
                     await conn.execute("ROLLBACK")
                 raise
-        if self._commit_on_loop:
+        if on_loop:
             await asyncio.sleep(0)
 
     @asynccontextmanager

@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 #: A transient error (timeout, network) is retried this many times before the row fails.
 MAX_ATTEMPTS = 5
 #: Finished deliveries pruned per write transaction, and at most per sweep: a backlog of
-#: years goes over many sweeps without holding the database for long.
-PRUNE_BATCH = 200
+#: years goes over many sweeps without holding the database for long. Each row deleted is a
+#: few random index pages; at national scale a batch of 200 held the write lock 41-56 ms
+#: while the pages were cold, 100 keeps it well inside a tap's budget.
+PRUNE_BATCH = 100
 PRUNE_PER_SWEEP = 20_000
 
 
