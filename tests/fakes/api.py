@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.sending import api_name
 from tests.fakes.answers import answer
 from tests.fakes.calls import (
     BOT_USER,
@@ -27,7 +28,6 @@ from tests.fakes.calls import (
     Latency,
     UploadedFile,
     buttons,
-    canonical_method,
     chat_key,
     copy_json,
     keyboard_rows,
@@ -84,7 +84,7 @@ class FakeBotApi(ScriptedFailures):
     ) -> tuple[int, JSON, float]:
         """Record one request and return (HTTP status, JSON body, seconds of latency)."""
         files = files or {}
-        method = canonical_method(method)
+        method = api_name(method)  # Telegram reads method names case-insensitively
         is_poll = method.lower() == "getupdates"
         with self._lock:
             call = Call(method=method, params=params, files=files, at=time.monotonic())

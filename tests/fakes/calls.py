@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from telegram import Bot
-
 JSON = dict[str, Any]
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -50,19 +48,6 @@ SEND_METHODS = frozenset(
 EDIT_METHODS = frozenset(
     {"editmessagetext", "editmessagecaption", "editmessagereplymarkup", "editmessagemedia"}
 )
-
-
-#: Bot API method names by their lower-case spelling: Telegram reads them case-insensitively.
-_METHODS = {
-    name.lower(): name
-    for name in dir(Bot)
-    if name[:1].islower() and name != name.lower() and "_" not in name
-}
-
-
-def canonical_method(method: str) -> str:
-    """The Bot API's own spelling of a method name (``sendmessage`` -> ``sendMessage``)."""
-    return _METHODS.get(method.lower(), method)
 
 
 def copy_json(value: T) -> T:
