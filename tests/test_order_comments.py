@@ -229,3 +229,24 @@ async def test_a_comment_to_a_producer_taken_out_of_the_cart_is_not_ordered(
         (world.producer_ids["bakery"], "Hei, bakery")
     ]
     assert await services.db.fetchall("SELECT * FROM cart_comments") == []
+
+
+async def test_control_characters_in_a_comment_are_dropped_and_only_they_remove_it(
+    services: Services, world: World
+) -> None:
+    """A NUL cannot be stored on PostgreSQL: a comment of only that once broke its CHECK."""
+    await customer(services, KARI.id)
+    await services.carts.set_quantity(KARI.id, world.offer_ids["potatoes"], 1)
+    farm = world.producer_ids["farm"]
+
+    kept = await services.comments.set_comment(
+        KARI.id, world.pickup_id, farm, "Ring\x00 the\x07 bell"
+    )
+    with_comment = await services.carts.view(KARI.id, world.pickup_id)
+    removed = await services.comments.set_comment(KARI.id, world.pickup_id, farm, "\x00\x1b")
+    without = await services.carts.view(KARI.id, world.pickup_id)
+
+    assert kept == "Ring the bell"
+    assert [group.comment for group in with_comment.groups] == ["Ring the bell"]
+    assert removed == ""
+    assert [group.comment for group in without.groups] == [None]

@@ -45,7 +45,13 @@ from rekobot.parsing.ring import (
     parse_timezone,
     suggest_slug,
 )
-from rekobot.parsing.text import MAX_QUANTITY, clean_text, parse_quantity, parse_search
+from rekobot.parsing.text import (
+    MAX_QUANTITY,
+    clean_text,
+    one_line,
+    parse_quantity,
+    parse_search,
+)
 
 __all__ = [
     "CURRENCIES",
@@ -61,6 +67,7 @@ __all__ = [
     "MAX_WEIGHT_GRAMS",
     "TypedPrice",
     "clean_text",
+    "one_line",
     "parse_address",
     "parse_broadcast_text",
     "parse_cart_reminder_hours",

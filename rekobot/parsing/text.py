@@ -36,9 +36,18 @@ def _without_controls(text: str) -> str:
     return "".join(ch for ch in cleaned if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
+def one_line(text: str) -> str:
+    """Typed text as one line: NFC, no control characters, each run of spaces one space.
+
+    A NUL or another control character is dropped, not kept: PostgreSQL's text cannot hold a
+    NUL, so a comment of only that was stored on SQLite but broke the CHECK on PostgreSQL.
+    """
+    return " ".join(_without_controls(text).split())
+
+
 def parse_search(text: str, *, max_length: int = 64) -> str:
     """Read what an admin searches for: one line of words, without control characters."""
-    cleaned = " ".join(_without_controls(text).split())
+    cleaned = one_line(text)
     if not cleaned or len(cleaned) > max_length:
         raise InvalidInput(_("Send a name, @username or id (at most 64 characters)."))
     return cleaned

@@ -13,6 +13,7 @@ import logging
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import CommentTooLong, NotFound
 from rekobot.i18n import ngettext
+from rekobot.parsing import one_line
 from rekobot.services.shop import Shop
 from storage import carts as cart_store
 from storage import comments as store
@@ -26,8 +27,8 @@ COMMENT_LIMIT = 200
 
 
 def clean_comment(text: str) -> str:
-    """Fold a typed comment into one line; refuse one over the limit."""
-    folded = " ".join(text.split())
+    """Fold a typed comment into one line without control characters; refuse a long one."""
+    folded = one_line(text)
     if len(folded) > COMMENT_LIMIT:
         raise CommentTooLong(len(folded), COMMENT_LIMIT)
     return folded
