@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 #: gives up loses what the customer tapped. Writers within one process queue on the lock.
 BUSY_TIMEOUT_MS = 10_000
 READERS = 1
+#: How much of the file each connection keeps in memory, in KiB (SQLite's default: 2,000).
+CACHE_KIB = 16_384
 #: A write transaction that changed at most this many rows commits on the loop's thread (a
 #: checkout changes about a dozen); a bigger one commits on the writer's thread.
 SMALL_COMMIT_ROWS = 64
@@ -64,7 +66,11 @@ SMALL_COMMIT_ROWS = 64
 #: snapshot) is truncated as soon as nothing holds it; below it, once it is fully copied.
 WAL_LIMIT_BYTES = 64 * 2**20
 
-_EVERY_CONNECTION = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA foreign_keys=ON")
+_EVERY_CONNECTION = (
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA cache_size=-{CACHE_KIB}",
+)
 
 
 class SqliteDatabase(Database):
