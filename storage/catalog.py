@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rekobot.clock import to_db
 from rekobot.models import PriceBasis, Product
-from storage.database import Row, Transaction, member
+from storage.database import Row, Transaction, enum_member
 
 PRODUCT_COLUMNS = (
     "id, producer_id, name, description, unit, price, category, photo_file_id, hidden, "
@@ -29,7 +29,7 @@ def product_from_row(row: Row) -> Product:
         category=row["category"],
         photo_file_id=row["photo_file_id"],
         hidden=bool(row["hidden"]),
-        price_basis=member(PriceBasis, row["price_basis"]),
+        price_basis=enum_member(PriceBasis, row["price_basis"]),
         weight_min=row["weight_min"],
         weight_max=row["weight_max"],
     )

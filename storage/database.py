@@ -42,7 +42,7 @@ class Row(Protocol):
 E = TypeVar("E", bound=Enum)
 
 
-def member(kind: type[E], value: object) -> E:
+def enum_member(kind: type[E], value: object) -> E:
     """The member of an enum that a column holds: ``kind(value)``, by one dict lookup.
 
     ``Enum(value)`` goes through the enum's metaclass and ``__new__``; for /orders with a long

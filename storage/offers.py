@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rekobot.clock import to_db
 from rekobot.models import Offer, PriceBasis, Product
-from storage.database import Row, Transaction, member
+from storage.database import Row, Transaction, enum_member
 
 OFFER_SELECT = """
     SELECT o.id, o.pickup_id, o.price AS offer_price, o.quantity_total, o.quantity_reserved,
@@ -32,7 +32,7 @@ def offer_from_row(row: Row) -> Offer:
         category=row["category"],
         photo_file_id=row["photo_file_id"],
         hidden=bool(row["hidden"]),
-        price_basis=member(PriceBasis, row["price_basis"]),
+        price_basis=enum_member(PriceBasis, row["price_basis"]),
         weight_min=row["weight_min"],
         weight_max=row["weight_max"],
     )

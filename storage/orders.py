@@ -15,7 +15,7 @@ from rekobot.models import (
     Pickup,
     PriceBasis,
 )
-from storage.database import Row, Transaction, member
+from storage.database import Row, Transaction, enum_member
 from storage.pickups import PICKUP_SELECT, get_pickup, pickup_from_row
 
 #: What an order line ``l`` costs, as ``rekobot.models.line_amount`` reckons it: per item, or
@@ -232,7 +232,7 @@ def order_line_from_row(row: Row) -> OrderLine:
         producer_id=row["producer_id"],
         quantity=row["quantity"],
         unit_price=row["unit_price"],
-        price_basis=member(PriceBasis, row["price_basis"]),
+        price_basis=enum_member(PriceBasis, row["price_basis"]),
         estimate_grams=row["estimate_grams"],
         weighed_grams=row["weighed_grams"],
     )
@@ -247,7 +247,7 @@ def _order_from(order_row: Row, pickup: Pickup, line_rows: list[Row]) -> Order:
         heads[line["producer_id"]] = (
             line["producer_name"],
             line["payment_info"],
-            member(HandoverStatus, line["handover"]) if line["handover"] else None,
+            enum_member(HandoverStatus, line["handover"]) if line["handover"] else None,
             line["comment"],
         )
     return Order(
@@ -257,7 +257,7 @@ def _order_from(order_row: Row, pickup: Pickup, line_rows: list[Row]) -> Order:
         pickup=pickup,
         ring_name=order_row["ring_name"],
         currency=order_row["currency"],
-        status=member(OrderStatus, order_row["status"]),
+        status=enum_member(OrderStatus, order_row["status"]),
         parts=tuple(
             OrderPart(
                 producer_id=producer_id,

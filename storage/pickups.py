@@ -7,7 +7,7 @@ from typing import Literal
 
 from rekobot.clock import from_db, to_db
 from rekobot.models import Pickup, PickupStatus, Ring
-from storage.database import Row, Transaction, member
+from storage.database import Row, Transaction, enum_member
 from storage.rings import RING_COLUMNS_AS_R, location_from_row, ring_from_row
 
 _PICKUP_COLUMNS = """
@@ -30,7 +30,7 @@ def pickup_from_row(row: Row) -> Pickup:
         starts_at=from_db(row["starts_at"]),
         ends_at=from_db(row["ends_at"]),
         deadline=from_db(row["deadline"]),
-        status=member(PickupStatus, row["status"]),
+        status=enum_member(PickupStatus, row["status"]),
         orders_open_at=from_db(row["orders_open_at"]) if row["orders_open_at"] else None,
         orders_open_fixed=bool(row["orders_open_fixed"]),
     )

@@ -24,7 +24,7 @@ from rekobot.models import (
     User,
 )
 from rekobot.models.due import ReminderBatch, ReminderRound
-from storage.database import Transaction, member
+from storage.database import Transaction, enum_member
 from storage.orders import order_line_from_row
 from storage.pickups import PICKUP_SELECT, pickup_from_row
 from storage.users import user_from_row
@@ -131,7 +131,7 @@ async def reminder_batch(
         producers[row["producer_id"]] = (
             row["producer_name"],
             row["payment_info"],
-            member(HandoverStatus, row["handover"]) if row["handover"] else None,
+            enum_member(HandoverStatus, row["handover"]) if row["handover"] else None,
         )
     orders = []
     for order_id, (number, created_at, updated_at, user) in heads.items():

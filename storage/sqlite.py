@@ -16,10 +16,9 @@ that can wait go to the writer's aiosqlite thread: the ``BEGIN IMMEDIATE`` when 
 process holds the write lock (it may wait up to the busy timeout), the ``COMMIT`` of a
 transaction that changed many rows (a chunk of a sweep, a broadcast or a prune: many pages to
 write, and a busy disk can make that slow), and every ``COMMIT`` of a file that could not
-enter WAL mode (it syncs the journal). A read in WAL
-mode never waits for a lock, and the statements here are index searches
-(``tests/test_due_work.py`` checks the plans of the big ones), so the loop is never held
-long.
+enter WAL mode (it syncs the journal). A read in WAL mode never waits for a lock, and the
+statements here are index searches (``tests/test_due_work.py`` checks the plans of the big
+ones), so the loop is never held long.
 
 The writer never checkpoints the WAL itself. SQLite's autocheckpoint runs inside the
 ``COMMIT`` of whichever write crosses 1,000 WAL pages, copying them into the database file

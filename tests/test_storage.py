@@ -14,7 +14,7 @@ from rekobot.models import OrderStatus, PriceBasis
 from rekobot.services.registry import Services
 from storage import carts as cart_store
 from storage import users as user_store
-from storage.database import member
+from storage.database import enum_member
 from storage.migrations import DatabaseTooNew, apply_migrations, load_migrations
 from storage.sqlite import SqliteDatabase
 from tests.conftest import MovableClock, World
@@ -313,7 +313,7 @@ async def test_a_full_disk_is_reported_as_itself_not_as_a_failed_rollback(tmp_pa
 
 
 def test_a_column_value_becomes_its_enum_member_and_an_unknown_one_is_refused() -> None:
-    assert member(PriceBasis, "kg") is PriceBasis.KG
-    assert member(OrderStatus, "placed") is OrderStatus.PLACED
+    assert enum_member(PriceBasis, "kg") is PriceBasis.KG
+    assert enum_member(OrderStatus, "placed") is OrderStatus.PLACED
     with pytest.raises(ValueError):
-        member(OrderStatus, "lost")  # a damaged row is an error, never a default
+        enum_member(OrderStatus, "lost")  # a damaged row is an error, never a default

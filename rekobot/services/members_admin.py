@@ -10,6 +10,7 @@ from rekobot.errors import CannotBlockAdmin, NotFound
 from rekobot.i18n import use_locale
 from rekobot.models import Ring
 from rekobot.models.running import MemberRow
+from rekobot.parsing import one_line
 from rekobot.services import notices
 from rekobot.services.outbox import OutMessage, enqueue
 from rekobot.services.rings_admin import RingAdmin
@@ -47,7 +48,7 @@ class MemberAdmin:
 
     async def page(self, user_id: int, ring_id: int, page: int = 0, search: str = "") -> MemberPage:
         """Return a page of members, admins first; ``search`` matches name, @username or id."""
-        search = " ".join(search.split())[:MAX_SEARCH]
+        search = one_line(search)[:MAX_SEARCH]  # also what a form kept: no control characters
         page = max(page, 0)
         async with self.db.read() as tx:
             await self.rings.check(tx, user_id, ring_id)
