@@ -73,20 +73,16 @@ class RekoApplication(
         return met
 
     async def process_update(self, update: object) -> None:
-        """Handle one update, then write its conversation state and user data at once.
+        """Handle one update and count it.
 
-        PTB would otherwise persist them on a timer; writing through means a process killed
-        right after answering still remembers the half-finished conversation.
+        The bot has no PTB persistence: whatever a flow keeps between two updates is written
+        by its handler (``handlers/kept.py``, the open question in ``handlers/forms``).
         """
-        try:
-            await super().process_update(update)
-            self.bot_data.update_counts.handled += 1
-        finally:
-            if self.persistence is not None:
-                await self.update_persistence()
+        await super().process_update(update)
+        self.bot_data.update_counts.handled += 1
 
     async def shutdown(self) -> None:
-        """Stop PTB (flushing persistence), then close the database."""
+        """Stop PTB, then close the database."""
         await super().shutdown()
         await self.services.close()
 

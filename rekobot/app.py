@@ -10,7 +10,6 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from handlers.application import RekoApplication
 from handlers.context import BotData
-from handlers.persistence import DatabasePersistence
 from handlers.wiring import add_handlers
 from rekobot.clock import Clock, utcnow
 from rekobot.i18n import set_date_clock
@@ -31,7 +30,7 @@ def build_application(
     clock: Clock = utcnow,
     rate_limit: bool = True,
 ) -> RekoApplication:
-    """Build the bot: services over the settings' database, every handler, the persistence.
+    """Build the bot: services over the settings' database and every handler.
 
     ``request`` replaces the HTTP edge (tests pass a recording fake).
     """
@@ -45,7 +44,6 @@ def build_application(
         .base_file_url(settings.api_file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(ContextTypes(bot_data=BotData))
-        .persistence(DatabasePersistence(services.db))
         .updater(None)  # updates come in through the inbox (serve), never PTB's Updater
     )
     if rate_limit:

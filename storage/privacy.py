@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from rekobot.clock import from_db, to_db
+from storage.bot_state import USER_DATA
 from storage.comments import drop_order_comments
 from storage.database import Transaction
 
-USER_DATA = "user_data"
 CONVERSATION = "conversation:"
 
 

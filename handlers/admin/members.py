@@ -15,6 +15,7 @@ from handlers.forms.engine import (
     FormState,
     close_form,
 )
+from handlers.kept import keep, kept
 from handlers.replies import button, on_button, show
 from handlers.text import esc, shorten
 from rekobot.i18n import N_, _, day, number
@@ -82,18 +83,16 @@ class MemberSearch(AdminForm[SearchAnswers]):
         self, update: Update, context: Ctx, state: FormState[SearchAnswers], *, confirmed: bool
     ) -> int:
         await close_form(context)
-        assert context.user_data is not None
-        context.user_data[SEARCH_KEY] = {"ring": state.ring_id, "q": state.draft.query}
+        await keep(context, SEARCH_KEY, {"ring": state.ring_id, "q": state.draft.query})
         await show_members(update, context, state.ring_id, 0)
         return END
 
 
-def current_search(context: Ctx, ring_id: int) -> str:
+async def current_search(context: Ctx, ring_id: int) -> str:
     """The search the admin last made in this ring's list."""
-    assert context.user_data is not None
-    kept = context.user_data.get(SEARCH_KEY)
-    if isinstance(kept, dict) and kept.get("ring") == ring_id:
-        return str(kept.get("q", ""))
+    search = await kept(context, SEARCH_KEY)
+    if isinstance(search, dict) and search.get("ring") == ring_id:
+        return str(search.get("q", ""))
     return ""
 
 
@@ -101,7 +100,7 @@ async def show_members(update: Update, context: Ctx, ring_id: int, page: int) ->
     """A page of the ring's members, admins first."""
     services = context.bot_data.services
     user_id = current_user().id
-    search = current_search(context, ring_id)
+    search = await current_search(context, ring_id)
     ring = await services.ring_admin.ring(user_id, ring_id)
     found = await services.member_admin.page(user_id, ring_id, page, search)
     lines = [_("👥 <b>Members of {ring}</b>").format(ring=esc(ring.name))]
@@ -136,8 +135,7 @@ async def member_list(update: Update, context: Ctx, data: MemberList) -> int:
     await close_form(context)
     page = data.page
     if page < 0:
-        assert context.user_data is not None
-        context.user_data.pop(SEARCH_KEY, None)
+        await keep(context, SEARCH_KEY, None)
         page = 0
     await show_members(update, context, data.ring_id, page)
     return END

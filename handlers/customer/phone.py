@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 from handlers.context import Ctx, current_user
 from handlers.customer.cart import SharePhone, show_checkout
 from handlers.customer.privacy import privacy
+from handlers.kept import keep, kept, take
 from handlers.replies import answer, on_button
 from handlers.text import esc
 from rekobot.errors import Refusal
@@ -63,8 +64,8 @@ def contact_keys() -> ReplyKeyboardMarkup:
 @on_button(SharePhone)
 async def on_share_phone(update: Update, context: Ctx, data: SharePhone) -> None:
     """Offer the contact button, remembering where to come back to."""
-    assert context.user_data is not None and update.callback_query is not None
-    context.user_data[RETURN_TO] = data.pickup_id
+    assert update.callback_query is not None
+    await keep(context, RETURN_TO, data.pickup_id)
     await answer(update.callback_query)
     chat = update.effective_chat
     assert chat is not None
@@ -79,10 +80,9 @@ async def receive_contact(update: Update, context: Ctx, fallback: Handler) -> No
     """
     message = update.message
     assert message is not None and message.contact is not None
-    assert context.user_data is not None
     contact = message.contact
     user = current_user()
-    if contact.user_id != user.id and RETURN_TO not in context.user_data:
+    if contact.user_id != user.id and await kept(context, RETURN_TO) is None:
         await fallback(update, context)
         return
     try:
@@ -114,10 +114,9 @@ async def not_now(update: Update, context: Ctx) -> None:
 
 async def go_back(update: Update, context: Ctx) -> None:
     """Show the checkout the customer came from, or /privacy; nothing when no offer was open."""
-    assert context.user_data is not None
-    if RETURN_TO not in context.user_data:
+    pickup_id = await take(context, RETURN_TO)
+    if pickup_id is None:
         return
-    pickup_id = context.user_data.pop(RETURN_TO)
     if isinstance(pickup_id, int) and pickup_id > 0:
         try:
             await show_checkout(update, context, pickup_id, new_message=True)

@@ -18,6 +18,7 @@ from telegram import InlineKeyboardButton, InputFile, Update
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.customer.cart import SharePhone
+from handlers.kept import keep, kept
 from handlers.replies import answer, button, keyboard, on_button, refuse, show
 from handlers.text import esc
 from rekobot.errors import AlreadyErased, ButtonNotYours, Refusal, StaleConfirm
@@ -207,8 +208,7 @@ async def on_ask_erase(update: Update, context: Ctx, data: AskErase) -> None:
         await show(update, context, esc(refusal.message()), rows)
         return
     code = secrets.randbelow(10**9)
-    assert context.user_data is not None
-    context.user_data[CONFIRM_CODE] = code
+    await keep(context, CONFIRM_CODE, code)
     lines = [
         _("⚠️ <b>Delete your data?</b>"),
         _(
@@ -240,8 +240,7 @@ async def on_confirm_erase(update: Update, context: Ctx, data: ConfirmErase) -> 
     if data.user_id != user.id:
         log.warning("user %s pressed an erase button made for %s", user.id, data.user_id)
         raise ButtonNotYours()
-    assert context.user_data is not None
-    if context.user_data.get(CONFIRM_CODE) != data.code:
+    if await kept(context, CONFIRM_CODE) != data.code:
         overview = await services.privacy.overview(user.id)
         raise StaleConfirm() if overview.has_data else AlreadyErased()
     try:
@@ -249,7 +248,6 @@ async def on_confirm_erase(update: Update, context: Ctx, data: ConfirmErase) -> 
     except Refusal as refusal:
         await refuse(update, context, refusal)
         return
-    forget_in_memory(context, user.id)
     lines = [_("✅ <b>Your data has been deleted.</b>")]
     if erasure.cancelled:
         lines.append(
@@ -262,12 +260,3 @@ async def on_confirm_erase(update: Update, context: Ctx, data: ConfirmErase) -> 
     lines.append(_("If you come back, /start joins a ring as a new customer."))
     await show(update, context, "\n".join(lines))
 
-
-def forget_in_memory(context: Ctx, user_id: int) -> None:
-    """Drop the user data PTB holds in memory about an erased user.
-
-    The rows are gone already (``storage.privacy.erase_user``); without this, the running bot
-    would write the user data back at the end of the update. An open question is a row of its
-    own (``questions``), read from the database for every update, so it went with the rows.
-    """
-    context.application.drop_user_data(user_id)

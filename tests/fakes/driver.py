@@ -50,9 +50,7 @@ class BotDriver:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Save persistence, shut the Application down and run its post_shutdown."""
-        if self.app.persistence is not None:
-            await self.app.update_persistence()  # a running app would have done it by now
+        """Shut the Application down and run its post_shutdown."""
         await self.app.shutdown()
         if self.app.post_shutdown is not None:
             await self.app.post_shutdown(self.app)
