@@ -12,12 +12,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
 from handlers.admin.progress import progress_rows, progress_text
-from handlers.sending import NO_RETRIES, chat_gap, retry_seconds
+from handlers.sending import NO_RETRIES, chat_gap, keyboard_of, retry_seconds, typed_markup
 from rekobot.i18n import use_locale
 from rekobot.services.deliveries import BroadcastProgress, Deliveries
 from rekobot.services.registry import Services
@@ -115,7 +115,7 @@ class BroadcastProgressEdits(ABC):
                 text,
                 chat_id=broadcast.progress_chat_id,
                 message_id=broadcast.progress_message_id,
-                reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+                reply_markup=typed_markup(keyboard_of(rows)),
                 **extra,
             )
         except RetryAfter as exc:

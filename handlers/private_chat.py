@@ -20,12 +20,13 @@ import contextlib
 import logging
 import re
 
-from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import ChatMemberUpdated, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.context import Ctx
+from handlers.replies import keyboard, link_button
 from rekobot.i18n import _
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def _command_payload(message: Message, bot_username: str) -> str | None:
 async def _point_to_private_chat(message: Message, bot_username: str, payload: str) -> None:
     """Answer in the group with one line and the button that opens the private chat."""
     link = private_link(bot_username, payload)
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("Open the private chat"), url=link)]])
+    markup = keyboard([[link_button(_("Open the private chat"), link)]])
     text = _("I show orders and ring details only in a private chat. Tap the button to open it.")
     try:
         await message.reply_text(text, reply_markup=markup, do_quote=False)

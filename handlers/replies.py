@@ -10,13 +10,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from typing import TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx
-from handlers.sending import edit_text, send_text
+from handlers.sending import Button, edit_text, keyboard_of, send_text, typed_markup
 from handlers.text import MESSAGE_LIMIT, split_message
 from rekobot.errors import Refusal
 from rekobot.i18n import _
@@ -24,7 +24,7 @@ from rekobot.i18n import _
 log = logging.getLogger(__name__)
 
 C = TypeVar("C", bound=Callback)
-ButtonRow = Sequence[InlineKeyboardButton]
+ButtonRow = Sequence[Button]
 
 #: The id of the button press this update answered already, so ``on_button`` does not answer
 #: it a second time (Telegram refuses that, and it costs a round trip on every such press).
@@ -39,15 +39,22 @@ async def answer(
     _answered.set(query.id)
 
 
-def button(text: str, data: Callback) -> InlineKeyboardButton:
+def button(text: str, data: Callback) -> Button:
     """A button carrying a typed payload."""
-    return InlineKeyboardButton(text, callback_data=data.pack())
+    return {"text": text, "callback_data": data.pack()}
+
+
+def link_button(text: str, url: str) -> Button:
+    """A button that opens a link."""
+    return {"text": text, "url": url}
 
 
 def keyboard(rows: Sequence[ButtonRow]) -> InlineKeyboardMarkup | None:
-    """An inline keyboard, or None when there are no buttons."""
-    kept = [list(row) for row in rows if row]
-    return InlineKeyboardMarkup(kept) if kept else None
+    """An inline keyboard for PTB's own calls (a photo, a reply), or None with no buttons.
+
+    Screens shown with ``show`` skip PTB's objects: their keyboard goes out as JSON.
+    """
+    return typed_markup(keyboard_of(rows))
 
 
 async def show(
@@ -62,7 +69,7 @@ async def show(
 
     Text longer than one message is sent as several; the buttons go on the last part.
     """
-    markup = keyboard(rows)
+    markup = keyboard_of(rows)
     query = update.callback_query
     parts = split_message(text, MESSAGE_LIMIT)
     if query is not None and not new_message and len(parts) == 1:

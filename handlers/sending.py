@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from telegram import (
-    Bot,
-    CopyTextButton,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    LinkPreviewOptions,
-)
+from telegram import Bot, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
@@ -36,6 +30,14 @@ GROUP_CHAT_GAP = 3.05
 _EDIT_TEXT = "editmessagetext"
 _SEND_TEXT = "sendmessage"
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+#: One inline button as the Bot API's JSON takes it, e.g. ``{"text": .., "callback_data": ..}``.
+#: Screens build their buttons as these, not as PTB's ``InlineKeyboardButton``: PTB would
+#: build an object for each and turn it back into this same JSON to send it, a sixth of a
+#: button press's time, for buttons nothing in the bot reads.
+Button = dict[str, Any]
+#: An inline keyboard as the Bot API's JSON: ``{"inline_keyboard": rows of buttons}``.
+Keyboard = dict[str, list[list[Button]]]
 #: The Bot API's own spelling of each method, by its lower-case spelling.
 _API_NAMES = {
     name.lower(): name
@@ -86,21 +88,32 @@ def chat_gap(chat_id: int) -> float:
     return PRIVATE_CHAT_GAP if chat_id > 0 else GROUP_CHAT_GAP
 
 
-def markup_of(message: OutMessage) -> InlineKeyboardMarkup | None:
+def keyboard_of(rows: Sequence[Sequence[Button]]) -> Keyboard | None:
+    """The inline keyboard of these rows (empty rows left out), or None when no button is left."""
+    kept = [list(row) for row in rows if row]
+    return {"inline_keyboard": kept} if kept else None
+
+
+def typed_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """The keyboard as PTB's object, for the calls PTB types (photos, a reply to a message)."""
+    return None if keyboard is None else InlineKeyboardMarkup.de_json(keyboard, None)
+
+
+def markup_of(message: OutMessage) -> Keyboard | None:
     """Turn a message's copy rows and (text, callback_data) rows into an inline keyboard."""
-    rows = [
-        [InlineKeyboardButton(text, copy_text=CopyTextButton(copied)) for text, copied in row]
+    rows: list[list[Button]] = [
+        [{"text": text, "copy_text": {"text": copied}} for text, copied in row]
         for row in message.copy_buttons or []
     ]
     rows += [
-        [InlineKeyboardButton(text, callback_data=data) for text, data in row]
+        [{"text": text, "callback_data": data} for text, data in row]
         for row in message.buttons or []
     ]
-    return InlineKeyboardMarkup(rows) if rows else None
+    return keyboard_of(rows)
 
 
 async def edit_text(
-    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    bot: Bot, chat_id: int, message_id: int, text: str, markup: Keyboard | None
 ) -> None:
     """Replace a message's text and buttons (no buttons: none stay), without a link preview.
 
@@ -112,7 +125,7 @@ async def edit_text(
 
 
 async def send_text(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, **limits: Any
+    bot: Bot, chat_id: int, text: str, markup: Keyboard | None, **limits: Any
 ) -> None:
     """Send a text message without a link preview, its answer unparsed (see ``edit_text``)."""
     await post_unparsed(bot, _SEND_TEXT, _text_params(chat_id, text, markup), **limits)
@@ -124,7 +137,7 @@ async def post_unparsed(bot: Bot, method: str, params: dict[str, Any], **extra: 
 
 
 def _text_params(
-    chat_id: int, text: str, markup: InlineKeyboardMarkup | None, message_id: int | None = None
+    chat_id: int, text: str, markup: Keyboard | None, message_id: int | None = None
 ) -> dict[str, Any]:
     params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
     if message_id is not None:
@@ -152,12 +165,15 @@ async def send_out_message(
     elif message.photo_file_id is not None:
         method, params = "sendphoto", {"photo": message.photo_file_id, **captioned}
     elif message.venue_latitude is not None and message.venue_longitude is not None:
-        method, params = "sendvenue", {
-            "latitude": message.venue_latitude,
-            "longitude": message.venue_longitude,
-            "title": message.venue_title or "",
-            "address": message.venue_address or "",
-        }
+        method, params = (
+            "sendvenue",
+            {
+                "latitude": message.venue_latitude,
+                "longitude": message.venue_longitude,
+                "title": message.venue_title or "",
+                "address": message.venue_address or "",
+            },
+        )
     elif message.document_b64 is not None:
         document = InputFile(message.document_bytes, filename=message.document_name or "file")
         method, params = "senddocument", {"document": document, **captioned}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 
 from handlers.admin.buttons import AdminHome, MemberList, MemberScreen, StartForm
 from handlers.admin.forms import AdminForm, SearchAnswers
@@ -17,12 +17,13 @@ from handlers.forms.engine import (
 )
 from handlers.kept import keep, kept
 from handlers.replies import button, on_button, show
+from handlers.sending import Button
 from handlers.text import esc, shorten
 from rekobot.i18n import N_, _, day, number
 from rekobot.models.running import MemberRow
 from rekobot.parsing import parse_search
 
-Rows = list[list[InlineKeyboardButton]]
+Rows = list[list[Button]]
 SEARCH_KEY = "admin_member_search"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import segno
-from telegram import InlineKeyboardButton, InputFile, Update
+from telegram import InputFile, Update
 
 from handlers.admin.buttons import (
     AdminHome,
@@ -21,12 +21,13 @@ from handlers.admin.rings import new_ring_draft
 from handlers.context import Ctx, current_user
 from handlers.forms.engine import END, close_form, start_form
 from handlers.replies import button, keyboard, on_button, show
+from handlers.sending import Button
 from handlers.text import esc
 from rekobot.errors import NotAllowed
 from rekobot.i18n import _
 from rekobot.models import Ring
 
-Rows = list[list[InlineKeyboardButton]]
+Rows = list[list[Button]]
 
 
 def invite_link(bot_username: str, ring: Ring) -> str:
@@ -68,7 +69,7 @@ def menu_rows(ring: Ring, *, many: bool, operator: bool = False) -> Rows:
     return rows
 
 
-def back_to_menu(ring_id: int) -> list[InlineKeyboardButton]:
+def back_to_menu(ring_id: int) -> list[Button]:
     """A row with the way back to the ring's menu."""
     return [button(_("◀️ Menu"), AdminHome(ring_id))]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import ClassVar
 
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 
 from handlers.admin.buttons import PickupScreen, RingScreen
 from handlers.admin.forms import AdminForm, PickupAnswers
@@ -21,6 +21,7 @@ from handlers.forms.engine import (
     close_form,
 )
 from handlers.replies import button, show
+from handlers.sending import Button
 from handlers.text import esc
 from rekobot.errors import InvalidInput, NotFound
 from rekobot.i18n import N_, _, clock_time, day, ngettext
@@ -37,7 +38,7 @@ from rekobot.services.pickups_admin import (
     parse_time_range,
 )
 
-Rows = list[list[InlineKeyboardButton]]
+Rows = list[list[Button]]
 
 PLACE = FormField("place", N_("Place"), N_("Where is the pickup? Tap a place."))
 DATE = FormField(
@@ -384,5 +385,3 @@ class PickupChangeForm(PickupForm):
             ).format(n=result.told)
         await show_pickup(update, context, result.pickup.id, note=note)
         return END
-
-

@@ -9,7 +9,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from handlers.admin.buttons import AdminHome, PickupScreen, RingScreen, StartForm
 from handlers.admin.progress import progress_rows, progress_text
@@ -20,6 +20,7 @@ from handlers.forms.engine import (
     start_form,
 )
 from handlers.replies import button, on_button, show
+from handlers.sending import Button
 from handlers.text import esc
 from rekobot.i18n import _, day, get_locale, money, ngettext, number
 from rekobot.models import Pickup, PickupStatus
@@ -29,7 +30,7 @@ from rekobot.services.pickups_admin import (
 )
 from rekobot.services.windows import opening_text
 
-Rows = list[list[InlineKeyboardButton]]
+Rows = list[list[Button]]
 
 
 def short_day(moment: date) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 
 from handlers.admin.buttons import AdminHome, PlaceScreen, RingScreen, StartForm
 from handlers.admin.forms import AdminForm, PlaceAnswers
@@ -17,13 +17,14 @@ from handlers.forms.engine import (
     start_form,
 )
 from handlers.replies import button, keyboard, on_button, show
+from handlers.sending import Button
 from handlers.text import esc
 from rekobot.i18n import N_, _
 from rekobot.models import Location
 from rekobot.parsing import parse_address, parse_coordinates, parse_directions, parse_name
 from rekobot.services.places_admin import PlaceDraft
 
-Rows = list[list[InlineKeyboardButton]]
+Rows = list[list[Button]]
 
 PLACE_FIELDS = (
     FormField(

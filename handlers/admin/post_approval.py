@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from handlers.admin.buttons import AdminHome
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.replies import answer, button, on_button, show
+from handlers.sending import Button
 from handlers.text import esc, shorten
 from rekobot.errors import NotFound
 from rekobot.i18n import _
@@ -82,7 +83,7 @@ async def on_post_rules(update: Update, context: Ctx, data: PostRules) -> None:
         "",
         rule_text(current),
     ]
-    rows: list[list[InlineKeyboardButton]] = [
+    rows: list[list[Button]] = [
         [button(rule_label(rule, current), PostRules(ring.id, rule.value))] for rule in PostRule
     ]
     if waiting:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from telegram import InlineKeyboardButton
-
 from handlers.admin.buttons import AdminHome
 from handlers.callbacks import Callback
 from handlers.replies import button
+from handlers.sending import Button
 from rekobot.i18n import _, number
 from rekobot.models.messaging import BroadcastStatus
 from rekobot.services.deliveries import BroadcastProgress
@@ -44,7 +43,7 @@ def progress_text(progress: BroadcastProgress) -> str:
     return "\n".join(lines)
 
 
-def progress_rows(progress: BroadcastProgress) -> list[list[InlineKeyboardButton]]:
+def progress_rows(progress: BroadcastProgress) -> list[list[Button]]:
     """A stop button while the broadcast is going out; once sent or stopped, the way on."""
     if progress.broadcast.status is not BroadcastStatus.SENDING:
         return [[button(_("⚙️ Ring menu"), AdminHome(progress.broadcast.ring_id))]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 
 from handlers.admin.buttons import AdminHome, RingLifecycle
 from handlers.admin.forms import AdminForm, ConfirmAnswers
@@ -17,16 +17,17 @@ from handlers.forms.engine import (
     start_form,
 )
 from handlers.replies import button, on_button, show
+from handlers.sending import Button
 from handlers.text import esc
 from rekobot.errors import NotFound, Refusal
 from rekobot.i18n import N_, _
 from rekobot.models import Ring
 from rekobot.services.ring_archive import check_confirmation
 
-Rows = list[list[InlineKeyboardButton]]
+Rows = list[list[Button]]
 
 
-def all_rings_row() -> list[InlineKeyboardButton]:
+def all_rings_row() -> list[Button]:
     """The way back to the list of rings."""
     return [button(_("◀️ All rings"), AdminHome(0))]
 

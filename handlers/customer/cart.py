@@ -6,7 +6,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -23,6 +23,7 @@ from handlers.customer.shelf import retire_photo_card
 from handlers.customer.shop import OpenCart, ShowPickup, expired_notice
 from handlers.errors import settled
 from handlers.replies import answer, button, on_button, refuse, show
+from handlers.sending import Button
 from handlers.text import esc, shorten
 from rekobot.calendar import pickup_event
 from rekobot.copy_buttons import order_copy_rows
@@ -140,14 +141,14 @@ def cart_text(ring: Ring, cart: Cart, *, checking_out: bool = False) -> str:
     return join_blocks(blocks)
 
 
-def cart_rows(cart: Cart) -> list[list[InlineKeyboardButton]]:
+def cart_rows(cart: Cart) -> list[list[Button]]:
     """A row per line (− and +; − on the last one removes it), then check out, empty, shop.
 
     Two buttons a row, so the line's label has half the width: "➖ Poteter" and "➕". The
     quantity is in the line above and in the answer to each tap, never on the − button,
     where "➖ 3 × Poteter" read as "remove three".
     """
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     for line in cart.lines:
         name = fit_words(line.offer.product.name, HALF_LABEL_LIMIT - 2)
         rows.append(
@@ -242,7 +243,7 @@ async def on_checkout(update: Update, context: Ctx, data: Checkout) -> None:
     await show_checkout(update, context, data.pickup_id)
 
 
-def checkout_rows(cart: Cart, phone_shared: bool) -> list[list[InlineKeyboardButton]]:
+def checkout_rows(cart: Cart, phone_shared: bool) -> list[list[Button]]:
     """A comment button per producer, the phone offer (until shared), confirm, back."""
     rows = [
         [
@@ -409,7 +410,7 @@ async def show_shortfall(update: Update, context: Ctx, pickup_id: int, short: Sh
     """Say what sold out since the cart was filled, with one tap to go on either way."""
     name = short.offer.product.name
     version = (await context.bot_data.services.carts.view(current_user().id, pickup_id)).version
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if short.left > 0:
         text = ngettext(
             "While you were shopping, others bought {product}: only {n} is left for you, "

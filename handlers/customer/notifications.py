@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.replies import answer, button, on_button, show
+from handlers.sending import Button
 from rekobot.errors import NotFound
 from rekobot.i18n import _
 from rekobot.models import User
@@ -34,9 +35,7 @@ class NotificationsToggle(Callback, prefix="anotif"):
     screen: int = 0
 
 
-def notifications_screen(
-    user: User, posts: bool = True
-) -> tuple[str, list[list[InlineKeyboardButton]]]:
+def notifications_screen(user: User, posts: bool = True) -> tuple[str, list[list[Button]]]:
     """Show what the user gets, with a button to flip each (``posts``: producers' posts)."""
     on, off = _("on ✅"), _("off")
     text = "\n".join(

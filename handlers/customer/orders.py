@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -13,6 +13,7 @@ from handlers.customer.cart import confirmation_messages, show_cart
 from handlers.customer.notices import deliver_now
 from handlers.errors import settled
 from handlers.replies import button, on_button, refuse, show
+from handlers.sending import Button
 from handlers.text import esc
 from rekobot.errors import DeadlinePassed, Refusal
 from rekobot.i18n import _, ngettext, short_day
@@ -67,7 +68,7 @@ def order_label(ring: Ring, order: Order) -> str:
 
 def ring_listing(
     group: RingOrders, now: datetime, *, heading: bool
-) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
+) -> tuple[list[str], list[list[Button]]]:
     """One ring's part of /orders: what it says, and a button per order.
 
     Only placed orders of pickups still to come count as upcoming (a cancelled one is listed,
@@ -109,7 +110,7 @@ async def list_orders(update: Update, context: Ctx) -> None:
         lines = [_("<b>Your orders in {ring}</b>").format(ring=esc(groups[0].ring.name))]
     else:
         lines = [_("<b>Your orders</b>")]
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     for group in groups:
         said, buttons = ring_listing(group, now, heading=len(groups) > 1)
         if len(groups) > 1:
@@ -156,7 +157,7 @@ async def show_order(update: Update, context: Ctx, order_id: int) -> None:
     user = current_user()
     ring, order = await services.ordering.order_with_ring(user.id, order_id)
     can_change = order.can_change(services.clock())
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if can_change:
         rows.append(
             [

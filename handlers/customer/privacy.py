@@ -13,13 +13,14 @@ import json
 import logging
 import secrets
 
-from telegram import InlineKeyboardButton, InputFile, Update
+from telegram import InputFile, Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.customer.cart import SharePhone
 from handlers.kept import keep, kept
 from handlers.replies import answer, button, keyboard, on_button, refuse, show
+from handlers.sending import Button
 from handlers.text import esc
 from rekobot.errors import AlreadyErased, ButtonNotYours, Refusal, StaleConfirm
 from rekobot.i18n import LANGUAGE_NAMES, _, ngettext
@@ -144,7 +145,7 @@ def statement_text(overview: PrivacyOverview) -> str:
     )
 
 
-def overview_rows(phone_shared: bool = False) -> list[list[InlineKeyboardButton]]:
+def overview_rows(phone_shared: bool = False) -> list[list[Button]]:
     """The buttons of the /privacy screen: the phone number, download, delete."""
     phone = (
         button(_("📵 Stop sharing my phone number"), StopSharingPhone())
@@ -259,4 +260,3 @@ async def on_confirm_erase(update: Update, context: Ctx, data: ConfirmErase) -> 
         )
     lines.append(_("If you come back, /start joins a ring as a new customer."))
     await show(update, context, "\n".join(lines))
-

@@ -6,7 +6,7 @@ own link (``/start <ring>-p<id>``), which joins the ring first as the ring's lin
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from handlers.context import Ctx, current_user
 from handlers.customer.producer_buttons import AskProducer, FollowProducer, ProducerPageButton
@@ -19,6 +19,7 @@ from handlers.customer.shop import (
     cart_button,
 )
 from handlers.replies import answer, button, keyboard, on_button, refuse, show
+from handlers.sending import Button
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import NotFound, Refusal
 from rekobot.i18n import _, money
@@ -46,10 +47,10 @@ def page_text(page: ProducerPage) -> str:
     return "\n".join(lines)
 
 
-def page_rows(page: ProducerPage, units: int) -> list[list[InlineKeyboardButton]]:
+def page_rows(page: ProducerPage, units: int) -> list[list[Button]]:
     """A button per product (the first page), Follow, Ask, back and the cart."""
     pickup_id, producer_id = page.pickup.id, page.producer.id
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     for offer in page.offers[:PAGE_SIZE]:
         label = f"{shorten(offer.product.name, 40)} · {money(offer.price, page.ring.currency)}"
         rows.append([button(("⛔ " if offer.sold_out else "") + label, ShowOffer(offer.id))])

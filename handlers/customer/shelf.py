@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 
 from handlers.callbacks import Callback
@@ -29,6 +29,7 @@ from handlers.customer.shop import (
     page_nav,
 )
 from handlers.replies import answer, button, on_button, show
+from handlers.sending import Button
 from handlers.text import esc
 from rekobot.errors import Refusal
 from rekobot.i18n import _
@@ -54,9 +55,7 @@ def product_name(offer: Offer, limit: int) -> str:
     return with_unit if len(with_unit) <= limit else fit_words(product.name, limit)
 
 
-def product_row(
-    offer: Offer, currency: str, in_cart: int, shelf: ShelfPage
-) -> list[InlineKeyboardButton]:
+def product_row(offer: Offer, currency: str, in_cart: int, shelf: ShelfPage) -> list[Button]:
     """One product: its name (opens the card) and "➕ price" (adds one); sold out: one button."""
     if offer.sold_out:
         label = "⛔ " + product_name(offer, LABEL_LIMIT - len(_("sold out")) - 5)

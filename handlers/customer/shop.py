@@ -6,7 +6,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 
-from telegram import InlineKeyboardButton, InputMediaPhoto, Message, Update
+from telegram import InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 
 from handlers.callbacks import Callback
@@ -14,6 +14,7 @@ from handlers.context import Ctx, current_user
 from handlers.customer.labels import LABEL_LIMIT, fit_words, pickup_label, quantity_toast
 from handlers.customer.producer_buttons import shelf_link
 from handlers.replies import answer, button, keyboard, on_button, refuse, show
+from handlers.sending import Button
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import Refusal
 from rekobot.i18n import _
@@ -90,7 +91,7 @@ class OpenCart(Callback, prefix="ccart"):
     pickup_id: int
 
 
-def cart_button(pickup_id: int, units: int) -> InlineKeyboardButton:
+def cart_button(pickup_id: int, units: int) -> Button:
     """The cart button, with how many units it holds."""
     label = _("🛒 Cart ({n})").format(n=units) if units else _("🛒 Cart")
     return button(label, OpenCart(pickup_id))
@@ -98,7 +99,7 @@ def cart_button(pickup_id: int, units: int) -> InlineKeyboardButton:
 
 async def pickup_screen(
     context: Ctx, ring: Ring, pickup: Pickup, page: int = 0
-) -> tuple[str, list[list[InlineKeyboardButton]]]:
+) -> tuple[str, list[list[Button]]]:
     """Where, when, the deadline, and the producers right away (the usual way in)."""
     services = context.bot_data.services
     user = current_user()
@@ -190,7 +191,7 @@ def shelf_label(shelf: Shelf, by: str) -> str:
     return fit_words(name, LABEL_LIMIT - len(count)) + count
 
 
-def page_nav(make: Callable[[int], Callback], page: int, pages: int) -> list[InlineKeyboardButton]:
+def page_nav(make: Callable[[int], Callback], page: int, pages: int) -> list[Button]:
     """◀ n/m ▶ buttons; ``make(page)`` builds the payload."""
     if pages <= 1:
         return []
@@ -259,10 +260,10 @@ def card_text(card: OfferCard) -> str:
     return "\n".join(lines)
 
 
-def card_rows(card: OfferCard, units_in_cart: int) -> list[list[InlineKeyboardButton]]:
+def card_rows(card: OfferCard, units_in_cart: int) -> list[list[Button]]:
     """−/+ buttons, typing a quantity, back and cart."""
     offer = card.offer
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     step_row = []
     if card.in_cart:
         step_row.append(button("➖", StepOffer(offer.id, -1)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 from telegram.ext import filters
 
 from handlers.callbacks import Callback
@@ -15,6 +15,7 @@ from handlers.customer.labels import pickup_label
 from handlers.customer.producer_page import open_producer_link
 from handlers.customer.shop import ShowPickup, pickup_screen
 from handlers.replies import button, on_button, refuse, show
+from handlers.sending import Button
 from handlers.text import esc
 from rekobot.errors import NoRing, Refusal, UnknownRing
 from rekobot.i18n import LANGUAGE_NAMES, _, available_locales, set_locale
@@ -76,7 +77,7 @@ async def welcome(update: Update, context: Ctx, ring: Ring, new_member: bool) ->
     await show(update, context, greeting(ring, new_member, shop_below=True) + "\n\n" + text, rows)
 
 
-def ring_buttons(rings: list[Ring]) -> list[list[InlineKeyboardButton]]:
+def ring_buttons(rings: list[Ring]) -> list[list[Button]]:
     """One button per ring."""
     return [[button(ring.name, PickRing(ring.id))] for ring in rings]
 
@@ -160,7 +161,7 @@ async def my_id(update: Update, context: Ctx) -> None:
     await show(update, context, text)
 
 
-def _switch_rows(count: int) -> list[list[InlineKeyboardButton]]:
+def _switch_rows(count: int) -> list[list[Button]]:
     if count < 2:
         return []
     return [[button(_("Switch ring"), PickRing(0))]]
@@ -231,7 +232,7 @@ async def help_command(update: Update, context: Ctx) -> None:
     await show(update, context, "\n\n".join(sections))
 
 
-def language_rows() -> list[list[InlineKeyboardButton]]:
+def language_rows() -> list[list[Button]]:
     """One button per shipped language, two a row."""
     buttons = [button(LANGUAGE_NAMES[code], PickLanguage(code)) for code in available_locales()]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 from telegram.ext import MessageHandler, filters
 
 from handlers.context import Ctx, current_user
@@ -33,6 +33,7 @@ from handlers.forms.state import (
     save_question,
 )
 from handlers.replies import answer, button, on_button, show
+from handlers.sending import Button
 from rekobot.errors import InvalidInput, Refusal
 from rekobot.i18n import N_, _
 
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 #: What ``save`` and ``finish`` return: stay in the form (INPUT) or leave it (END).
 INPUT = 1
 END = -1
-Rows = list[list[InlineKeyboardButton]]
+Rows = list[list[Button]]
 Handler = Callable[[Update, Ctx], Coroutine[Any, Any, object]]
 
 #: What a question can be answered with: typed text, a location or venue, a photo, a contact.
@@ -196,7 +197,7 @@ def action(state: FormState[Any], name: str, arg: int = 0) -> FormAction:
     return FormAction(state.token, name, arg)
 
 
-def two_per_row(buttons: Sequence[InlineKeyboardButton]) -> Rows:
+def two_per_row(buttons: Sequence[Button]) -> Rows:
     """Lay buttons out two a row."""
     return [list(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
 

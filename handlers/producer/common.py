@@ -8,10 +8,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from telegram import InlineKeyboardButton
-
 from handlers.callbacks import Callback
 from handlers.replies import button
+from handlers.sending import Button
 from rekobot.i18n import _
 
 PAGE_SIZE = 8
@@ -29,12 +28,12 @@ class StartOver(Callback, prefix="pagain"):
     draft: str  # "form" or "product"
 
 
-def home_row() -> list[InlineKeyboardButton]:
+def home_row() -> list[Button]:
     """A row with the way back to the producer's home screen."""
     return [button("🏠 " + _("Producer menu"), Home())]
 
 
-def page_rows(page: int, pages: int, make: Callable[[int], Callback]) -> list[InlineKeyboardButton]:
+def page_rows(page: int, pages: int, make: Callable[[int], Callback]) -> list[Button]:
     """◀ and ▶ buttons for a paged list; ``make(page)`` builds the payload."""
     row = []
     if page > 0:

@@ -6,7 +6,7 @@ import dataclasses
 from typing import ClassVar
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -20,6 +20,7 @@ from handlers.producer.page_photo import EditPagePhoto
 from handlers.producer.posts import ChoosePostPickup
 from handlers.producer.products import ListProducts
 from handlers.replies import button, on_button, show
+from handlers.sending import Button
 from handlers.text import esc, shorten
 from rekobot.errors import Refusal
 from rekobot.i18n import N_, _, ngettext
@@ -85,7 +86,7 @@ def home_text(profile: ProducerProfile, coming: list[PickupSummary]) -> str:
     return "\n".join(lines)
 
 
-def home_rows() -> list[list[InlineKeyboardButton]]:
+def home_rows() -> list[list[Button]]:
     """The producer menu."""
     return [
         [

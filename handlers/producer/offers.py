@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.producer.common import PAGE_SIZE, home_row, page_rows, pages_of
 from handlers.replies import button, on_button, show
+from handlers.sending import Button
 from handlers.text import esc, shorten
 from rekobot.i18n import _, ngettext
 from rekobot.models import Offer, Pickup, Ring
@@ -151,7 +152,7 @@ async def show_board(
     ]
     if not board.slots:
         lines = [pickup_block(board.ring, board.pickup), "", _("Add your products first.")]
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     for slot in board.slots[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
         target: Callback = (
             ShowSlot(pickup_id, slot.product.id)
@@ -203,7 +204,7 @@ async def show_slot(
     ring, pickup, slot = await context.bot_data.services.offers.slot(
         current_user().id, pickup_id, product_id
     )
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if slot.on and slot.offer is not None:
         offer = slot.offer
         rows.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from telegram import InlineKeyboardButton, InputFile, Update
+from telegram import InputFile, Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
@@ -20,6 +20,7 @@ from handlers.producer.common import (
     pages_of,
 )
 from handlers.replies import answer, button, keyboard, on_button, show
+from handlers.sending import Button
 from handlers.text import esc, shorten
 from rekobot.digest import Digest, digest_messages
 from rekobot.errors import NotFound, Refusal
@@ -273,7 +274,7 @@ async def show_handover(
     pages = pages_of(len(digest.orders))
     page = min(max(page, 0), pages - 1)
     shown = list(digest.orders[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if open_now:
         for order in shown:
             mark = "o" if order.handover is HandoverStatus.COLLECTED else "c"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.producer.common import home_row
 from handlers.replies import button, on_button, show
+from handlers.sending import Button
 from handlers.text import esc, shorten
 from rekobot.i18n import _, day, ngettext
 from rekobot.models.voice import PostRule, PostStatus
@@ -126,7 +127,7 @@ async def on_post_pickup(update: Update, context: Ctx, data: PostPickup) -> None
     if slot is None:
         await show_post_pickups(update, context)
         return
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     if slot.post is None:
         rows.append([button("✏️ " + _("Write the post"), WritePost(slot.pickup.id))])
     elif slot.post.status is not PostStatus.SENT:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
 from handlers.callbacks import Callback
 from handlers.context import Ctx, current_user
 from handlers.producer.common import PAGE_SIZE, home_row, page_rows, pages_of
 from handlers.replies import button, on_button, show
+from handlers.sending import Button
 from handlers.text import esc, shorten
 from rekobot.errors import NotFound, ProductWasOrdered
 from rekobot.i18n import _, ngettext
@@ -110,7 +111,7 @@ def card_text(product: Product, currency_code: str, note: str = "") -> str:
     return "\n".join(lines)
 
 
-def card_rows(product: Product) -> list[list[InlineKeyboardButton]]:
+def card_rows(product: Product) -> list[list[Button]]:
     """Edit, hide or delete a product."""
     pid = product.id
     hide = (
