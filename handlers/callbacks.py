@@ -35,20 +35,34 @@ class Callback:
         _REGISTRY[prefix] = cls
 
     def pack(self) -> str:
-        """Encode for ``InlineKeyboardButton(callback_data=...)``."""
+        """Encode for a button's ``callback_data``.
+
+        Every screen packs a button or ten, so the field names come from a per-class list
+        (``_names``), not ``dataclasses.fields`` each time.
+        """
         parts = [self.prefix]
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, bool) or not isinstance(value, int | str):
-                raise TypeError(f"{type(self).__name__}.{field.name} must be int or str")
-            text = str(value)
-            if isinstance(value, str) and not _CODE.match(text):
-                raise ValueError(f"{type(self).__name__}.{field.name}: {text!r} is not a code")
-            parts.append(text)
+        for name in _names(type(self)):
+            value = getattr(self, name)
+            kind = type(value)
+            if kind is int:
+                parts.append(str(value))
+            elif kind is str and _CODE.match(value):
+                parts.append(value)
+            else:
+                parts.append(self._field_text(name, value))
         data = ":".join(parts)
-        if len(data.encode()) > MAX_BYTES:
+        if len(data) > MAX_BYTES:  # every part is ASCII: characters are bytes
             raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
         return data
+
+    def _field_text(self, name: str, value: object) -> str:
+        """A field's text when it is not a plain int or code: a str enum, or a mistake."""
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise TypeError(f"{type(self).__name__}.{name} must be int or str")
+        text = str(value)
+        if isinstance(value, str) and not _CODE.match(text):
+            raise ValueError(f"{type(self).__name__}.{name}: {text!r} is not a code")
+        return text
 
     @classmethod
     def matches(cls, data: object) -> bool:
@@ -60,6 +74,17 @@ class Callback:
         """Decode ``data`` into this class, or None when it is malformed or forged."""
         decoded = decode(data)
         return decoded if isinstance(decoded, cls) else None
+
+
+_NAMES: dict[type[Callback], tuple[str, ...]] = {}
+
+
+def _names(cls: type[Callback]) -> tuple[str, ...]:
+    """The field names of a button class, in order (looked up once per class)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(field.name for field in dataclasses.fields(cls))
+    return names
 
 
 def decode(data: object) -> Callback | None:

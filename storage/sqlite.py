@@ -39,7 +39,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -239,37 +239,67 @@ class SqliteDatabase(Database):
         if on_loop:
             await asyncio.sleep(0)
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Transaction]:
+    def read(self) -> AbstractAsyncContextManager[Transaction]:
         """Run several reads on one consistent snapshot, on a reader: never waits for writes."""
-        async with self._reader() as conn:
-            conn.execute("BEGIN")
-            try:
-                yield SqliteTransaction(conn)
-            finally:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+        return _Snapshot(self)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        """Run one read on a reader and return every row."""
-        async with self._reader() as conn:
-            return await SqliteTransaction(conn).fetchall(sql, params)
+        """Run one read on a reader and return every row (one statement: its own snapshot)."""
+        conn = await self._borrow()
+        try:
+            return list(conn.execute(sql, params).fetchall())
+        finally:
+            self._idle.put_nowait(conn)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Run one read on a reader and return the first row, if any."""
-        async with self._reader() as conn:
-            return await SqliteTransaction(conn).fetchone(sql, params)
-
-    @asynccontextmanager
-    async def _reader(self) -> AsyncIterator[sqlite3.Connection]:
-        """Borrow an idle reader for the block, waiting for one when all are in use."""
-        if self._writer is None:
-            raise RuntimeError("Database is not connected")
-        conn = self._idle.get_nowait() if not self._idle.empty() else await self._idle.get()
+        conn = await self._borrow()
         try:
-            yield conn
+            rows = conn.execute(sql, params).fetchmany(1)
         finally:
             self._idle.put_nowait(conn)
+        return rows[0] if rows else None
+
+    async def _borrow(self) -> sqlite3.Connection:
+        """An idle reader, waiting for one when all are in use; give it back to ``_idle``."""
+        if self._writer is None:
+            raise RuntimeError("Database is not connected")
+        if not self._idle.empty():
+            return self._idle.get_nowait()
+        return await self._idle.get()
+
+
+class _Snapshot(AbstractAsyncContextManager[Transaction]):
+    """A read block: a reader borrowed, ``BEGIN``, its reads, ``ROLLBACK``, the reader back.
+
+    A class, not a generator-based context manager: every update runs a few of these, and a
+    generator's frame and the ``contextlib`` machinery around it cost more than the BEGIN.
+    """
+
+    __slots__ = ("_conn", "_db")
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+        self._conn: sqlite3.Connection | None = None
+
+    async def __aenter__(self) -> Transaction:
+        conn = await self._db._borrow()
+        try:
+            conn.execute("BEGIN")
+        except BaseException:
+            self._db._idle.put_nowait(conn)
+            raise
+        self._conn = conn
+        return SqliteTransaction(conn)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        conn, self._conn = self._conn, None
+        assert conn is not None
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        finally:
+            self._db._idle.put_nowait(conn)
 
 
 class SqliteTransaction(Transaction):
