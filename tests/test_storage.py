@@ -196,7 +196,7 @@ async def test_browsing_and_the_cart_never_wait_for_another_connections_write(
         async def browse() -> int:
             await services.carts.expire_closed(shopper)
             _ring, pickups = await services.shop.open_pickups(shopper)
-            await services.shop.producers(shopper, world.pickup_id)
+            await services.shop.front(shopper, world.pickup_id)
             await services.shop.offers(shopper, world.pickup_id)
             await services.shop.card(shopper, world.offer_ids["bread"])
             await services.carts.cart_sizes(shopper)

@@ -168,8 +168,7 @@ async def show_cart(update: Update, context: Ctx, pickup_id: int) -> None:
     """Render the cart of one pickup."""
     services = context.bot_data.services
     user = current_user()
-    ring, _pickup = await services.shop.pickup(user.id, pickup_id)
-    cart = await services.carts.view(user.id, pickup_id)
+    ring, cart = await services.carts.view_in_ring(user.id, pickup_id)
     await show(update, context, cart_text(ring, cart), cart_rows(cart))
 
 
@@ -271,8 +270,7 @@ async def show_checkout(
     """The order as it will be placed, with comments, and the one confirmation."""
     services = context.bot_data.services
     user = current_user()
-    ring, _pickup = await services.shop.pickup(user.id, pickup_id)
-    cart = await services.carts.view(user.id, pickup_id)
+    ring, cart = await services.carts.view_in_ring(user.id, pickup_id)
     if cart.is_empty:
         await show_cart(update, context, pickup_id)
         return

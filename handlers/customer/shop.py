@@ -18,7 +18,6 @@ from handlers.sending import Button
 from handlers.text import CAPTION_LIMIT, esc, shorten
 from rekobot.errors import Refusal
 from rekobot.i18n import _
-from rekobot.models import Pickup, Ring
 from rekobot.render import (
     deadline_text,
     pickup_block,
@@ -98,13 +97,11 @@ def cart_button(pickup_id: int, units: int) -> Button:
 
 
 async def pickup_screen(
-    context: Ctx, ring: Ring, pickup: Pickup, page: int = 0
+    context: Ctx, pickup_id: int, page: int = 0
 ) -> tuple[str, list[list[Button]]]:
     """Where, when, the deadline, and the producers right away (the usual way in)."""
-    services = context.bot_data.services
-    user = current_user()
-    shelves = await services.shop.producers(user.id, pickup.id)
-    units = (await services.carts.cart_sizes(user.id)).get(pickup.id, 0)
+    front = await context.bot_data.services.shop.front(current_user().id, pickup_id)
+    ring, pickup, shelves, units = front.ring, front.pickup, front.producers, front.cart_units
     pages = page_count(len(shelves))
     page = min(max(page, 0), pages - 1)
     rows = [
@@ -158,7 +155,7 @@ async def shop(update: Update, context: Ctx) -> None:
         await show(update, context, text)
         return
     if len(pickups) == 1:
-        await show_pickup_screen(update, context, ring, pickups[0])
+        await show_pickup_screen(update, context, pickups[0].id)
         return
     rows = [[button(pickup_label(ring, p), ShowPickup(p.id))] for p in pickups]
     await show(
@@ -170,18 +167,17 @@ async def shop(update: Update, context: Ctx) -> None:
 
 
 async def show_pickup_screen(
-    update: Update, context: Ctx, ring: Ring, pickup: Pickup, page: int = 0
+    update: Update, context: Ctx, pickup_id: int, page: int = 0
 ) -> None:
-    """Show the pickup screen."""
-    text, rows = await pickup_screen(context, ring, pickup, page)
+    """Show the pickup screen (refused when the pickup is not open to the user)."""
+    text, rows = await pickup_screen(context, pickup_id, page)
     await show(update, context, text, rows)
 
 
 @on_button(ShowPickup)
 async def on_show_pickup(update: Update, context: Ctx, data: ShowPickup) -> None:
     """Open one pickup."""
-    ring, pickup = await context.bot_data.services.shop.pickup(current_user().id, data.pickup_id)
-    await show_pickup_screen(update, context, ring, pickup)
+    await show_pickup_screen(update, context, data.pickup_id)
 
 
 def shelf_label(shelf: Shelf, by: str) -> str:
@@ -215,8 +211,7 @@ async def on_browse(update: Update, context: Ctx, data: Browse) -> None:
     services = context.bot_data.services
     user = current_user()
     if data.by == BY_PRODUCER:  # the producers are on the pickup screen
-        ring, pickup = await services.shop.pickup(user.id, data.pickup_id)
-        await show_pickup_screen(update, context, ring, pickup, data.page)
+        await show_pickup_screen(update, context, data.pickup_id, data.page)
         return
     if data.by == BY_CATEGORY:
         shelves = await services.shop.categories(user.id, data.pickup_id)
@@ -290,9 +285,8 @@ async def show_card(
     services = context.bot_data.services
     user = current_user()
     card = await services.shop.card(user.id, offer_id)
-    units = (await services.carts.cart_sizes(user.id)).get(card.pickup.id, 0)
     text = card_text(card)
-    rows = card_rows(card, units)
+    rows = card_rows(card, card.cart_units)
     photo = card.offer.product.photo_file_id
     if photo is None:
         await show(update, context, text, rows, new_message=new_message)

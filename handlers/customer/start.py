@@ -73,7 +73,7 @@ async def welcome(update: Update, context: Ctx, ring: Ring, new_member: bool) ->
         text = greeting(ring, new_member, shop_below=True) + "\n\n" + which
         await show(update, context, text, rows)
         return
-    text, rows = await pickup_screen(context, ring, pickups[0])
+    text, rows = await pickup_screen(context, pickups[0].id)
     await show(update, context, greeting(ring, new_member, shop_below=True) + "\n\n" + text, rows)
 
 

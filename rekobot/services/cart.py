@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rekobot.clock import Clock, utcnow
 from rekobot.errors import CartChanged, NotFound, OfferWithdrawn, OutOfStock, OverCustomerLimit
-from rekobot.models import Cart, CartLine, Offer, Pickup, ProducerGroup
+from rekobot.models import Cart, CartLine, Offer, Pickup, ProducerGroup, Ring
 from rekobot.parsing import MAX_QUANTITY
 from rekobot.services.shop import Shop
 from storage import carts as cart_store
@@ -81,7 +81,11 @@ class Carts:
             await cart_store.clear_cart(tx, user_id, pickup_id)
 
     async def view(self, user_id: int, pickup_id: int) -> Cart:
-        """Return the cart, grouped by producer; lines withdrawn meanwhile are dropped.
+        """Return the cart, grouped by producer; lines withdrawn meanwhile are dropped."""
+        return (await self.view_in_ring(user_id, pickup_id))[1]
+
+    async def view_in_ring(self, user_id: int, pickup_id: int) -> tuple[Ring, Cart]:
+        """The pickup's ring and the cart (``view``): the cart screen shows both.
 
         A read, so looking at a cart never queues behind checkouts for the write lock; only
         a cart that still holds a withdrawn offer takes a short write to drop that line.
@@ -109,7 +113,7 @@ class Carts:
         groups: dict[int, list[CartLine]] = {}
         for line in lines:
             groups.setdefault(line.offer.product.producer_id, []).append(line)
-        return Cart(
+        return ring, Cart(
             user_id=user_id,
             pickup=pickup,
             currency=ring.currency,

@@ -61,7 +61,20 @@ class OfferCard:
     offer: Offer
     ring: Ring
     pickup: Pickup
+    #: Units of this offer in the customer's cart.
     in_cart: int
+    #: Units of everything in the customer's cart for this pickup (the cart button's count).
+    cart_units: int = 0
+
+
+@dataclass(frozen=True)
+class PickupFront:
+    """The first screen of an open pickup: its producers, and how full the cart is."""
+
+    ring: Ring
+    pickup: Pickup
+    producers: list[Shelf]
+    cart_units: int
 
 
 class Shop:
@@ -113,12 +126,14 @@ class Shop:
             raise OrdersNotOpen(pickup.orders_open_at, ring.timezone)
         return ring, pickup
 
-    async def producers(self, user_id: int, pickup_id: int) -> list[Shelf]:
-        """Return the producers with something on offer, by name."""
+    async def front(self, user_id: int, pickup_id: int) -> PickupFront:
+        """The pickup, its producers and the customer's cart size, on one snapshot."""
         async with self.db.read() as tx:
-            await self.open_pickup(tx, user_id, pickup_id)
+            ring, pickup = await self.open_pickup(tx, user_id, pickup_id)
             counts = await offer_store.producer_counts(tx, pickup_id)
-        return [Shelf(pid, name, count) for pid, name, count in counts]
+            in_cart = await cart_store.cart_quantities(tx, user_id, pickup_id)
+        producers = [Shelf(pid, name, count) for pid, name, count in counts]
+        return PickupFront(ring, pickup, producers, sum(in_cart.values()))
 
     async def categories(self, user_id: int, pickup_id: int) -> list[Shelf]:
         """Return the ring's categories that have offers, plus "other" (id 0) for the rest."""
@@ -195,5 +210,11 @@ class Shop:
             if offer.withdrawn:
                 raise OfferWithdrawn()
             ring, pickup = await self.open_pickup(tx, user_id, offer.pickup_id)
-            in_cart = (await cart_store.cart_quantities(tx, user_id, pickup.id)).get(offer_id, 0)
-        return OfferCard(offer=offer, ring=ring, pickup=pickup, in_cart=in_cart)
+            in_cart = await cart_store.cart_quantities(tx, user_id, pickup.id)
+        return OfferCard(
+            offer=offer,
+            ring=ring,
+            pickup=pickup,
+            in_cart=in_cart.get(offer_id, 0),
+            cart_units=sum(in_cart.values()),
+        )
