@@ -110,7 +110,7 @@ async def show_shelf(update: Update, context: Ctx, data: ShelfPage) -> None:
         await show(update, context, text, [[button(_("⬅ Back"), back)]])
         return
     here = dataclasses.replace(data, page=shelf.page)
-    quantities = await services.carts.quantities(user.id, data.pickup_id)
+    quantities = shelf.in_cart
     rows = [
         product_row(offer, shelf.ring.currency, quantities.get(offer.id, 0), here)
         for offer in shelf.offers

@@ -63,8 +63,7 @@ class Carts:
         """Add (or with a negative delta, take away) units of an offer."""
         async with self.db.transaction() as tx:
             offer, pickup = await self._offer(tx, user_id, offer_id)
-            await self._ensure_cart(tx, user_id, pickup.id)
-            current = (await cart_store.cart_quantities(tx, user_id, pickup.id)).get(offer.id, 0)
+            current = (await self._ensure_cart(tx, user_id, pickup.id)).get(offer.id, 0)
             return await self._set(tx, user_id, offer, pickup, current + delta)
 
     async def set_quantity(self, user_id: int, offer_id: int, quantity: int) -> LineChange:
@@ -149,11 +148,6 @@ class Carts:
                     expired.append(ExpiredCart(pickup=pickup, ring_timezone=ring.timezone))
             return expired
 
-    async def quantities(self, user_id: int, pickup_id: int) -> dict[int, int]:
-        """Return {offer_id: quantity} of the cart for one pickup."""
-        async with self.db.read() as tx:
-            return await cart_store.cart_quantities(tx, user_id, pickup_id)
-
     async def shortfalls(self, user_id: int, pickup_id: int) -> list[Shortfall]:
         """Return the cart's lines that ask for more than is left, counting the order's own."""
         async with self.db.read() as tx:
@@ -227,13 +221,19 @@ class Carts:
             raise OfferWithdrawn()
         return offer, pickup
 
-    async def _ensure_cart(self, tx: Transaction, user_id: int, pickup_id: int) -> None:
-        """Start a cart; when an order exists for the pickup, start from its lines."""
-        if await cart_store.cart_quantities(tx, user_id, pickup_id):
-            return
+    async def _ensure_cart(self, tx: Transaction, user_id: int, pickup_id: int) -> dict[int, int]:
+        """Start a cart; when an order exists for the pickup, start from its lines.
+
+        Returns the cart's {offer id: quantity} as it now is.
+        """
+        quantities = await cart_store.cart_quantities(tx, user_id, pickup_id)
+        if quantities:
+            return quantities
         order_id = await order_store.placed_order_id(tx, user_id, pickup_id)
-        if order_id is not None:
-            await self._prefill(tx, user_id, pickup_id, order_id)
+        if order_id is None:
+            return quantities
+        await self._prefill(tx, user_id, pickup_id, order_id)
+        return await cart_store.cart_quantities(tx, user_id, pickup_id)
 
     async def _prefill(self, tx: Transaction, user_id: int, pickup_id: int, order_id: int) -> None:
         now = self.clock()

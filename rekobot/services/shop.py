@@ -52,6 +52,8 @@ class ShelfView:
     pages: int
     #: Who makes what is on the whole shelf, by name.
     producers: list[str]
+    #: {offer id: units} of the customer's cart for this pickup, in the order they were added.
+    in_cart: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -196,10 +198,11 @@ class Shop:
                 offers = await offer_store.shelf_page(
                     tx, pickup_id, condition, limit=page_size, offset=page * page_size
                 )
+            in_cart = await cart_store.cart_quantities(tx, user_id, pickup_id)
         if category_id is None and makers:
             name = makers[0][1]
         producers = sorted({maker for _id, maker, _count in makers}, key=str.lower)
-        return ShelfView(ring, pickup, name, offers, page, pages, producers)
+        return ShelfView(ring, pickup, name, offers, page, pages, producers, in_cart)
 
     async def card(self, user_id: int, offer_id: int) -> OfferCard:
         """Return one offer with its pickup and the quantity the user has in the cart."""
