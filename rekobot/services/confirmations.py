@@ -24,7 +24,6 @@ from rekobot.models import Ring
 from rekobot.services.events import OrderEvent, OrderEventKind
 from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
-from storage import rings as ring_store
 from storage.database import Transaction
 
 log = logging.getLogger(__name__)
@@ -58,11 +57,11 @@ class CustomerNotices:
     async def on_order_event(self, tx: Transaction, event: OrderEvent) -> None:
         """Queue the customer's notice of this event (once per event key)."""
         order = event.order
-        ring = await ring_store.get_ring(tx, order.pickup.ring_id)
+        ring = await event.ring_of(tx)
         if ring is None or not event.key:
             return
         now = self.clock()
-        locale = await self.members.recipient_locale(tx, order.user_id, ring)
+        locale = self.members.locale_of(await event.customer_of(tx), ring)
         with use_locale(locale):
             messages = self.render(event, ring, now)
         queued = await enqueue(

@@ -6,7 +6,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rekobot.models import Order
+from rekobot.models import Order, Ring, User
+from storage import rings as ring_store
+from storage import users as user_store
 from storage.database import Transaction
 
 
@@ -27,6 +29,22 @@ class OrderEvent:
     before: Order | None = None
     #: What made it happen, once: the checkout key, or "cancel:<order id>".
     key: str = ""
+    #: The order's ring and its customer, when whoever emits the event read them already:
+    #: every listener needs them, and a checkout holds the write lock while they run.
+    ring: Ring | None = None
+    customer: User | None = None
+
+    async def ring_of(self, tx: Transaction) -> Ring | None:
+        """The order's ring (None when it is gone)."""
+        if self.ring is not None:
+            return self.ring
+        return await ring_store.get_ring(tx, self.order.pickup.ring_id)
+
+    async def customer_of(self, tx: Transaction) -> User | None:
+        """The order's customer (None for an erased one's order)."""
+        if self.customer is not None:
+            return self.customer
+        return await user_store.get_user(tx, self.order.user_id)
 
 
 def checkout_key(user_id: int, pickup_id: int, version: int) -> str:

@@ -19,8 +19,6 @@ from rekobot.services.members import Members
 from rekobot.services.outbox import OutMessage, enqueue
 from storage import contacts as contact_store
 from storage import producers as producer_store
-from storage import rings as ring_store
-from storage import users as user_store
 from storage.database import Transaction
 
 log = logging.getLogger(__name__)
@@ -69,8 +67,8 @@ class OrderNotes:
         if not concerned:
             return
         order = event.order
-        ring = await ring_store.get_ring(tx, order.pickup.ring_id)
-        customer = await user_store.get_user(tx, order.user_id)
+        ring = await event.ring_of(tx)
+        customer = await event.customer_of(tx)
         name = customer.display_name if customer is not None else str(order.user_id)
         # Read now, not when the order was placed: a phone the customer stopped sharing is
         # in no later note.

@@ -35,6 +35,7 @@ from storage import comments as comment_store
 from storage import offers as offer_store
 from storage import orders as order_store
 from storage import rings as ring_store
+from storage import users as user_store
 from storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class Ordering:
                 order = await order_store.load_order(tx, done)
                 assert order is not None
                 return CheckoutResult(order=order, kind=None)
-            await self.shop.open_pickup(tx, user_id, pickup_id)
+            ring, _pickup = await self.shop.open_pickup(tx, user_id, pickup_id)
             current_version, _ = await cart_store.cart_header(tx, user_id, pickup_id)
             if current_version != version:
                 raise CartChanged()
@@ -105,7 +106,9 @@ class Ordering:
             order = await order_store.load_order(tx, order_id)
             assert order is not None
             kind = OrderEventKind.CHANGED if before else OrderEventKind.PLACED
-            await self._emit(tx, OrderEvent(kind=kind, order=order, before=before, key=key))
+            customer = await user_store.get_user(tx, user_id)
+            event = OrderEvent(kind, order, before, key, ring=ring, customer=customer)
+            await self._emit(tx, event)
         log.info("order %s (#%s) %s by user %s", order.id, order.number, kind, user_id)
         return CheckoutResult(order=order, kind=kind)
 
