@@ -11,7 +11,7 @@ from datetime import datetime
 
 from rekobot.clock import from_db, to_db
 from rekobot.models.messaging import ClaimedDelivery, DeliveryCounts, DueDelivery
-from storage.database import Transaction
+from storage.database import Row, Transaction
 from storage.retention import key_hash
 
 FINAL_STATUSES = ("sent", "failed", "blocked", "cancelled")
@@ -109,30 +109,35 @@ async def next_due_at(tx: Transaction, now: datetime) -> datetime | None:
     return None if value is None else from_db(value)
 
 
+_CLAIM = """
+    UPDATE deliveries SET status = 'sending'
+    WHERE {which} AND status = 'pending'
+    RETURNING id, chat_id, kind, broadcast_id, payload, sent_parts, attempts
+"""
+_CLAIM_BY_ID = _CLAIM.format(which="id = ?")
+_CLAIM_BY_KEY = _CLAIM.format(which="dedupe_key = ?")
+
+
 async def claim(tx: Transaction, delivery_id: int) -> ClaimedDelivery | None:
     """Take a pending delivery for sending; None when it was cancelled or taken meanwhile."""
-    row = await tx.fetchone(
-        """
-        UPDATE deliveries SET status = 'sending'
-        WHERE id = ? AND status = 'pending'
-        RETURNING id, chat_id, kind, broadcast_id, payload, sent_parts, attempts
-        """,
-        (delivery_id,),
-    )
+    return await _claimed(tx, await tx.fetchone(_CLAIM_BY_ID, (delivery_id,)))
+
+
+async def claim_by_key(tx: Transaction, key: str) -> ClaimedDelivery | None:
+    """Take the pending delivery with this dedupe key for sending; None when there is none.
+
+    One statement: the key is unique, so the UPDATE finds the row by its index.
+    """
+    return await _claimed(tx, await tx.fetchone(_CLAIM_BY_KEY, (key,)))
+
+
+async def _claimed(tx: Transaction, row: Row | None) -> ClaimedDelivery | None:
     if row is None:
         return None
     unreachable = await tx.scalar(
         "SELECT unreachable_at IS NOT NULL FROM users WHERE id = ?", (row["chat_id"],)
     )
     return ClaimedDelivery(**dict(row), unreachable=bool(unreachable))
-
-
-async def claim_by_key(tx: Transaction, key: str) -> ClaimedDelivery | None:
-    """Take the pending delivery with this dedupe key for sending; None when there is none."""
-    delivery_id = await tx.scalar(
-        "SELECT id FROM deliveries WHERE dedupe_key = ? AND status = 'pending'", (key,)
-    )
-    return None if delivery_id is None else await claim(tx, int(delivery_id))
 
 
 async def mark_part_sent(

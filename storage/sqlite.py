@@ -128,6 +128,8 @@ class SqliteDatabase(Database):
             raise
         self._writer, self._readers, self._checkpointer = writer, readers, checkpointer
         self._commit_on_loop = mode == "wal"
+        if self._commit_on_loop:  # the loop never waits on a lock (see _begin)
+            await writer.execute("PRAGMA busy_timeout=0")
         self._idle = asyncio.Queue()
         for reader in self._readers:
             self._idle.put_nowait(reader)
@@ -217,8 +219,7 @@ class SqliteDatabase(Database):
         async with self._lock:
             conn = self.conn
             raw = _raw(conn)
-            if not _begin_at_once(raw):
-                await conn.execute("BEGIN IMMEDIATE")  # another process writes: wait in the thread
+            await self._begin(conn, raw)
             changes_before = raw.total_changes
             try:
                 yield SqliteTransaction(raw)
@@ -238,6 +239,26 @@ class SqliteDatabase(Database):
                 raise
         if on_loop:
             await asyncio.sleep(0)
+
+    async def _begin(self, conn: aiosqlite.Connection, raw: sqlite3.Connection) -> None:
+        """Take the write lock: at once on the loop when no other process holds it.
+
+        Within this process the asyncio lock already makes writers queue, so in WAL mode the
+        lock is free unless a second process (a CLI command, a backup restore) or a truncating
+        checkpoint holds it. The writer's busy timeout is 0 in WAL mode, so the ``BEGIN`` on
+        the loop fails at once instead of waiting, and only then is it tried again, waiting up
+        to the busy timeout, on the writer's own thread. (A file outside WAL mode keeps its
+        busy timeout and always begins on the thread: its ``COMMIT`` waits for readers too.)
+        """
+        if not self._commit_on_loop:
+            await conn.execute("BEGIN IMMEDIATE")
+            return
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            await _begin_waiting(conn)
 
     def read(self) -> AbstractAsyncContextManager[Transaction]:
         """Run several reads on one consistent snapshot, on a reader: never waits for writes."""
@@ -356,23 +377,13 @@ def _raw(conn: aiosqlite.Connection) -> sqlite3.Connection:
     return conn._conn  # aiosqlite has no public accessor
 
 
-def _begin_at_once(raw: sqlite3.Connection) -> bool:
-    """Take the write lock now if no other process holds it; False if one does.
-
-    Within this process the asyncio lock already makes writers queue, so the lock is free
-    unless a second process (a CLI command, a backup restore) writes: only then does the
-    BEGIN wait, up to the busy timeout, on the writer's own thread instead of the loop.
-    """
-    raw.execute("PRAGMA busy_timeout=0")
+async def _begin_waiting(conn: aiosqlite.Connection) -> None:
+    """``BEGIN IMMEDIATE`` on the writer's thread, waiting up to the busy timeout for the lock."""
+    await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     try:
-        raw.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-            raise
-        return False
+        await conn.execute("BEGIN IMMEDIATE")
     finally:
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    return True
+        await conn.execute("PRAGMA busy_timeout=0")
 
 
 def _open_reader(path: Path) -> sqlite3.Connection:

@@ -53,8 +53,40 @@ async def test_a_new_database_gets_every_migration_and_the_safety_pragmas(tmp_pa
     assert version == len(load_migrations())
     assert journal == "wal"
     assert foreign == 1
-    assert busy >= 5000
+    assert busy == 0  # the loop never waits on a lock: a write that must wait waits in a thread
     assert read_only is not None and read_only[0] == 1
+
+
+async def test_a_write_waits_for_another_process_holding_the_write_lock(tmp_path: Path) -> None:
+    """The writer's BEGIN on the loop fails at once; the one in the writer's thread waits."""
+    db = await SqliteDatabase(tmp_path / "busy.sqlite3").connect()
+    other = sqlite3.connect(db.path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        released = asyncio.get_running_loop().call_later(0.3, other.execute, "ROLLBACK")
+        started = time.monotonic()
+        ticks = 0
+
+        async def tick() -> None:  # the loop keeps running while the write waits
+            nonlocal ticks
+            while time.monotonic() - started < 0.25:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        await db.execute("INSERT INTO users (id, created_at) VALUES (1, '')")
+        waited = time.monotonic() - started
+        await ticker
+        released.cancel()
+        async with db.transaction() as tx:
+            busy = await tx.scalar("PRAGMA busy_timeout")
+        stored = await db.fetchone("SELECT COUNT(*) FROM users WHERE id = 1")
+    finally:
+        other.close()
+        await db.close()
+    assert waited >= 0.25 and ticks >= 10
+    assert stored is not None and stored[0] == 1
+    assert busy == 0  # back to not waiting on the loop
 
 
 async def test_a_read_cannot_write_by_mistake(tmp_path: Path) -> None:
