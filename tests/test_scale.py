@@ -154,3 +154,29 @@ async def test_a_confirmation_commits_three_times_and_records_every_message_it_s
     assert notice is not None and tuple(notice) == ("sent", 3, 1, 0)
     sent = [c.method for c in calls if c.method != "answerCallbackQuery"]
     assert sent == ["editMessageText", "sendVenue", "sendDocument"]
+
+
+async def test_each_screen_reads_its_pickup_once_and_no_update_reads_kept_values(
+    settings: Settings, clock: MovableClock, world: World
+) -> None:
+    """The shopping screens check the pickup on one snapshot with what they show.
+
+    The pickup screen and the cart read it twice before (a check, then the screen's own
+    read), and every update read and wrote the user's PTB user data.
+    """
+    async with running_bot(settings, clock) as bot:
+        await buy_potatoes(bot, KARI)
+        db = bot.app.bot_data.services.db
+        statements: list[str] = []
+        pickup_reads: dict[str, int] = {}
+        await db.trace(statements.append)
+        for label in ("Handlekurv", "Handle mer", "Berg Gård", "Poteter", "Til kassen"):
+            statements.clear()
+            if label == "Til kassen":
+                await bot.press(KARI, "Handlekurv")
+                statements.clear()
+            await bot.press(KARI, label)
+            pickup_reads[label] = sum("FROM pickups p JOIN" in s for s in statements)
+            assert not any("bot_state" in s for s in statements), label
+        await db.trace(None)
+    assert pickup_reads == dict.fromkeys(pickup_reads, 1)
