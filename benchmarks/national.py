@@ -405,6 +405,7 @@ async def working_copy(cached: Address, server: PostgresServer | None) -> Addres
     """A copy of the cached database for one run: a file copy, or a PostgreSQL clone."""
     if isinstance(cached, Path):
         work = cached.with_name("work-" + cached.name)
+        await discard(work, server)  # a killed run's WAL would be replayed onto the fresh copy
         shutil.copyfile(cached, work)
         return work
     assert server is not None

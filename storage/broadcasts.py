@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from rekobot.clock import to_db
@@ -9,6 +10,9 @@ from rekobot.models import User
 from rekobot.models.messaging import Audience, Broadcast, BroadcastStatus
 from storage.database import Row, Transaction
 from storage.users import user_from_row
+
+#: Deliveries inserted between two chances for other coroutines to run (``enqueue_many``).
+ENQUEUE_STEP = 1_000
 
 
 def broadcast_from_row(row: Row) -> Broadcast:
@@ -102,19 +106,35 @@ async def enqueue_many(
     payload: str,
     now: datetime,
 ) -> int:
-    """Queue the same messages for many recipients in one go; return how many were new."""
+    """Queue the same messages for many recipients in one transaction; return how many were new.
+
+    The rows go in ``ENQUEUE_STEP`` at a time, and the loop runs between two steps: the
+    transaction (and so the write lock) stays open, but customers' reads, which never take
+    it, are not held up behind a 20,000-member ring's whole audience (80 ms in one go).
+    """
     before = await tx.scalar(
         "SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ?", (broadcast_id,)
     )
     stamp = to_db(now)
-    await tx.executemany(
-        "INSERT OR IGNORE INTO deliveries (chat_id, kind, payload, dedupe_key, broadcast_id, "
-        "not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (chat_id, kind, payload, f"{kind}:{broadcast_id}:{chat_id}", broadcast_id, stamp, stamp)
-            for chat_id in chat_ids
-        ],
-    )
+    for start in range(0, len(chat_ids), ENQUEUE_STEP):
+        if start:
+            await asyncio.sleep(0)
+        await tx.executemany(
+            "INSERT OR IGNORE INTO deliveries (chat_id, kind, payload, dedupe_key, "
+            "broadcast_id, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    chat_id,
+                    kind,
+                    payload,
+                    f"{kind}:{broadcast_id}:{chat_id}",
+                    broadcast_id,
+                    stamp,
+                    stamp,
+                )
+                for chat_id in chat_ids[start : start + ENQUEUE_STEP]
+            ],
+        )
     after = await tx.scalar(
         "SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ?", (broadcast_id,)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -36,6 +37,7 @@ from rekobot.services.pickups_admin import (
 from rekobot.services.places_admin import PlaceDraft
 from rekobot.services.registry import Services
 from rekobot.services.rings_admin import RingDraft
+from storage import broadcasts as broadcast_store
 from tests.conftest import ADMIN_ID, BAKER_ID, FARMER_ID, MovableClock, World
 from tests.test_reminders import EMMA, KARI, OLA, order
 
@@ -390,6 +392,33 @@ async def test_an_announcement_reaches_members_who_want_it_once(
     assert str(rows[KARI.id].text).startswith("🧺 <b>En ny utlevering tar imot bestillinger!</b>")
     assert str(rows[EMMA.id].text).startswith("🧺 <b>A new pickup takes orders!</b>")
     assert rows[KARI.id].buttons == [[("🔕 Ingen flere kunngjøringer", "anotif:ann:0:0")]]
+
+
+async def test_a_big_audience_is_queued_in_steps_while_reads_go_on(
+    services: Services, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two rows a step: the five members are all queued, once, and a read ran in between."""
+    monkeypatch.setattr(broadcast_store, "ENQUEUE_STEP", 2)
+    for n in range(5):
+        await member(services, 7_000 + n, f"Medlem {n}")
+    seen: list[int] = []
+
+    async def look() -> None:  # a customer's read while the broadcast is being queued
+        while True:
+            row = await services.db.fetchone("SELECT COUNT(*) FROM deliveries")
+            seen.append(int(row[0]) if row is not None else -1)
+            await asyncio.sleep(0)
+
+    reader = asyncio.create_task(look())
+    await asyncio.sleep(0)
+    _sent, count = await services.broadcasts.send(
+        ADMIN_ID, world.ring_id, BroadcastDraft(text="Hei")
+    )
+    reader.cancel()
+    chats = [d.chat_id for d in await deliveries(services, "broadcast")]
+    assert count == len(chats) == len(set(chats)) >= 5
+    # It read before the first step and between each two (the commit is one, at the end).
+    assert seen.count(0) >= 3 and set(seen) <= {0, count}
 
 
 async def test_nobody_to_send_to_is_said_before_anything_is_queued(

@@ -11,6 +11,7 @@ passed their order is not reminded for that pickup.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -38,6 +39,9 @@ LOOKAHEAD = timedelta(hours=50)
 #: Orders per chunk: read on a reader, rendered, then written in one short transaction
 #: (about 25 ms of writing on a loaded machine).
 CHUNK = 100
+#: Reminders rendered between two chances for other updates to run: rendering a chunk in one
+#: go held the loop for up to 60 ms at national scale, and every tap waited for it.
+RENDER_STEP = 10
 #: The callback data of the "turn off reminders" button
 #: (``handlers/customer/notifications.NotificationsToggle``).
 REMINDERS_OFF = "anotif:rem:0:0"
@@ -185,19 +189,19 @@ class Reminders:
                 )
             if not batch.orders:
                 return queued
-            rendered = [
-                (
-                    order.user_id,
-                    reminder_key(pickup, kind, order.id),
-                    self._messages(kind, order, user, pickup, ring, now),
-                )
-                for order, user in batch.orders
-                if user.reminders_enabled and not user.unreachable and order.parts
-            ]
+            rendered = []
+            for done, (order, user) in enumerate(batch.orders, 1):
+                if user.reminders_enabled and not user.unreachable and order.parts:
+                    messages = self._messages(kind, order, user, pickup, ring, now)
+                    rendered.append((order.user_id, reminder_key(pickup, kind, order.id), messages))
+                if done % RENDER_STEP == 0:
+                    await asyncio.sleep(0)  # a customer's tap goes in between
             async with self.db.transaction() as tx:
                 if not await store.advance_round(tx, pickup, kind, batch.last_order, now):
                     return queued  # moved or cancelled meanwhile: the next sweep starts over
-                for user_id, key, messages in rendered:
+                for done, (user_id, key, messages) in enumerate(rendered, 1):
+                    if done % RENDER_STEP == 0:
+                        await asyncio.sleep(0)  # reads go in between; writes wait their turn
                     queued += await enqueue(
                         tx,
                         chat_id=user_id,

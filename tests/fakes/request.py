@@ -84,8 +84,10 @@ class RecordingRequest(FakeBotApi, BaseRequest):
             raise TimedOut(f"no answer to {api_method} (scripted)")
         if api_method.lower() == "getupdates" and not body.get("result"):
             delay = max(delay, 0.05)  # an idle long poll must not let a polling loop spin
-        if delay > 0:
-            await asyncio.sleep(delay)
+        # A real request always suspends its caller for the round trip, so other tasks (the
+        # sweep, the sender) run meanwhile; an answer at once must not let a loop of updates
+        # starve them.
+        await asyncio.sleep(max(delay, 0))
         return status, json.dumps(body).encode()
 
 
