@@ -223,6 +223,17 @@ async def orders_for_user(
     return [_order_from(row, pickups[row["pickup_id"]], lines.get(row["id"], [])) for row in rows]
 
 
+async def order_count(tx: Transaction, user_id: int, ring_id: int) -> int:
+    """How many orders the user has in a ring, placed or cancelled."""
+    return int(
+        await tx.scalar(
+            "SELECT COUNT(*) FROM orders o JOIN pickups p ON p.id = o.pickup_id "
+            "WHERE o.user_id = ? AND p.ring_id = ?",
+            (user_id, ring_id),
+        )
+    )
+
+
 def order_line_from_row(row: Row) -> OrderLine:
     """Build an order line from a row with ``LINE_SELECT``'s line columns (reminders too)."""
     return OrderLine(

@@ -14,6 +14,7 @@ from tests.customer_bot import EMMA, KARI, buy_potatoes, check_out, labels, last
 from tests.fakes.calls import plain
 from tests.fakes.driver import BotDriver
 from tests.fakes.updates import TgUser
+from tests.test_scale import past_orders
 
 #: After the world's pickup (Thursday 3 December 2026, 17:00–18:00 UTC) is over.
 FRIDAY = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -162,3 +163,18 @@ async def test_orders_of_every_ring_are_listed_under_the_rings_name(
     totals = [plain(label.split(" · ")[-1]) for label in kari_both_buttons]
     assert totals == ["50,00 kr", "120,00 kr"]
     assert kari_first_order.startswith("Bestilling #1\n\nREKO Testby")
+
+
+async def test_a_long_history_is_counted_whole_though_only_the_latest_are_loaded(
+    settings: Settings, clock: MovableClock, world: World, services: Services
+) -> None:
+    """/orders loads the latest 20 orders of a ring, but says how many past ones there are."""
+    async with running_bot(settings, clock) as bot:
+        await bot.send(KARI, "/start testby")
+        await past_orders(services, world, clock, 25)
+        await bot.send(KARI, "/orders")
+        listed = last(bot, KARI)
+        shown = labels(bot, KARI)
+
+    assert "25 tidligere bestillinger." in listed
+    assert len([label for label in shown if label.startswith("#")]) == 10

@@ -77,6 +77,7 @@ def ring_listing(
     ring = group.ring
     upcoming = [o for o in group.orders if o.pickup.ends_at > now]
     past = [o for o in group.orders if o.pickup.ends_at <= now]
+    past_total = group.total - len(upcoming)  # the listed ones are the latest of them
     live = [o for o in upcoming if o.status is OrderStatus.PLACED]
     lines = [f"<b>{esc(ring.name)}</b>"] if heading else []
     if live:
@@ -85,10 +86,12 @@ def ring_listing(
         )
     else:
         lines.append(_("No upcoming orders."))
-    if past and upcoming:
+    if past_total and upcoming:
         lines.append(_("Past orders are listed below the upcoming ones."))
-    elif past:
-        lines.append(ngettext("{n} past order.", "{n} past orders.", len(past)).format(n=len(past)))
+    elif past_total:
+        lines.append(
+            ngettext("{n} past order.", "{n} past orders.", past_total).format(n=past_total)
+        )
     shown = list(reversed(upcoming)) + past[:10]
     return lines, [[button(order_label(ring, o), ShowOrder(o.id))] for o in shown]
 

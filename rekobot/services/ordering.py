@@ -49,12 +49,19 @@ class CheckoutResult:
     kind: OrderEventKind | None  # None: a repeated tap; nothing changed
 
 
+#: Orders /orders loads per ring: every upcoming one (a customer has a few) and the latest
+#: past ones it lists. Loading 50 built some 250 models a tap for a long history.
+LISTED = 20
+
+
 @dataclass(frozen=True)
 class RingOrders:
-    """A customer's orders in one ring, newest pickup first."""
+    """A customer's latest orders in one ring (at most ``LISTED``), newest pickup first."""
 
     ring: Ring
     orders: list[Order]
+    #: All of the customer's orders in the ring, listed or not.
+    total: int
 
 
 class Ordering:
@@ -200,7 +207,13 @@ class Ordering:
             raise NoRing()
         async with self.db.read() as tx:
             groups = [
-                RingOrders(ring=m.ring, orders=await _orders_in(tx, user_id, m.ring.id))
+                RingOrders(
+                    ring=m.ring,
+                    orders=await order_store.orders_for_user(
+                        tx, user_id, m.ring.id, limit=LISTED
+                    ),
+                    total=await order_store.order_count(tx, user_id, m.ring.id),
+                )
                 for m in memberships
             ]
         return [group for group in groups if group.orders]
