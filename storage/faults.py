@@ -1,5 +1,8 @@
 """The ways a database file can be unusable, each told to the operator in one paragraph.
 
+``check_pages`` and ``check_writable`` are the start-up checks that find the two a file can
+only show once it is open (damaged pages; a file that opens but cannot be written).
+
 These messages are for whoever runs rekobot, not for chat users, so they are English like the
 rest of the command line. Each one names the file and says what to do about it: a supervisor
 that restarts a crashing bot cannot fix a damaged file, a person can.
@@ -10,6 +13,8 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+
+import aiosqlite
 
 
 class DatabaseProblem(RuntimeError):
@@ -115,3 +120,32 @@ def unwritable_folder(path: Path) -> DatabaseUnusable:
         "it writable, or move the database to a folder that is and point REKOBOT_DATABASE "
         "there."
     )
+
+
+async def check_pages(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a file whose pages ``PRAGMA quick_check`` finds inconsistent."""
+    rows = await conn.execute_fetchall("PRAGMA quick_check")
+    # A row may hold several findings, one a line, under a "*** in database main ***" title.
+    findings = [
+        line.strip()
+        for row in rows
+        for line in str(row[0]).splitlines()
+        if line.strip() and not line.startswith("***")
+    ]
+    if findings != ["ok"]:
+        more = f", and {len(findings) - 1} more" if len(findings) > 1 else ""
+        raise damaged(path, f"PRAGMA quick_check found: {findings[0]}{more}")
+
+
+async def check_writable(conn: aiosqlite.Connection) -> None:
+    """Write and roll back, so a file SQLite could only open read-only fails now.
+
+    Taking the write lock is not enough: in WAL mode it lives in the ``-shm`` file, and only
+    a change to a page finds out that the database file itself cannot be written.
+    """
+    version = next(iter(await conn.execute_fetchall("PRAGMA user_version")))[0]
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute(f"PRAGMA user_version = {int(version)}")
+    finally:
+        await conn.execute("ROLLBACK")

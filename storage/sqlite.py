@@ -46,7 +46,7 @@ from typing import Any
 import aiosqlite
 
 from storage.database import Checkpointed, Database, Params, Row, Transaction
-from storage.faults import DatabaseUnusable, damaged, refuse_unwritable
+from storage.faults import DatabaseUnusable, check_pages, check_writable, refuse_unwritable
 from storage.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,8 @@ class SqliteDatabase(Database):
             await writer.execute("PRAGMA synchronous=NORMAL")
             await writer.execute("PRAGMA wal_autocheckpoint=0")  # checkpoint() does it
             if check:
-                await _check_pages(writer, self.path)
-            await _check_writable(writer)
+                await check_pages(writer, self.path)
+            await check_writable(writer)
             if migrate:
                 await apply_migrations(writer)
             for _ in range(self._reader_count):
@@ -419,35 +419,6 @@ async def _wal_checkpoint(conn: aiosqlite.Connection, mode: str) -> tuple[int, i
 async def _scalar(conn: aiosqlite.Connection, sql: str) -> Any:
     rows = await conn.execute_fetchall(sql)
     return next(iter(rows))[0]
-
-
-async def _check_pages(conn: aiosqlite.Connection, path: Path) -> None:
-    """Refuse a file whose pages ``PRAGMA quick_check`` finds inconsistent."""
-    rows = await conn.execute_fetchall("PRAGMA quick_check")
-    # A row may hold several findings, one a line, under a "*** in database main ***" title.
-    findings = [
-        line.strip()
-        for row in rows
-        for line in str(row[0]).splitlines()
-        if line.strip() and not line.startswith("***")
-    ]
-    if findings != ["ok"]:
-        more = f", and {len(findings) - 1} more" if len(findings) > 1 else ""
-        raise damaged(path, f"PRAGMA quick_check found: {findings[0]}{more}")
-
-
-async def _check_writable(conn: aiosqlite.Connection) -> None:
-    """Write and roll back, so a file SQLite could only open read-only fails now.
-
-    Taking the write lock is not enough: in WAL mode it lives in the ``-shm`` file, and only
-    a change to a page finds out that the database file itself cannot be written.
-    """
-    version = await _scalar(conn, "PRAGMA user_version")
-    await conn.execute("BEGIN IMMEDIATE")
-    try:
-        await conn.execute(f"PRAGMA user_version = {int(version)}")
-    finally:
-        await conn.execute("ROLLBACK")
 
 
 async def _close_quietly(conn: aiosqlite.Connection) -> None:
