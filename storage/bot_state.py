@@ -17,11 +17,8 @@ USER_DATA = "user_data"
 
 async def user_value(db: Database, user_id: int, name: str) -> Any:
     """One value kept for a user, decoded, or None."""
-    row = await db.fetchone(
-        "SELECT data FROM bot_state WHERE kind = ? AND key = ?", (USER_DATA, str(user_id))
-    )
-    kept = _decoded(row["data"] if row is not None else None)
-    return kept.get(name)
+    async with db.read() as tx:
+        return (await _user_values(tx, user_id)).get(name)
 
 
 async def set_user_value(db: Database, user_id: int, name: str, value: Any) -> Any:

@@ -268,7 +268,7 @@ class SqliteDatabase(Database):
         """Run one read on a reader and return every row (one statement: its own snapshot)."""
         conn = await self._borrow()
         try:
-            return list(conn.execute(sql, params).fetchall())
+            return await SqliteTransaction(conn).fetchall(sql, params)
         finally:
             self._idle.put_nowait(conn)
 
@@ -276,10 +276,9 @@ class SqliteDatabase(Database):
         """Run one read on a reader and return the first row, if any."""
         conn = await self._borrow()
         try:
-            rows = conn.execute(sql, params).fetchmany(1)
+            return await SqliteTransaction(conn).fetchone(sql, params)
         finally:
             self._idle.put_nowait(conn)
-        return rows[0] if rows else None
 
     async def _borrow(self) -> sqlite3.Connection:
         """An idle reader, waiting for one when all are in use; give it back to ``_idle``."""

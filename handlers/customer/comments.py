@@ -130,9 +130,8 @@ async def on_write_comment(update: Update, context: Ctx, data: WriteComment) -> 
     """Ask for the comment to one producer, showing the one written so far."""
     services = context.bot_data.services
     user = current_user()
-    ring, _pickup = await services.shop.pickup(user.id, data.pickup_id)
     name = await services.comments.producer_name(user.id, data.pickup_id, data.producer_id)
-    cart = await services.carts.view(user.id, data.pickup_id)
+    ring, cart = await services.carts.view_in_ring(user.id, data.pickup_id)
     current = next((g.comment for g in cart.groups if g.producer_id == data.producer_id), None)
     draft = CommentDraft(
         pickup_id=data.pickup_id, producer_id=data.producer_id, producer=name, current=current

@@ -66,7 +66,7 @@ class OfferCard:
     #: Units of this offer in the customer's cart.
     in_cart: int
     #: Units of everything in the customer's cart for this pickup (the cart button's count).
-    cart_units: int = 0
+    cart_units: int
 
 
 @dataclass(frozen=True)
