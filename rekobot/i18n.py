@@ -264,5 +264,10 @@ def when(moment: datetime, timezone: str, locale: str | None = None) -> str:
 
 
 def decimal_separator(locale: str | None = None) -> str:
-    """Return the locale's decimal mark, for the CSV digest."""
-    return str(Locale.parse(locale or _current.get()).number_symbols["latn"]["decimal"])
+    """Return the locale's decimal mark, for the CSV digest and the copy buttons."""
+    return _decimal_separator(locale or _current.get())
+
+
+@functools.lru_cache(maxsize=MEMO)
+def _decimal_separator(locale: str) -> str:
+    return str(Locale.parse(locale).number_symbols["latn"]["decimal"])

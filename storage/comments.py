@@ -53,9 +53,15 @@ async def order_comments(tx: Transaction, order_id: int) -> dict[int, str]:
     return {row["producer_id"]: row["comment"] for row in rows}
 
 
-async def copy_cart_comments(tx: Transaction, user_id: int, pickup_id: int, order_id: int) -> None:
-    """Make an order's comments what its cart says, for the producers the order has lines of."""
-    await tx.execute("DELETE FROM order_comments WHERE order_id = ?", (order_id,))
+async def copy_cart_comments(
+    tx: Transaction, user_id: int, pickup_id: int, order_id: int, *, replace: bool = True
+) -> None:
+    """Make an order's comments what its cart says, for the producers the order has lines of.
+
+    ``replace=False`` for an order written in this transaction: it has no comments to drop.
+    """
+    if replace:
+        await tx.execute("DELETE FROM order_comments WHERE order_id = ?", (order_id,))
     await tx.execute(
         """
         INSERT INTO order_comments (order_id, producer_id, comment)

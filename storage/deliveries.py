@@ -27,18 +27,21 @@ async def insert(
     broadcast_id: int | None,
     not_before: datetime,
     now: datetime,
-) -> bool:
-    """Queue one delivery; return False when ``dedupe_key`` was queued (or sent) before.
+    claimed: bool = False,
+) -> int | None:
+    """Queue one delivery; return its id, or None when ``dedupe_key`` was queued (or sent) before.
 
     The key is looked up in ``sent_keys`` too, where it stays (hashed) after its delivery was
     pruned (``storage/retention``), so a reminder or digest is not sent twice however old it is.
+    A ``claimed`` delivery starts ``sending``: whoever queues it sends it after the commit.
     """
-    changed = await tx.execute(
+    row = await tx.fetchone(
         """
         INSERT OR IGNORE INTO deliveries
-            (chat_id, kind, payload, dedupe_key, broadcast_id, not_before, created_at)
-        SELECT ?, ?, ?, ?, ?, ?, ?
+            (chat_id, kind, payload, dedupe_key, broadcast_id, status, not_before, created_at)
+        SELECT ?, ?, ?, ?, ?, ?, ?, ?
         WHERE NOT EXISTS (SELECT 1 FROM sent_keys WHERE key_hash = ?)
+        RETURNING id
         """,
         (
             chat_id,
@@ -46,12 +49,13 @@ async def insert(
             payload,
             dedupe_key,
             broadcast_id,
+            "sending" if claimed else "pending",
             to_db(not_before),
             to_db(now),
             None if dedupe_key is None else key_hash(dedupe_key),
         ),
     )
-    return changed == 1
+    return None if row is None else int(row[0])
 
 
 async def release_claims(tx: Transaction) -> list[int]:

@@ -144,8 +144,13 @@ async def record_checkout(tx: Transaction, key: str, order_id: int, now: datetim
     )
 
 
-async def load_order(tx: Transaction, order_id: int) -> Order | None:
-    """Return an order with its pickup and its lines grouped by producer."""
+async def load_order(
+    tx: Transaction, order_id: int, *, pickup: Pickup | None = None
+) -> Order | None:
+    """Return an order with its pickup and its lines grouped by producer.
+
+    ``pickup``: the order's pickup, when the caller read it in this transaction already.
+    """
     row = await tx.fetchone(
         """
         SELECT o.*, r.name AS ring_name, r.currency FROM orders o
@@ -156,8 +161,9 @@ async def load_order(tx: Transaction, order_id: int) -> Order | None:
     )
     if row is None:
         return None
-    pickup = await get_pickup(tx, row["pickup_id"])
-    assert pickup is not None
+    if pickup is None or pickup.id != row["pickup_id"]:
+        pickup = await get_pickup(tx, row["pickup_id"])
+        assert pickup is not None
     return await _build_order(tx, row, pickup)
 
 

@@ -130,7 +130,7 @@ async def test_orders_costs_the_same_statements_however_long_the_history(
         assert "Tidligere bestillinger" in last(bot, KARI)
 
 
-async def test_a_confirmation_commits_three_times_and_records_every_message_it_sent(
+async def test_a_confirmation_commits_twice_and_records_every_message_it_sent(
     settings: Settings, clock: MovableClock, world: World
 ) -> None:
     async with running_bot(settings, clock) as bot:
@@ -148,9 +148,13 @@ async def test_a_confirmation_commits_three_times_and_records_every_message_it_s
             (KARI.id,),
         )
 
-    # The order, the claim of its notice, then the three messages Telegram took in one
-    # commit (a commit per message made five).
-    assert [s for s in statements if s.strip().upper() == "COMMIT"] == ["COMMIT"] * 3
+    # The order with its notice, queued already claimed for the handler, then the three
+    # messages Telegram took in one commit. A claim of its own made three; a commit per
+    # message made five.
+    assert [s for s in statements if s.strip().upper() == "COMMIT"] == ["COMMIT"] * 2
+    assert not any("SET status = 'sending'" in s for s in statements)
+    # The order is loaded with the pickup the checkout checked, not a second read of it.
+    assert sum("FROM pickups p JOIN" in s for s in statements) == 1
     assert notice is not None and tuple(notice) == ("sent", 3, 1, 0)
     sent = [c.method for c in calls if c.method != "answerCallbackQuery"]
     assert sent == ["editMessageText", "sendVenue", "sendDocument"]

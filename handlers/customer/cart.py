@@ -18,7 +18,7 @@ from handlers.customer.labels import (
     pickup_label,
     quantity_toast,
 )
-from handlers.customer.notices import deliver_now
+from handlers.customer.notices import deliver_handed, deliver_now
 from handlers.customer.shelf import retire_photo_card
 from handlers.customer.shop import OpenCart, ShowPickup, expired_notice
 from handlers.errors import settled
@@ -374,7 +374,7 @@ async def place(update: Update, context: Ctx, pickup_id: int, version: int) -> N
     services = context.bot_data.services
     user = current_user()
     try:
-        result = await services.ordering.checkout(user.id, pickup_id, version)
+        result = await services.ordering.checkout(user.id, pickup_id, version, handover=True)
     except OutOfStock:
         shortfalls = await services.carts.shortfalls(user.id, pickup_id)
         if not shortfalls:
@@ -382,6 +382,9 @@ async def place(update: Update, context: Ctx, pickup_id: int, version: int) -> N
         await show_shortfall(update, context, pickup_id, shortfalls[0])
         return
     settled(update)
+    if result.notice is not None:
+        await deliver_handed(update, context, result.notice)
+        return
     key = notice_key(checkout_key(user.id, pickup_id, version))
     if await deliver_now(update, context, key) or result.kind is not None:
         return

@@ -7,9 +7,12 @@ Telegram accepted is recorded in one commit at the end, or, when a call fails, b
 failure is, so the outbox sender goes on from the next unsent message: the customer ends up
 with one confirmation however the first try went.
 
-The claim stays a commit of its own, after the order's: a claim made inside the checkout
-would leave a kill before the first send with a row in ``sending``, which the checkout tap,
-handled again from the inbox at the restart, could not take back.
+A checkout claims the row in its own transaction and hands it over with the rendered messages
+(``deliver_handed``), which saves the tap a write. A process killed before the first send
+leaves that row ``sending``, as a kill in the middle of the sends does; the next start puts
+it back in the queue (``Deliveries.release_claims``). The checkout tap, handled again from the
+inbox, then claims it by its key (``deliver_now``), or, if it comes first, says the order is
+placed and leaves the notice to the outbox: one confirmation either way.
 
 What a failure means here:
 
@@ -34,7 +37,7 @@ from handlers.context import Ctx
 from handlers.outbox import markup_of, retry_seconds, send_out_message
 from handlers.sending import edit_text
 from rekobot.models.messaging import ClaimedDelivery
-from rekobot.services.outbox import OutMessage, load_messages
+from rekobot.services.outbox import Handover, OutMessage, load_messages
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +52,28 @@ class _HandedOver(Exception):
 
 
 async def deliver_now(update: Update, context: Ctx, key: str) -> bool:
-    """Send the pending notice queued under ``key``; False when there was none left to send.
+    """Send the pending notice queued under ``key``; False when there was none left to send."""
+    claimed = await context.bot_data.services.deliveries.claim_key(key)
+    if claimed is None:
+        return False
+    await _deliver(update, context, claimed, load_messages(claimed.payload))
+    return True
+
+
+async def deliver_handed(update: Update, context: Ctx, handover: Handover) -> None:
+    """Send the notice a checkout queued already claimed for this handler, as it rendered it."""
+    await _deliver(update, context, handover.delivery, handover.messages)
+
+
+async def _deliver(
+    update: Update, context: Ctx, claimed: ClaimedDelivery, messages: list[OutMessage]
+) -> None:
+    """Send the claimed notice's messages from the first one not sent yet.
 
     What Telegram accepted is recorded once, after the last message, in one commit; a call
     that fails first records what went out before it, so the outbox goes on from there.
     """
     deliveries = context.bot_data.services.deliveries
-    claimed = await deliveries.claim_key(key)
-    if claimed is None:
-        return False
-    messages = load_messages(claimed.payload)
     sent = claimed.sent_parts
     try:
         for part in range(claimed.sent_parts, len(messages)):
@@ -73,7 +88,6 @@ async def deliver_now(update: Update, context: Ctx, key: str) -> bool:
         await _record_sent(context, claimed, sent)
         await deliveries.attempt_failed(claimed.id, "the handler failed while sending")
         raise
-    return True
 
 
 async def _record_sent(context: Ctx, claimed: ClaimedDelivery, sent: int) -> None:

@@ -7,8 +7,11 @@ send, cannot lose it, and there is only ever one row per checkout or cancellatio
 (``dedupe_key``), so the customer gets one confirmation.
 
 The chat handler that placed the order sends the row at once, editing the pressed message
-(``handlers/customer/notices.py``); the row starts ``HANDLER_GRACE`` in the future so that the
-outbox sender leaves it to the handler, and takes it over only when the handler could not finish.
+(``handlers/customer/notices.py``). A checkout asks for that (``OrderEvent.handover``): the row
+is queued already claimed (``sending``) and handed back with the event, so the handler needs
+no claim of its own. Otherwise (a cancellation, a repeated tap) the row starts
+``HANDLER_GRACE`` in the future, so that the outbox sender leaves it to the handler, which
+claims it, and takes it over only when the handler could not finish.
 What the messages say is the chat side's business: it hands in ``render``.
 """
 
@@ -23,7 +26,7 @@ from rekobot.i18n import use_locale
 from rekobot.models import Ring
 from rekobot.services.events import OrderEvent, OrderEventKind
 from rekobot.services.members import Members
-from rekobot.services.outbox import OutMessage, enqueue
+from rekobot.services.outbox import OutMessage, enqueue, enqueue_claimed
 from storage.database import Transaction
 
 log = logging.getLogger(__name__)
@@ -61,16 +64,31 @@ class CustomerNotices:
         if ring is None or not event.key:
             return
         now = self.clock()
-        locale = self.members.locale_of(await event.customer_of(tx), ring)
+        customer = await event.customer_of(tx)
+        locale = self.members.locale_of(customer, ring)
         with use_locale(locale):
             messages = self.render(event, ring, now)
+        chat, kind, key = order.user_id, KINDS[event.kind], notice_key(event.key)
+        if event.handover:
+            handed = await enqueue_claimed(
+                tx,
+                chat_id=chat,
+                kind=kind,
+                messages=messages,
+                now=now,
+                dedupe_key=key,
+                unreachable=customer is not None and customer.unreachable,
+            )
+            if handed is not None:
+                event.handed.append(handed)
+            return
         queued = await enqueue(
             tx,
-            chat_id=order.user_id,
-            kind=KINDS[event.kind],
+            chat_id=chat,
+            kind=kind,
             messages=messages,
             now=now,
-            dedupe_key=notice_key(event.key),
+            dedupe_key=key,
             not_before=now + HANDLER_GRACE,
         )
         log.debug("customer notice for order %s %s: queued %s", order.id, event.kind, queued)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rekobot.models import Order, Ring, User
+from rekobot.services.outbox import Handover
 from storage import rings as ring_store
 from storage import users as user_store
 from storage.database import Transaction
@@ -33,6 +34,10 @@ class OrderEvent:
     #: every listener needs them, and a checkout holds the write lock while they run.
     ring: Ring | None = None
     customer: User | None = None
+    #: The customer's chat handler sends their notice itself, right after the commit: the
+    #: listener queuing it claims it in the same transaction and leaves it in ``handed``.
+    handover: bool = False
+    handed: list[Handover] = field(default_factory=list)
 
     async def ring_of(self, tx: Transaction) -> Ring | None:
         """The order's ring (None when it is gone)."""

@@ -29,6 +29,7 @@ from rekobot.services.events import (
     checkout_key,
 )
 from rekobot.services.members import Members
+from rekobot.services.outbox import Handover
 from rekobot.services.shop import Shop
 from storage import carts as cart_store
 from storage import comments as comment_store
@@ -47,6 +48,8 @@ class CheckoutResult:
 
     order: Order
     kind: OrderEventKind | None  # None: a repeated tap; nothing changed
+    #: The customer's notice, claimed for the caller to send now (``checkout(handover=True)``).
+    notice: Handover | None = None
 
 
 #: Orders /orders loads per ring: every upcoming one (a customer has a few) and the latest
@@ -76,8 +79,14 @@ class Ordering:
         self.clock = clock
         self.listeners: list[OrderListener] = []
 
-    async def checkout(self, user_id: int, pickup_id: int, version: int) -> CheckoutResult:
-        """Turn the cart the customer confirmed into their order for the pickup."""
+    async def checkout(
+        self, user_id: int, pickup_id: int, version: int, *, handover: bool = False
+    ) -> CheckoutResult:
+        """Turn the cart the customer confirmed into their order for the pickup.
+
+        With ``handover`` the customer's notice comes back claimed, and the caller must send
+        it (``handlers/customer/notices.py``); otherwise the outbox sends it.
+        """
         key = checkout_key(user_id, pickup_id, version)
         async with self.db.transaction() as tx:
             done = await order_store.checkout_order(tx, key)
@@ -85,7 +94,7 @@ class Ordering:
                 order = await order_store.load_order(tx, done)
                 assert order is not None
                 return CheckoutResult(order=order, kind=None)
-            ring, _pickup = await self.shop.open_pickup(tx, user_id, pickup_id)
+            ring, pickup = await self.shop.open_pickup(tx, user_id, pickup_id)
             current_version, _ = await cart_store.cart_header(tx, user_id, pickup_id)
             if current_version != version:
                 raise CartChanged()
@@ -94,7 +103,9 @@ class Ordering:
                 raise EmptyCart()
             now = self.clock()
             order_id = await order_store.placed_order_id(tx, user_id, pickup_id)
-            before = await order_store.load_order(tx, order_id) if order_id else None
+            before = (
+                await order_store.load_order(tx, order_id, pickup=pickup) if order_id else None
+            )
             had = await order_store.line_quantities(tx, order_id) if order_id else {}
             if order_id is None:
                 order_id = await order_store.insert_order(
@@ -106,18 +117,24 @@ class Ordering:
                 await self._apply_line(
                     tx, order_id, pickup_id, offer_id, new_quantity, old_quantity, old_price
                 )
-            await comment_store.copy_cart_comments(tx, user_id, pickup_id, order_id)
-            await order_store.touch_order(tx, order_id, now)
+            await comment_store.copy_cart_comments(
+                tx, user_id, pickup_id, order_id, replace=before is not None
+            )
+            if before is not None:  # a new order was written as of now
+                await order_store.touch_order(tx, order_id, now)
             await cart_store.clear_cart(tx, user_id, pickup_id)
             await order_store.record_checkout(tx, key, order_id, now)
-            order = await order_store.load_order(tx, order_id)
+            order = await order_store.load_order(tx, order_id, pickup=pickup)
             assert order is not None
             kind = OrderEventKind.CHANGED if before else OrderEventKind.PLACED
             customer = await user_store.get_user(tx, user_id)
-            event = OrderEvent(kind, order, before, key, ring=ring, customer=customer)
+            event = OrderEvent(
+                kind, order, before, key, ring=ring, customer=customer, handover=handover
+            )
             await self._emit(tx, event)
         log.info("order %s (#%s) %s by user %s", order.id, order.number, kind, user_id)
-        return CheckoutResult(order=order, kind=kind)
+        notice = event.handed[0] if event.handed else None
+        return CheckoutResult(order=order, kind=kind, notice=notice)
 
     async def _apply_line(
         self,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from rekobot.models.messaging import ClaimedDelivery
 from storage import deliveries as store
 from storage.database import Transaction
 
@@ -79,7 +81,7 @@ async def enqueue(
     A key is remembered (hashed) in ``sent_keys`` after its delivery was pruned
     (``storage/retention``), so a reminder or digest is not sent twice however old it is.
     """
-    return await store.insert(
+    queued = await store.insert(
         tx,
         chat_id=chat_id,
         kind=kind,
@@ -89,3 +91,59 @@ async def enqueue(
         not_before=not_before or now,
         now=now,
     )
+    return queued is not None
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A delivery claimed by the transaction that queued it, for its caller to send at once.
+
+    The row exists (``sending``) exactly when the transaction commits, so a process killed
+    before the caller sent it leaves a claim that the next start requeues
+    (``Deliveries.release_claims``); the messages come along as rendered, not read back.
+    """
+
+    delivery: ClaimedDelivery
+    messages: list[OutMessage]
+
+
+async def enqueue_claimed(
+    tx: Transaction,
+    *,
+    chat_id: int,
+    kind: str,
+    messages: list[OutMessage],
+    now: datetime,
+    dedupe_key: str,
+    unreachable: bool,
+) -> Handover | None:
+    """Queue messages that the caller sends itself right after the commit, claimed for it.
+
+    None when ``dedupe_key`` was queued before: that row is someone else's to send. Claiming
+    in the same transaction saves the claim's own write, which a customer's tap waits for.
+    """
+    payload = dump_messages(messages)
+    delivery_id = await store.insert(
+        tx,
+        chat_id=chat_id,
+        kind=kind,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        broadcast_id=None,
+        not_before=now,
+        now=now,
+        claimed=True,
+    )
+    if delivery_id is None:
+        return None
+    delivery = ClaimedDelivery(
+        id=delivery_id,
+        chat_id=chat_id,
+        kind=kind,
+        broadcast_id=None,
+        payload=payload,
+        sent_parts=0,
+        attempts=0,
+        unreachable=unreachable,
+    )
+    return Handover(delivery, messages)
