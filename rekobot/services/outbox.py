@@ -8,11 +8,10 @@ drains the rows under Telegram's limits; see ``handlers/outbox.py``.
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from rekobot.models.messaging import ClaimedDelivery
 from storage import deliveries as store
@@ -55,14 +54,19 @@ class OutMessage(BaseModel):
         return base64.b64decode(self.document_b64 or "")
 
 
+#: A delivery's messages as its ``payload`` column holds them: a JSON array, by pydantic's
+#: own (compiled) serializer, the same objects as ``json.dumps`` of each model's dump.
+_PAYLOAD = TypeAdapter(list[OutMessage])
+
+
 def dump_messages(messages: list[OutMessage]) -> str:
     """Serialise a delivery's messages for the ``payload`` column."""
-    return json.dumps([m.model_dump(exclude_none=True) for m in messages], ensure_ascii=False)
+    return _PAYLOAD.dump_json(messages, exclude_none=True).decode("utf-8")
 
 
 def load_messages(payload: str) -> list[OutMessage]:
     """Read a delivery's messages back."""
-    return [OutMessage.model_validate(item) for item in json.loads(payload)]
+    return _PAYLOAD.validate_json(payload)
 
 
 async def enqueue(
