@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import re
 import sqlite3
 import time
 from pathlib import Path
 
+from rekobot.app import build_application
+from rekobot.settings import Settings
 from tests.fakes.calls import BOT_USERNAME
 from tests.fakes.server import BotApiServer
 from tests.fakes.updates import TgUser
@@ -79,3 +83,28 @@ def test_the_start_up_log_names_the_bot_and_each_open_rings_link(tmp_path: Path)
     assert f"rekobot is @{BOT_USERNAME} (long polling)" in log
     assert f"ring REKO Nittedal: https://t.me/{BOT_USERNAME}?start=nittedal" in log
     assert "gamle" not in log  # archived: nobody can join it
+
+
+async def test_a_started_bot_leaves_its_start_up_heap_out_of_full_collections(
+    settings: Settings,
+) -> None:
+    """What start-up built lives as long as the process: no full collection scans it again.
+
+    Frozen while the bot serves, and given back when ``serve`` returns (here, in-process).
+    """
+    assert gc.get_freeze_count() == 0
+    with BotApiServer(lifetime=90) as server:
+        local = settings.model_copy(
+            update={"api_base_url": server.url, "api_file_url": server.file_url}
+        )
+        application = build_application(local)
+        stopping = asyncio.Event()
+        serving = asyncio.create_task(application.serve(stopping))  # as `rekobot run` does
+        server.push_message(KARI, "/start")
+        await asyncio.to_thread(server.wait_for, "sendMessage", chat_id=KARI.id, timeout=30)
+        frozen = gc.get_freeze_count()
+        stopping.set()
+        await asyncio.wait_for(serving, timeout=30)
+
+    assert frozen > 50_000  # modules, catalogs, PTB's and pydantic's classes and schemas
+    assert gc.get_freeze_count() == 0
