@@ -29,7 +29,8 @@ twice or skipped. After a hard kill (SIGKILL, power loss) the messages that were
 that instant cannot be known: Telegram may or may not have taken them, and the Bot API has no
 idempotency key. They are sent again (at least once), so such a kill can duplicate at most the
 few messages in flight (``MAX_IN_FLIGHT``, about ``rate × latency`` ≈ 1–2 in practice), and
-never skips one.
+never skips one. A row a dead worker left ``sending`` (several workers share one database)
+is requeued by the leader's sweep once its claim's lease ran out (``CLAIM_LEASE``).
 """
 
 from __future__ import annotations

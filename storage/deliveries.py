@@ -58,13 +58,30 @@ async def insert(
     return None if row is None else int(row[0])
 
 
-async def release_claims(tx: Transaction) -> list[int]:
-    """Put deliveries that were being sent when the process stopped back in the queue.
+async def release_claims(tx: Transaction, now: datetime) -> list[int]:
+    """Put deliveries that were being sent when the process stopped back in the queue, due now.
 
     Return their chats, which may have had a message a moment ago.
     """
     rows = await tx.fetchall(
-        "UPDATE deliveries SET status = 'pending' WHERE status = 'sending' RETURNING chat_id"
+        "UPDATE deliveries SET status = 'pending', not_before = ? WHERE status = 'sending' "
+        "RETURNING chat_id",
+        (to_db(now),),
+    )
+    return [row[0] for row in rows]
+
+
+async def release_lapsed_claims(tx: Transaction, now: datetime) -> list[int]:
+    """Requeue, due now, the deliveries whose claim's lease ran out; return their chats.
+
+    A claim holds ``not_before`` as its lease (``claim``): a row still ``sending`` past it was
+    left by a process that died without a restart to release it (another worker).
+    The ``deliveries_due`` index finds them: no sent history is read.
+    """
+    rows = await tx.fetchall(
+        "UPDATE deliveries SET status = 'pending', not_before = ? "
+        "WHERE status = 'sending' AND not_before <= ? RETURNING chat_id",
+        (to_db(now), to_db(now)),
     )
     return [row[0] for row in rows]
 
@@ -113,8 +130,10 @@ async def next_due_at(tx: Transaction, now: datetime) -> datetime | None:
     return None if value is None else from_db(value)
 
 
+#: A claim's lease is its ``not_before``: whoever claims a row sends it before then, or
+#: records each message Telegram took, which renews it (``mark_part_sent``).
 _CLAIM = """
-    UPDATE deliveries SET status = 'sending'
+    UPDATE deliveries SET status = 'sending', not_before = ?
     WHERE {which} AND status = 'pending'
     RETURNING id, chat_id, kind, broadcast_id, payload, sent_parts, attempts
 """
@@ -122,17 +141,22 @@ _CLAIM_BY_ID = _CLAIM.format(which="id = ?")
 _CLAIM_BY_KEY = _CLAIM.format(which="dedupe_key = ?")
 
 
-async def claim(tx: Transaction, delivery_id: int) -> ClaimedDelivery | None:
+async def claim(
+    tx: Transaction, delivery_id: int, *, lease_until: datetime
+) -> ClaimedDelivery | None:
     """Take a pending delivery for sending; None when it was cancelled or taken meanwhile."""
-    return await _claimed(tx, await tx.fetchone(_CLAIM_BY_ID, (delivery_id,)))
+    row = await tx.fetchone(_CLAIM_BY_ID, (to_db(lease_until), delivery_id))
+    return await _claimed(tx, row)
 
 
-async def claim_by_key(tx: Transaction, key: str) -> ClaimedDelivery | None:
+async def claim_by_key(
+    tx: Transaction, key: str, *, lease_until: datetime
+) -> ClaimedDelivery | None:
     """Take the pending delivery with this dedupe key for sending; None when there is none.
 
     One statement: the key is unique, so the UPDATE finds the row by its index.
     """
-    return await _claimed(tx, await tx.fetchone(_CLAIM_BY_KEY, (key,)))
+    return await _claimed(tx, await tx.fetchone(_CLAIM_BY_KEY, (to_db(lease_until), key)))
 
 
 async def _claimed(tx: Transaction, row: Row | None) -> ClaimedDelivery | None:
@@ -145,17 +169,27 @@ async def _claimed(tx: Transaction, row: Row | None) -> ClaimedDelivery | None:
 
 
 async def mark_part_sent(
-    tx: Transaction, delivery_id: int, part: int, *, last: bool, now: datetime
+    tx: Transaction,
+    delivery_id: int,
+    part: int,
+    *,
+    last: bool,
+    now: datetime,
+    lease_until: datetime,
 ) -> None:
-    """Record that message number ``part`` went out; the last one completes the delivery."""
+    """Record that message number ``part`` went out; the last one completes the delivery.
+
+    One that is not the last renews the claim's lease to ``lease_until``.
+    """
     await tx.execute(
         """
         UPDATE deliveries SET sent_parts = MAX(sent_parts, ?),
             status = CASE WHEN ? THEN 'sent' ELSE status END,
-            sent_at = CASE WHEN ? THEN ? ELSE sent_at END
+            sent_at = CASE WHEN ? THEN ? ELSE sent_at END,
+            not_before = CASE WHEN ? THEN not_before ELSE ? END
         WHERE id = ?
         """,
-        (part + 1, last, last, to_db(now), delivery_id),
+        (part + 1, last, last, to_db(now), last, to_db(lease_until), delivery_id),
     )
 
 

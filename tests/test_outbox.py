@@ -8,12 +8,13 @@ import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from handlers.outbox import OutboxSender
 from handlers.sweep import Sweeper
 from rekobot.app import RekoApplication, build_application
 from rekobot.models.messaging import Audience
-from rekobot.services.outbox import OutMessage, enqueue
+from rekobot.services.outbox import CLAIM_LEASE, OutMessage, enqueue
 from rekobot.services.registry import Services
 from rekobot.settings import Settings
 from storage import broadcasts as broadcast_store
@@ -347,3 +348,29 @@ async def test_the_sweep_checkpoints_the_wal_its_due_work_wrote(
         slugs = [row[0] for row in await db.fetchall("SELECT slug FROM rings")]
     assert emptied == 0  # the writer leaves the WAL to the sweep, which empties it
     assert "sweepby" in slugs
+
+
+async def test_a_claim_a_dead_worker_left_is_sent_on_once_its_lease_ran_out(
+    settings: Settings, clock: MovableClock
+) -> None:
+    """Another worker claimed a delivery, sent its first message and died: no restart of
+    that worker releases its claim; the leader's sweep does, once the lease is over."""
+    async with outbox_bot(settings, clock, rate_limit=False) as (application, wire):
+        services = application.services
+        [user] = await add_users(services, clock, 1)
+        await queue(services, clock, user, "hello", "again")
+        claimed = await services.deliveries.claim(1)  # the other worker's claim
+        assert claimed is not None
+        await services.deliveries.part_sent(claimed.id, 0, last=False)  # "hello" went out
+        clock.advance(seconds=(CLAIM_LEASE - timedelta(seconds=1)).total_seconds())
+        early = await services.deliveries.release_lapsed_claims()
+        still = await statuses(services)
+        clock.advance(seconds=2)
+        late = await services.deliveries.release_lapsed_claims()
+        await drain_all(application, clock)
+        finally_ = await statuses(services)
+
+    assert services.deliveries.release_lapsed_claims in services.due_work
+    assert early == 0 and still == {1: "sending"}  # the lease runs from the last message sent
+    assert late == 1 and finally_ == {1: "sent"}
+    assert [call.text for call in wire.sends(user)] == ["again"]

@@ -27,7 +27,7 @@ from rekobot.models.messaging import (
     DeliveryCounts,
     DueDelivery,
 )
-from rekobot.services.outbox import OutMessage, enqueue
+from rekobot.services.outbox import CLAIM_LEASE, OutMessage, enqueue
 from storage import broadcasts as broadcast_store
 from storage import deliveries as store
 from storage import retention as retention_store
@@ -99,12 +99,27 @@ class Deliveries:
         has no idempotency key). It is sent again: a rare duplicate beats a missed notice.
         """
         async with self.db.transaction() as tx:
-            chats = await store.release_claims(tx)
+            chats = await store.release_claims(tx, self.clock())
         if chats:
             log.warning(
                 "outbox: %s deliveries were in flight at the last stop; resuming", len(chats)
             )
         return chats
+
+    async def release_lapsed_claims(self) -> int:
+        """Sweep work: requeue deliveries whose claim outlived its lease; return how many.
+
+        A worker that dies while it sends (several workers on PostgreSQL) restarts nothing
+        that would release its claims, and the leader's sender released them only when it
+        started. Past ``CLAIM_LEASE`` such a row is sent again: perhaps a duplicate of the
+        message that was on the wire, never a notice lost.
+        """
+        async with self.db.transaction() as tx:
+            chats = await store.release_lapsed_claims(tx, self.clock())
+        if chats:
+            log.warning("outbox: %s deliveries outlived their claim; resuming", len(chats))
+            self.notify()
+        return len(chats)
 
     async def due(self, limit: int = 200) -> DueWork:
         """Return what may be sent now: the non-broadcast lane first, then broadcasts."""
@@ -123,7 +138,7 @@ class Deliveries:
     async def claim(self, delivery_id: int) -> ClaimedDelivery | None:
         """Take a delivery for sending; None when it was cancelled (a stopped broadcast)."""
         async with self.db.transaction() as tx:
-            return await store.claim(tx, delivery_id)
+            return await store.claim(tx, delivery_id, lease_until=self.clock() + CLAIM_LEASE)
 
     async def claim_key(self, key: str) -> ClaimedDelivery | None:
         """Take the pending delivery queued under ``key`` for sending now, whatever its time.
@@ -132,7 +147,7 @@ class Deliveries:
         notice go out once, whoever sends it.
         """
         async with self.db.transaction() as tx:
-            return await store.claim_by_key(tx, key)
+            return await store.claim_by_key(tx, key, lease_until=self.clock() + CLAIM_LEASE)
 
     async def notice(
         self, chat_id: int, messages: list[OutMessage], *, key: str, not_before: datetime
@@ -154,7 +169,10 @@ class Deliveries:
     async def part_sent(self, delivery_id: int, part: int, *, last: bool) -> None:
         """Record that Telegram accepted message ``part`` of a delivery."""
         async with self.db.transaction() as tx:
-            await store.mark_part_sent(tx, delivery_id, part, last=last, now=self.clock())
+            now = self.clock()
+            await store.mark_part_sent(
+                tx, delivery_id, part, last=last, now=now, lease_until=now + CLAIM_LEASE
+            )
 
     async def retry_after(self, delivery_id: int, seconds: float) -> datetime:
         """Telegram asked us to wait: requeue without counting it as a failed attempt."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
@@ -98,6 +98,12 @@ async def enqueue(
     return queued is not None
 
 
+#: How long a claim on a delivery lasts without news from whoever claimed it: far longer
+#: than sending one (a message a second, seconds of timeouts), and past it the sweep sends it
+#: again (``Deliveries.release_lapsed_claims``) rather than lose it with a dead worker.
+CLAIM_LEASE = timedelta(minutes=10)
+
+
 @dataclass(frozen=True)
 class Handover:
     """A delivery claimed by the transaction that queued it, for its caller to send at once.
@@ -134,7 +140,7 @@ async def enqueue_claimed(
         payload=payload,
         dedupe_key=dedupe_key,
         broadcast_id=None,
-        not_before=now,
+        not_before=now + CLAIM_LEASE,  # the claim's lease
         now=now,
         claimed=True,
     )

@@ -105,6 +105,7 @@ class Services:
             retention=timedelta(days=self.settings.delivery_retention_days),
         )
         self.due_work.append(self.deliveries.prune)
+        self.due_work.append(self.deliveries.release_lapsed_claims)
         self.reminders = Reminders(self.db, self.members, self.deliveries, clock=self.clock)
         self.due_work.append(self.reminders.run_due)
         self.cart_reminders = CartReminders(
