@@ -7,6 +7,8 @@ import gc
 import re
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from rekobot.app import build_application
@@ -85,6 +87,25 @@ def test_the_start_up_log_names_the_bot_and_each_open_rings_link(tmp_path: Path)
     assert "gamle" not in log  # archived: nobody can join it
 
 
+@asynccontextmanager
+async def serving_in_process(
+    settings: Settings, server: BotApiServer, user: TgUser
+) -> AsyncIterator[tuple[Settings, asyncio.Task[None]]]:
+    """The bot serving ``server``'s updates in this process, as `rekobot run` does, once it
+    answered ``user``'s /start; stopped on the way out. Yields its settings and its task."""
+    urls = {"api_base_url": server.url, "api_file_url": server.file_url}
+    local = settings.model_copy(update=urls)
+    stopping = asyncio.Event()
+    serving = asyncio.create_task(build_application(local).serve(stopping))
+    try:
+        server.push_message(user, "/start")
+        await asyncio.to_thread(server.wait_for, "sendMessage", chat_id=user.id, timeout=30)
+        yield local, serving
+    finally:
+        stopping.set()
+        await asyncio.wait_for(serving, timeout=30)
+
+
 async def test_a_started_bot_leaves_its_start_up_heap_out_of_full_collections(
     settings: Settings,
 ) -> None:
@@ -94,17 +115,8 @@ async def test_a_started_bot_leaves_its_start_up_heap_out_of_full_collections(
     """
     assert gc.get_freeze_count() == 0
     with BotApiServer(lifetime=90) as server:
-        local = settings.model_copy(
-            update={"api_base_url": server.url, "api_file_url": server.file_url}
-        )
-        application = build_application(local)
-        stopping = asyncio.Event()
-        serving = asyncio.create_task(application.serve(stopping))  # as `rekobot run` does
-        server.push_message(KARI, "/start")
-        await asyncio.to_thread(server.wait_for, "sendMessage", chat_id=KARI.id, timeout=30)
-        frozen = gc.get_freeze_count()
-        stopping.set()
-        await asyncio.wait_for(serving, timeout=30)
+        async with serving_in_process(settings, server, KARI):
+            frozen = gc.get_freeze_count()
 
     assert frozen > 50_000  # modules, catalogs, PTB's and pydantic's classes and schemas
     assert gc.get_freeze_count() == 0

@@ -27,6 +27,7 @@ from tests.conftest import TOKEN
 from tests.fakes.server import BotApiServer
 from tests.fakes.updates import TgUser
 from tests.process import rekobot, running
+from tests.test_startup import serving_in_process
 
 KARI = TgUser(4242, "Kari", "Nordmann", "kari", language_code="nb")
 BOT_ID, SECRET = TOKEN.split(":")
@@ -138,26 +139,17 @@ async def test_every_path_in_process_at_debug_keeps_the_token_out(
     settings: Settings, captured: io.StringIO
 ) -> None:
     with BotApiServer(lifetime=90) as server:
-        local = settings.model_copy(
-            update={"api_base_url": server.url, "api_file_url": server.file_url}
-        )
-        application = build_application(local)
-        stopping = asyncio.Event()
-        serving = asyncio.create_task(application.serve(stopping))  # as `rekobot run` does
-        server.push_message(KARI, "/start")
-        await asyncio.to_thread(server.wait_for, "sendMessage", chat_id=KARI.id, timeout=30)
-        server.time_out(method="sendMessage", times=1)  # the connection drops
-        server.fail(502, "Bad Gateway", method="sendMessage", times=1)
-        server.fail(401, "Unauthorized", method="sendMessage", times=1)
-        for _ in range(3):
-            server.push_message(KARI, "hei")
-        deadline = time.monotonic() + 30
-        while len(server.calls("sendMessage", chat_id=KARI.id)) < 4:
-            assert time.monotonic() < deadline, "the bot stopped answering"
-            assert not serving.done(), "the bot stopped serving"
-            await asyncio.sleep(0.1)
-        stopping.set()
-        await asyncio.wait_for(serving, timeout=30)
+        async with serving_in_process(settings, server, KARI) as (local, serving):
+            server.time_out(method="sendMessage", times=1)  # the connection drops
+            server.fail(502, "Bad Gateway", method="sendMessage", times=1)
+            server.fail(401, "Unauthorized", method="sendMessage", times=1)
+            for _ in range(3):
+                server.push_message(KARI, "hei")
+            deadline = time.monotonic() + 30
+            while len(server.calls("sendMessage", chat_id=KARI.id)) < 4:
+                assert time.monotonic() < deadline, "the bot stopped answering"
+                assert not serving.done(), "the bot stopped serving"
+                await asyncio.sleep(0.1)
         refused = build_application(local)
         server.token = "987654321:another-bot-entirely-xxxxxxxxxxxxx"
         try:
